@@ -1,0 +1,19 @@
+"""mnist_studies: Keras 3 reproductions of five small MNIST papers, with their claims checked.
+
+Modules:
+    data      -- offline MNIST loader with checksum verification and split helpers
+    profiles  -- the named profiles (smoke, quick, paper) of every study, as data
+    training  -- seeding, device choice, the fit helper and its callbacks
+    records   -- run records: one JSON per run, written atomically
+    plotting  -- figure helpers (fixed size and dpi, no timestamps)
+    models    -- model builders, one module per paper
+    studies   -- study runners, one module per paper
+    reproduce -- the headless notebook runner behind ``make reproduce``
+"""
+
+import os
+
+# Quieter TensorFlow C++ logs (CUDA probing, CPU feature notices); set TF_CPP_MIN_LOG_LEVEL=0 to see them again.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+__version__ = "0.1.0"

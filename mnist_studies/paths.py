@@ -1,0 +1,41 @@
+"""Where things live: every path the project reads or writes is defined here once.
+
+Environment variables let a test or a user redirect the writable folders without touching code:
+
+- ``MNIST_STUDIES_DATA``: folder with the four gzipped MNIST IDX files and ``SHA256SUMS``.
+- ``MNIST_STUDIES_RUNS``: root of run records, checkpoints and TensorBoard logs (git-ignored).
+- ``MNIST_STUDIES_FIGURES``: root of the figures (``figures/<profile>/``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+VENDORED_MNIST_DIR = PROJECT_ROOT / "data" / "mnist"
+OUTPUTS_DIR = PROJECT_ROOT / "outputs"  # executed notebooks (git-ignored)
+
+
+def _from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser().resolve() if value else default
+
+
+def mnist_dir() -> Path:
+    """The MNIST folder: ``$MNIST_STUDIES_DATA`` if set, else the vendored ``data/mnist``."""
+    return _from_env("MNIST_STUDIES_DATA", VENDORED_MNIST_DIR)
+
+
+def runs_dir(study: str | None = None, profile: str | None = None) -> Path:
+    """Root of run records (``runs/<profile>/<study>/``); not created here."""
+    root = _from_env("MNIST_STUDIES_RUNS", PROJECT_ROOT / "runs")
+    parts = [p for p in (profile, study) if p]
+    return root.joinpath(*parts)
+
+
+def figures_dir(profile: str | None = None) -> Path:
+    """Folder of the figures of one profile (``figures/<profile>/``); not created here."""
+    root = _from_env("MNIST_STUDIES_FIGURES", PROJECT_ROOT / "figures")
+    return root / profile if profile else root

@@ -1,0 +1,167 @@
+"""Run records: one JSON file per run (config, seed, metrics, history, timings, versions, device, git commit).
+
+Records are written atomically (a temporary file in the same folder, then ``os.replace``), so a run killed half-way
+never leaves a record that looks finished. Figures and tables are produced from records, not from notebook state.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from mnist_studies import paths
+
+SCHEMA_VERSION = 1
+REQUIRED_KEYS = ("schema", "study", "profile", "name", "seed", "config", "metrics")
+
+
+class RecordError(ValueError):
+    """A run record is malformed or unreadable."""
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and the libraries a result depends on."""
+    import keras
+    import sklearn
+    import tensorflow as tf
+
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
+
+
+def git_commit() -> str | None:
+    """The project's current commit (with ``-dirty`` when the tree has changes), or None outside a checkout."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=paths.PROJECT_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=paths.PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("-dirty" if dirty else "")
+
+
+def _plain(value):
+    """Convert NumPy scalars/arrays and paths to JSON-friendly Python values."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def make_record(
+    *,
+    study: str,
+    profile: str,
+    name: str,
+    seed: int,
+    config: dict,
+    metrics: dict,
+    history: dict | None = None,
+    timings: dict | None = None,
+    device: str | None = None,
+    deterministic: bool | None = None,
+    extra: dict | None = None,
+) -> dict:
+    """Assemble a run record with the environment (versions, git commit, time) filled in."""
+    return _plain(
+        {
+            "schema": SCHEMA_VERSION,
+            "study": study,
+            "profile": profile,
+            "name": name,
+            "seed": seed,
+            "config": config,
+            "metrics": metrics,
+            "history": history or {},
+            "timings": timings or {},
+            "device": device,
+            "deterministic": deterministic,
+            "versions": library_versions(),
+            "git_commit": git_commit(),
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "extra": extra or {},
+        }
+    )
+
+
+def record_path(study: str, profile: str, name: str) -> Path:
+    """Where the record of run ``name`` lives: ``runs/<profile>/<study>/<name>.json``."""
+    return paths.runs_dir(study, profile) / f"{name}.json"
+
+
+def write_json_atomic(data, path: str | Path) -> Path:
+    """Write ``data`` as JSON to ``path`` via a temporary file and ``os.replace`` (never half-written)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(_plain(data), handle, indent=1, allow_nan=True)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_record(record: dict) -> Path:
+    """Write a record made by ``make_record`` to its ``record_path`` atomically; returns the path."""
+    validate_record(record, source="record to write")
+    return write_json_atomic(record, record_path(record["study"], record["profile"], record["name"]))
+
+
+def validate_record(record, *, source: str = "record") -> dict:
+    """Check that ``record`` has the keys every record needs; raises ``RecordError`` naming what is missing."""
+    if not isinstance(record, dict):
+        raise RecordError(f"{source}: expected a JSON object, got {type(record).__name__}")
+    missing = [key for key in REQUIRED_KEYS if key not in record]
+    if missing:
+        raise RecordError(f"{source}: missing keys {', '.join(missing)}")
+    if not isinstance(record["metrics"], dict):
+        raise RecordError(f"{source}: 'metrics' must be an object")
+    return record
+
+
+def read_record(path: str | Path) -> dict:
+    """Read and validate one record; a truncated or malformed file raises ``RecordError`` naming it."""
+    path = Path(path)
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise RecordError(f"{path}: unreadable run record ({error}); delete it and rerun the study") from error
+    return validate_record(record, source=str(path))
+
+
+def read_records(study: str, profile: str) -> list[dict]:
+    """All records of ``study`` under ``profile``, sorted by name (empty when none ran)."""
+    folder = paths.runs_dir(study, profile)
+    return [read_record(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []

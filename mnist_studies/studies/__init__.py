@@ -1,0 +1,1 @@
+"""Study runners and their figures, one module per paper (the notebooks call into these)."""
