@@ -13,7 +13,8 @@ Modules:
 
 import os
 
-# Quieter TensorFlow C++ logs (CUDA probing, CPU feature notices); set TF_CPP_MIN_LOG_LEVEL=0 to see them again.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Quiet TensorFlow C++ logs (CUDA probing, CPU features, graph notices): errors still surface as Python exceptions.
+# Set TF_CPP_MIN_LOG_LEVEL=0 before importing to see them again.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __version__ = "0.1.0"

@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 DEVICES = ("auto", "cpu", "gpu")
+_op_determinism = False  # TensorFlow's public API can turn op determinism on, not query it or turn it off
 OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
 
 
@@ -91,8 +92,9 @@ def set_seed(seed: int, *, deterministic: bool | None = None) -> bool:
 
     Args:
         seed: a non-negative integer.
-        deterministic: turn TensorFlow op determinism on (same seed, same numbers, to the last digit) or off.
-            Default: on when no GPU is visible (deterministic GPU kernels are slower or missing).
+        deterministic: turn TensorFlow op determinism on (same seed, same numbers, to the last digit).
+            Default: on when no GPU is visible (deterministic GPU kernels are slower or missing). TensorFlow
+            cannot turn it off again within a process.
 
     Returns:
         Whether op determinism is on, for the run record.
@@ -102,11 +104,11 @@ def set_seed(seed: int, *, deterministic: bool | None = None) -> bool:
     keras.utils.set_random_seed(int(seed))
     if deterministic is None:
         deterministic = not tf.config.get_visible_devices("GPU")
+    global _op_determinism
     if deterministic:
         tf.config.experimental.enable_op_determinism()
-    else:
-        tf.config.experimental.disable_op_determinism()
-    return bool(deterministic)
+        _op_determinism = True
+    return _op_determinism
 
 
 def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
