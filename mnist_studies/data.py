@@ -10,6 +10,7 @@ import functools
 import gzip
 import hashlib
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -188,3 +189,65 @@ def balanced_subset(x: np.ndarray, y: np.ndarray, n: int, *, seed: int = 0):
         chosen.append(rng.choice(pool, size=count, replace=False))
     index = rng.permutation(np.concatenate(chosen))
     return x[index], y[index]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Digit pairs (paper 003)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class PairSet:
+    """Pairs of 14×14 digits: ``x`` (N, 14, 14, 2) float32, ``target`` (N,) 1.0 when first ≤ second,
+    ``classes`` (N, 2) the two digit classes, ``index`` (N, 2) the MNIST indices of the two images in their split."""
+
+    x: np.ndarray
+    target: np.ndarray
+    classes: np.ndarray
+    index: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.target)
+
+    def subset(self, rows) -> "PairSet":
+        return PairSet(self.x[rows], self.target[rows], self.classes[rows], self.index[rows])
+
+    def digits(self) -> tuple[np.ndarray, np.ndarray]:
+        """The pairs as single digits (2N, 14, 14, 1) with their classes (2N,): firsts, then seconds."""
+        x = np.concatenate([self.x[..., :1], self.x[..., 1:]])
+        return x, np.concatenate([self.classes[:, 0], self.classes[:, 1]])
+
+
+def average_pool_2x2(images: np.ndarray) -> np.ndarray:
+    """Average-pool (N, 28, 28) images by 2×2 to (N, 14, 14), as float32."""
+    n, h, w = images.shape
+    return images.reshape(n, h // 2, 2, w // 2, 2).astype(np.float32).mean(axis=(2, 4))
+
+
+def make_digit_pairs(n_pairs: int = 1000, *, seed: int = 0) -> dict[str, PairSet]:
+    """Training and test pairs as the course behind paper 003 built them.
+
+    ``n_pairs`` pairs from the MNIST training split and ``n_pairs`` from the test split; each image average-pooled
+    2×2 to 14×14; the pairs of a set come from one random permutation of its split, so no image is used twice in a
+    set; target 1 when the first digit ≤ the second; inputs normalized with the training pairs' mean and std.
+
+    Returns:
+        ``{"train": PairSet, "test": PairSet}``.
+    """
+    if not isinstance(n_pairs, (int, np.integer)) or n_pairs < 1:
+        raise ValueError(f"n_pairs must be a positive integer, got {n_pairs!r}")
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    if 2 * n_pairs > len(y_test):
+        raise ValueError(f"{n_pairs} pairs need {2 * n_pairs} test images, but MNIST has {len(y_test)}")
+    rng = np.random.default_rng(seed)
+    sets = {}
+    for split, (x, y) in (("train", (x_train, y_train)), ("test", (x_test, y_test))):
+        index = rng.permutation(len(y))[: 2 * n_pairs].reshape(n_pairs, 2)
+        images = average_pool_2x2(x[index.ravel()]).reshape(n_pairs, 2, 14, 14).transpose(0, 2, 3, 1)
+        classes = y[index]
+        target = (classes[:, 0] <= classes[:, 1]).astype(np.float32)
+        sets[split] = PairSet(images, target, classes, index)
+    mean, std = sets["train"].x.mean(), sets["train"].x.std()
+    for pair_set in sets.values():
+        pair_set.x = ((pair_set.x - mean) / std).astype(np.float32)
+    return sets

@@ -42,6 +42,66 @@ PROFILES: dict[str, dict[str, dict]] = {
             "binary_epochs": 5, "epochs": 2,
         },
     },
+    # notebooks/03_training_choices.ipynb; paper 002 (100 epochs, batch 64, 20% validation, best checkpoint)
+    "training_choices": {
+        "smoke": {
+            "train_size": 600, "epochs": 2,
+            "models": ["mlp", "cnn"], "optimizers": ["sgd", "adam"], "learning_rates": [1e-2],
+            "activations": ["relu"],
+        },
+        "quick": {
+            "train_size": 5000, "epochs": 10,  # one CNN epoch on 48,000 images is ~27 s here: cut data and epochs
+            "models": ["mlp", "cnn"], "optimizers": ["sgd", "adam"], "learning_rates": [1e-2, 1e-1],
+            "activations": ["relu", "sigmoid"],
+        },
+        "paper": {
+            "train_size": None, "epochs": 100,  # 48,000 training / 12,000 validation images; GPU recommended
+            "models": ["mlp", "cnn"], "optimizers": ["sgd", "adam"], "learning_rates": [1e-4, 1e-3, 1e-2, 1e-1],
+            "activations": ["relu", "sigmoid"],
+        },
+    },
+    # notebooks/04_digit_pairs.ipynb; paper 003 (1,000 pairs, 4-fold tuning, 10 runs per model, 25 epochs)
+    "digit_pairs": {
+        "smoke": {
+            "n_pairs": 200, "epochs": 3, "tune": True,
+            "models": ["Simple", "Auxiliary @ 2", "Digit"],
+            "lr_grid": [1e-3], "folds": 2, "alphas": [0.0, 2.0], "runs": 2,
+        },
+        "quick": {
+            "n_pairs": 1000, "epochs": 25,
+            "tune": False,  # tuning 8 models costs ~5 min even on 2 folds: quick uses the paper's Table I rates
+            "models": ["Simple", "Shared Weights 1", "Shared Weights 2", "Auxiliary @ 0.5", "Auxiliary @ 2",
+                       "Auxiliary @ 10", "Auxiliary @ 40", "Digit"],
+            "lr_grid": [1e-3, 5e-3], "folds": 2, "alphas": [0.0, 2.0, 10.0, 40.0], "runs": 2,
+        },
+        "paper": {
+            "n_pairs": 1000, "epochs": 25, "tune": True,  # about 40 minutes on a 2-core CPU
+            "models": ["Simple", "Shared Weights 1", "Shared Weights 2", "Auxiliary @ 0.5", "Auxiliary @ 2",
+                       "Auxiliary @ 10", "Auxiliary @ 40", "Digit"],
+            "lr_grid": [1e-4, 5e-4, 1e-3, 5e-3, 1e-2], "folds": 4,
+            "alphas": [0.0, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 40.0, 100.0], "runs": 10,
+        },
+    },
+    # notebooks/02_resnet_and_two_layer_cnn.ipynb; paper 001 (30 epochs, batch 128, train/val/test)
+    "resnet": {
+        "smoke": {
+            "models": {"two_layer_cnn": {"train_size": 500, "epochs": 2},
+                       "resnet_paper": {"train_size": 200, "epochs": 1}},
+            "test_size": 300, "estimate_time": False,  # the estimate traces the ResNet once more (~10 s)
+        },
+        "quick": {
+            # the paper's ResNet trains at ~45 ms per image here (~40 min per epoch of 54,000 images): it gets a
+            # small subset; the two-layer CNN (~21 s per full epoch) gets a third of MNIST
+            "models": {"two_layer_cnn": {"train_size": 20000, "epochs": 5},
+                       "resnet_paper": {"train_size": 1500, "epochs": 3}},
+            "test_size": 2000, "estimate_time": True,
+        },
+        "paper": {
+            "models": {"two_layer_cnn": {"train_size": None, "epochs": 30},
+                       "resnet_paper": {"train_size": None, "epochs": 30}},  # ~20 h on a 2-core CPU: use a GPU
+            "test_size": None, "estimate_time": True,
+        },
+    },
 }
 
 # Settings shared by every profile of a study (the paper's, or our documented choice where it is silent).
@@ -53,6 +113,28 @@ COMMON: dict[str, dict] = {
         "transfer_biases": True,  # conv biases travel with the kernels (not said in the paper)
         "data_seed": 0,  # which images form the subsets
         "verbose": 2,  # one line per epoch
+    },
+    "training_choices": {
+        "batch_size": 64,  # §3, Figure 15
+        "val_fraction": 0.2,  # §3: "20% of training data for validation" (we stratify; Keras' split does not)
+        "seed": 0,  # weight initialization and shuffling, the same for every cell
+        "data_seed": 0,  # subset and split
+        "verbose": 0,  # the runner prints one line per cell
+    },
+    "resnet": {
+        "batch_size": 128,  # §3
+        "learning_rate": 1e-3,  # Adam, decayed by a cosine schedule to 0 (the paper names neither)
+        "val_fraction": 0.1,  # stratified validation split of the training images (the paper gives no fraction)
+        "seed": 0,
+        "data_seed": 0,
+        "verbose": 2,
+    },
+    "digit_pairs": {
+        "batch_size": 100,  # §IV
+        "tuning_seed": 0,  # the pairs and folds of the learning-rate tuning and the alpha sweep
+        "seed": 0,  # run k of the evaluation uses seed + k for its pairs and weights
+        "alpha_sweep_lr": 1e-3,  # the paper does not say which rate its alpha sweep used
+        "digit_lr": 5e-4,  # the digit CNN's rate for the alpha sweep's reference line (the paper's Table I)
     },
 }
 

@@ -21,6 +21,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+tf.get_logger().setLevel("ERROR")  # no retracing notices when studies build many small models in a loop
+
 DEVICES = ("auto", "cpu", "gpu")
 _op_determinism = False  # TensorFlow's public API can turn op determinism on, not query it or turn it off
 OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
@@ -137,6 +139,34 @@ class EpochTimer(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch_seconds.append(time.perf_counter() - self._start)
+
+
+class IterationLoss(keras.callbacks.Callback):
+    """Records the training loss of every batch in ``self.losses`` (for per-iteration loss curves).
+
+    Keras reports the running mean of the epoch so far after each batch; with equal batch sizes the loss of batch k
+    is ``k * mean_k - (k - 1) * mean_(k-1)``, which this callback recovers.
+    """
+
+    def on_train_begin(self, logs=None):
+        self.losses = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._previous_mean, self._batches = 0.0, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        mean = float(logs["loss"])
+        self._batches += 1
+        self.losses.append(self._batches * mean - (self._batches - 1) * self._previous_mean)
+        self._previous_mean = mean
+
+
+class LearningRateLogger(keras.callbacks.Callback):
+    """Adds the optimizer's learning rate at the end of each epoch to the logs (and so to the history)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
 
 
 @dataclass

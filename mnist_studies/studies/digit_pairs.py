@@ -1,0 +1,334 @@
+"""Study 003: digit pairs — weight sharing, auxiliary loss, digit model (Jomeau, Rajaonson, Dandjee).
+
+The paper's three experiments, each writing run records:
+
+1. ``tune_learning_rates``: k-fold cross-validation (scikit-learn's ``KFold``) over a learning-rate grid in
+   [1e-4, 1e-2] for every model → Table I (best rate and its mean validation accuracy);
+2. ``sweep_alpha``: k-fold validation accuracy of CNNaux for several auxiliary weights α (α = 0 is the siamese
+   CNNws2), with the digit CNN as a reference line → Figure 2;
+3. ``evaluate_models``: repeated runs per model at its tuned learning rate, each with fresh pairs and a fresh
+   initialization → Table II (train and test accuracy, mean ± std) and Figure 3 (training error per epoch).
+
+All models: Adam, mean squared error, 25 epochs, batch 100 (the paper's §IV), from the profile.
+"""
+
+from __future__ import annotations
+
+import time
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+from mnist_studies import data, records, training
+from mnist_studies.data import PairSet
+from mnist_studies.models.digit_pairs import BUILDERS, pair_losses
+
+STUDY = "digit_pairs"
+
+# The paper's models (Tables I and II): name -> (builder key, auxiliary weight α or None)
+MODELS = {
+    "Simple": ("simple", None),
+    "Shared Weights 1": ("ws1", None),
+    "Shared Weights 2": ("ws2", None),
+    "Auxiliary @ 0.5": ("aux", 0.5),
+    "Auxiliary @ 2": ("aux", 2.0),
+    "Auxiliary @ 10": ("aux", 10.0),
+    "Auxiliary @ 40": ("aux", 40.0),
+    "Digit": ("digit", None),
+}
+# Table I: optimal learning rate and mean validation accuracy (%) of the paper's 4-fold cross-validation
+PAPER_TABLE_I = {
+    "Simple": (1e-3, 80.6), "Shared Weights 1": (1e-3, 76.6), "Shared Weights 2": (5e-4, 84.0),
+    "Auxiliary @ 0.5": (5e-3, 86.8), "Auxiliary @ 2": (1e-3, 94.4), "Auxiliary @ 10": (5e-3, 97.1),
+    "Auxiliary @ 40": (1e-3, 96.8), "Digit": (5e-4, 96.6),
+}
+# Table II: test and training accuracy (%), mean ± std over 10 runs
+PAPER_TABLE_II = {
+    "Simple": ((80.2, 1.9), (99.0, 1.4)), "Shared Weights 1": ((79.6, 2.0), (95.8, 2.7)),
+    "Shared Weights 2": ((83.5, 1.1), (92.9, 1.2)), "Auxiliary @ 0.5": ((84.6, 1.1), (84.9, 22.3)),
+    "Auxiliary @ 2": ((96.4, 0.9), (100.0, 0.0)), "Auxiliary @ 10": ((97.2, 1.2), (100.0, 0.0)),
+    "Auxiliary @ 40": ((97.6, 0.3), (100.0, 0.0)), "Digit": ((97.8, 0.2), (100.0, 0.0)),
+}
+
+
+def reproduces(ours: float, paper: float, paper_std: float | None = None) -> bool:
+    """The issue's rule: our mean within two of the paper's standard deviations, or within 2 points if wider."""
+    return abs(ours - paper) <= max(2.0 * (paper_std or 0.0), 2.0)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Training one model
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def build_and_compile(model_name: str, learning_rate: float, alpha: float | None = None) -> keras.Model:
+    """Build one of ``MODELS`` (or "aux" with an explicit ``alpha``) and compile it with Adam and MSE."""
+    if model_name not in MODELS:
+        raise ValueError(f"unknown model {model_name!r}; valid models: {', '.join(MODELS)}")
+    key, default_alpha = MODELS[model_name]
+    model = BUILDERS[key]()
+    optimizer = training.make_optimizer("adam", learning_rate)
+    if key == "aux":
+        weights = pair_losses(default_alpha if alpha is None else alpha)
+        model.compile(optimizer=optimizer, **weights, metrics={"pair": [keras.metrics.BinaryAccuracy(name="acc")]})
+    elif key == "digit":
+        model.compile(optimizer=optimizer, loss="mse", metrics=[keras.metrics.CategoricalAccuracy(name="acc")])
+    else:
+        model.compile(optimizer=optimizer, loss="mse", metrics=[keras.metrics.BinaryAccuracy(name="acc")])
+    return model
+
+
+def _inputs_and_targets(model: keras.Model, pairs: PairSet):
+    if model.name == "digit_cnn":
+        x, classes = pairs.digits()
+        return x, keras.utils.to_categorical(classes, 10)
+    if model.name == "cnn_aux":
+        return pairs.x, {"pair": pairs.target[:, None], "digits": keras.utils.to_categorical(pairs.classes, 10)}
+    return pairs.x, pairs.target[:, None]
+
+
+def predict_pairs(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """1 where the model predicts "first ≤ second". Pair models: score > 0.5. The digit model compares the two
+    predicted classes (``predict_pairs_with_digit_model``)."""
+    if model.name == "digit_cnn":
+        return predict_pairs_with_digit_model(model, x)
+    scores = model.predict(x, batch_size=1000, verbose=0)
+    scores = scores["pair"] if isinstance(scores, dict) else scores
+    return (scores[:, 0] > 0.5).astype(np.float32)
+
+
+def predict_pairs_with_digit_model(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    """CNNd's pair prediction: classify each digit of the pair, then compare the two predicted classes."""
+    n = len(x)
+    scores = model.predict(np.concatenate([x[..., :1], x[..., 1:]]), batch_size=1000, verbose=0)
+    classes = scores.argmax(axis=1)
+    return (classes[:n] <= classes[n:]).astype(np.float32)
+
+
+def pair_accuracy(model: keras.Model, pairs: PairSet) -> float:
+    return float((predict_pairs(model, pairs.x) == pairs.target).mean())
+
+
+class PairErrorHistory(keras.callbacks.Callback):
+    """Training error on the pair task after every epoch (the paper's Figure 3), for any of the models."""
+
+    def __init__(self, pairs: PairSet):
+        super().__init__()
+        self.pairs = pairs
+        self.errors: list[float] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.errors.append(1.0 - pair_accuracy(self.model, self.pairs))
+
+
+def train_model(model_name: str, learning_rate: float, train: PairSet, cfg: dict, *, alpha: float | None = None,
+                track_error: bool = False):
+    """Train one model on ``train`` pairs for ``cfg["epochs"]``; returns (model, per-epoch train errors or [])."""
+    model = build_and_compile(model_name, learning_rate, alpha)
+    x, y = _inputs_and_targets(model, train)
+    tracker = PairErrorHistory(train) if track_error else None
+    training.fit(model, x, y, epochs=cfg["epochs"], batch_size=cfg["batch_size"], verbose=0,
+                 callbacks=[tracker] if tracker else [])
+    return model, (tracker.errors if tracker else [])
+
+
+def cross_validate(model_name: str, learning_rate: float, pairs: PairSet, cfg: dict, *, alpha=None,
+                   seed: int = 0) -> list[float]:
+    """Validation accuracy of each of ``cfg["folds"]`` folds (``sklearn.model_selection.KFold``, shuffled)."""
+    from sklearn.model_selection import KFold
+
+    accuracies = []
+    folds = KFold(n_splits=cfg["folds"], shuffle=True, random_state=seed)
+    for fold, (train_rows, val_rows) in enumerate(folds.split(pairs.x)):
+        training.set_seed(seed * 100 + fold, deterministic=cfg["deterministic"])
+        model, _ = train_model(model_name, learning_rate, pairs.subset(train_rows), cfg, alpha=alpha)
+        accuracies.append(pair_accuracy(model, pairs.subset(val_rows)))
+    return accuracies
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The three experiments
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _record(cfg, name, seed, metrics, device, history=None, extra=None, seconds=None):
+    record = records.make_record(study=STUDY, profile=cfg["profile"], name=name, seed=seed, config=cfg,
+                                 metrics=metrics, history=history, device=device,
+                                 deterministic=cfg["deterministic"], extra=extra,
+                                 timings={"wall_seconds": seconds} if seconds is not None else None)
+    records.write_record(record)
+    return record
+
+
+def tune_learning_rates(cfg: dict, *, device: str) -> list[dict]:
+    """Experiment 1 (Table I): k-fold validation accuracy of every model at every rate of ``cfg["lr_grid"]``."""
+    pairs = data.make_digit_pairs(cfg["n_pairs"], seed=cfg["tuning_seed"])["train"]
+    out = []
+    for i, model_name in enumerate(cfg["models"], start=1):
+        start = time.perf_counter()
+        by_rate = {lr: cross_validate(model_name, lr, pairs, cfg, seed=cfg["tuning_seed"]) for lr in cfg["lr_grid"]}
+        means = {lr: float(np.mean(v)) for lr, v in by_rate.items()}
+        best = max(means, key=means.get)
+        metrics = {"best_learning_rate": best, "best_val_accuracy": means[best],
+                   "val_accuracy_by_rate": {f"{lr:g}": v for lr, v in by_rate.items()}}
+        out.append(_record(cfg, f"tuning-{model_name}", cfg["tuning_seed"], metrics, device,
+                           extra={"model": model_name}, seconds=time.perf_counter() - start))
+        print(f"[tuning {i}/{len(cfg['models'])}] {model_name}: best lr {best:g}, mean validation accuracy "
+              f"{100 * means[best]:.1f}% ({time.perf_counter() - start:.0f} s)", flush=True)
+    return out
+
+
+def sweep_alpha(cfg: dict, *, device: str) -> list[dict]:
+    """Experiment 2 (Figure 2): k-fold validation accuracy of CNNaux for each α, and of the digit CNN."""
+    pairs = data.make_digit_pairs(cfg["n_pairs"], seed=cfg["tuning_seed"])["train"]
+    out = []
+    runs = [("Auxiliary", alpha) for alpha in cfg["alphas"]] + [("Digit", None)]
+    for i, (label, alpha) in enumerate(runs, start=1):
+        start = time.perf_counter()
+        model_name = "Auxiliary @ 2" if alpha is not None else "Digit"  # the builder; α is set explicitly
+        lr = cfg["alpha_sweep_lr"] if alpha is not None else cfg["digit_lr"]
+        accuracies = cross_validate(model_name, lr, pairs, cfg, alpha=alpha, seed=cfg["tuning_seed"])
+        name = f"alpha-{alpha:g}" if alpha is not None else "alpha-digit-reference"
+        metrics = {"alpha": alpha, "val_accuracies": accuracies, "val_accuracy": float(np.mean(accuracies))}
+        out.append(_record(cfg, name, cfg["tuning_seed"], metrics, device, extra={"learning_rate": lr},
+                           seconds=time.perf_counter() - start))
+        shown = f"alpha={alpha:g}" if alpha is not None else "digit CNN"
+        print(f"[alpha {i}/{len(runs)}] {shown}: {100 * np.mean(accuracies):.1f} ± {100 * np.std(accuracies):.1f}%",
+              flush=True)
+    return out
+
+
+def evaluate_models(cfg: dict, learning_rates: dict[str, float], *, device: str) -> list[dict]:
+    """Experiment 3 (Table II, Figure 3): ``cfg["runs"]`` runs per model, each with fresh pairs and weights."""
+    out = []
+    for i, model_name in enumerate(cfg["models"], start=1):
+        start = time.perf_counter()
+        for run in range(cfg["runs"]):
+            seed = cfg["seed"] + run
+            pairs = data.make_digit_pairs(cfg["n_pairs"], seed=seed)
+            training.set_seed(seed, deterministic=cfg["deterministic"])
+            model, errors = train_model(model_name, learning_rates[model_name], pairs["train"], cfg,
+                                        track_error=True)
+            metrics = {"train_accuracy": pair_accuracy(model, pairs["train"]),
+                       "test_accuracy": pair_accuracy(model, pairs["test"]),
+                       "learning_rate": learning_rates[model_name], "parameters": model.count_params()}
+            out.append(_record(cfg, f"eval-{model_name}-run{run}", seed, metrics, device,
+                               history={"train_error": errors}, extra={"model": model_name}))
+        group = [r["metrics"]["test_accuracy"] for r in out[-cfg["runs"]:]]
+        print(f"[evaluate {i}/{len(cfg['models'])}] {model_name}: test accuracy {100 * np.mean(group):.1f} ± "
+              f"{100 * np.std(group):.1f}% over {cfg['runs']} runs ({time.perf_counter() - start:.0f} s)", flush=True)
+    return out
+
+
+def run_study(cfg: dict, *, device: str = "auto") -> dict[str, list[dict]]:
+    """All three experiments of the profile; returns their records by experiment."""
+    device_name = training.configure_device(device)
+    cfg = {**cfg, "deterministic": cfg.get("deterministic", not device_name.startswith("GPU"))}
+    unknown = [m for m in cfg["models"] if m not in MODELS]
+    if unknown:
+        raise ValueError(f"unknown model(s) {', '.join(unknown)}; valid models: {', '.join(MODELS)}")
+    tuned = f"{cfg['folds']}-fold tuning over {cfg['lr_grid']}" if cfg["tune"] else "the paper's learning rates"
+    print(f"{STUDY}: {len(cfg['models'])} models, {cfg['n_pairs']} pairs per set, {cfg['epochs']} epochs, {tuned}, "
+          f"device {device_name}", flush=True)
+    if cfg["tune"]:
+        tuning = tune_learning_rates(cfg, device=device_name)
+        learning_rates = {r["extra"]["model"]: r["metrics"]["best_learning_rate"] for r in tuning}
+    else:  # a profile without tuning uses Table I's rates
+        tuning, learning_rates = [], {name: PAPER_TABLE_I[name][0] for name in cfg["models"]}
+    alpha = sweep_alpha(cfg, device=device_name)
+    evaluation = evaluate_models(cfg, learning_rates, device=device_name)
+    return {"tuning": tuning, "alpha": alpha, "evaluation": evaluation}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tables and figures (from records)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _verdict(ok: bool) -> str:
+    return "reproduced" if ok else "not reproduced"
+
+
+def table_i(tuning: list[dict]) -> str:
+    """Table I beside the paper's: best learning rate and mean validation accuracy per model."""
+    if not tuning:
+        return "*Table I: the learning-rate tuning is not run in this profile (the paper's rates are used).*"
+    lines = ["| model | lr (paper) | lr (ours) | val. acc. % (paper) | val. acc. % (ours) | reproduces |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for r in tuning:
+        name = r["extra"]["model"]
+        lr, acc = PAPER_TABLE_I[name]
+        ours = 100 * r["metrics"]["best_val_accuracy"]
+        lines.append(f"| {name} | {lr:g} | {r['metrics']['best_learning_rate']:g} | {acc:.1f} | {ours:.1f} | "
+                     f"{_verdict(reproduces(ours, acc))} |")
+    return "\n".join(lines)
+
+
+def table_ii_rows(evaluation: list[dict]) -> list[dict]:
+    """Per model: our test and train accuracy (mean ± std, %) beside the paper's, with verdicts."""
+    rows = []
+    for name in dict.fromkeys(r["extra"]["model"] for r in evaluation):
+        group = [r for r in evaluation if r["extra"]["model"] == name]
+        test = 100 * np.array([r["metrics"]["test_accuracy"] for r in group])
+        train = 100 * np.array([r["metrics"]["train_accuracy"] for r in group])
+        (paper_test, paper_test_std), (paper_train, paper_train_std) = PAPER_TABLE_II[name]
+        rows.append({
+            "model": name, "n": len(group),
+            "test": (float(test.mean()), float(test.std(ddof=1)) if len(group) > 1 else 0.0),
+            "train": (float(train.mean()), float(train.std(ddof=1)) if len(group) > 1 else 0.0),
+            "paper_test": (paper_test, paper_test_std), "paper_train": (paper_train, paper_train_std),
+            "test_reproduces": reproduces(test.mean(), paper_test, paper_test_std),
+            "train_reproduces": reproduces(train.mean(), paper_train, paper_train_std),
+        })
+    return rows
+
+
+def table_ii(evaluation: list[dict]) -> str:
+    lines = ["| model | runs | test % (paper) | test % (ours) | reproduces | train % (paper) | train % (ours) | "
+             "reproduces |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    fmt = lambda ms: f"{ms[0]:.1f} ± {ms[1]:.1f}"  # noqa: E731
+    for row in table_ii_rows(evaluation):
+        lines.append(f"| {row['model']} | {row['n']} | {fmt(row['paper_test'])} | {fmt(row['test'])} | "
+                     f"{_verdict(row['test_reproduces'])} | {fmt(row['paper_train'])} | {fmt(row['train'])} | "
+                     f"{_verdict(row['train_reproduces'])} |")
+    return "\n".join(lines)
+
+
+def plot_alpha_sweep(alpha_records: list[dict]):
+    """Figure 2: mean ± std validation accuracy of CNNaux against α, the digit CNN as a reference line."""
+    sweep = sorted((r for r in alpha_records if r["metrics"]["alpha"] is not None), key=lambda r: r["metrics"]["alpha"])
+    alphas = np.array([r["metrics"]["alpha"] for r in sweep])
+    accs = 100 * np.array([r["metrics"]["val_accuracies"] for r in sweep])
+    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    positions = np.arange(len(alphas))  # α spans 0 … 40+: equally spaced categories read best
+    ax.errorbar(positions, accs.mean(axis=1), yerr=accs.std(axis=1), marker="o", capsize=4, label="CNNaux")
+    ax.annotate("α = 0: siamese (CNNws2)", (0, accs.mean(axis=1)[0]), (0.3, accs.mean(axis=1)[0] - 4), fontsize=8)
+    for r in alpha_records:
+        if r["metrics"]["alpha"] is None:
+            digit = 100 * np.array(r["metrics"]["val_accuracies"])
+            ax.axhline(digit.mean(), color="C1", ls="--", label=f"digit CNN ({digit.mean():.1f}%)")
+            ax.axhspan(digit.mean() - digit.std(), digit.mean() + digit.std(), color="C1", alpha=0.15)
+    ax.set_xticks(positions, [f"{a:g}" for a in alphas])
+    ax.set_xlabel("auxiliary loss weight α")
+    ax.set_ylabel("validation accuracy (%)")
+    ax.set_title("Influence of α (paper's Figure 2)", fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_training_error(evaluation: list[dict]):
+    """Figure 3: average training error per epoch of every model (mean over runs)."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for name in dict.fromkeys(r["extra"]["model"] for r in evaluation):
+        curves = 100 * np.array([r["history"]["train_error"] for r in evaluation if r["extra"]["model"] == name])
+        ax.plot(np.arange(1, curves.shape[1] + 1), curves.mean(axis=0), label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training error (%)")
+    ax.set_title("Average training error per epoch (paper's Figure 3)", fontsize=10)
+    ax.legend(fontsize=7, ncol=2)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
