@@ -102,6 +102,26 @@ PROFILES: dict[str, dict[str, dict]] = {
             "test_size": None, "estimate_time": True,
         },
     },
+    # notebooks/05_lenet5_and_page_recognition.ipynb; paper 004 (batch 120, 20 epochs = 10,000 updates)
+    "lenet5": {
+        "smoke": {
+            "train_size": 1200, "test_size": 500, "epochs": 1, "evaluate_every": 5,
+            "steps": ["classic", "+LeakyReLU"], "seeds": [0],
+            "pages": 2,  # synthetic test pages for the recognizer
+        },
+        "quick": {
+            "train_size": 8000, "test_size": 5000, "epochs": 3, "evaluate_every": 50,  # 200 updates per run
+            "steps": ["classic", "+ReLU", "+32 kernels", "+dropout", "+SPP", "+LeakyReLU", "+deformations"],
+            "seeds": [0, 1],
+            "pages": 10,
+        },
+        "paper": {
+            "train_size": None, "test_size": None, "epochs": 20, "evaluate_every": 500,  # ~1.5-2 h per seed on a 2-core CPU
+            "steps": ["classic", "+ReLU", "+32 kernels", "+dropout", "+SPP", "+LeakyReLU", "+deformations"],
+            "seeds": [0, 1, 2],
+            "pages": 30,
+        },
+    },
 }
 
 # Settings shared by every profile of a study (the paper's, or our documented choice where it is silent).
@@ -128,6 +148,13 @@ COMMON: dict[str, dict] = {
         "seed": 0,
         "data_seed": 0,
         "verbose": 2,
+    },
+    "lenet5": {
+        "batch_size": 120,  # §4.2
+        "learning_rate": 1e-3,  # Adam for every variant (the paper names SGD without a rate)
+        "data_seed": 0,
+        "page_seed": 1000,  # the synthetic test pages
+        "verbose": 0,  # the runner prints one line per run
     },
     "digit_pairs": {
         "batch_size": 100,  # §IV

@@ -8,7 +8,7 @@ from mnist_studies.studies import resnet as study
 
 
 def _count(model, kind=None, suffix=None):
-    return sum((kind and layer.__class__.__name__ == kind) or (suffix and layer.name.endswith(suffix))
+    return sum(bool((kind and layer.__class__.__name__ == kind) or (suffix and layer.name.endswith(suffix)))
                for layer in model.layers)
 
 

@@ -33,17 +33,17 @@ def _check(input_shape, num_classes):
         raise ValueError(f"num_classes must be at least 2, got {num_classes!r}")
 
 
-def _basic_block(x, width: int, stride: int, name: str):
+def _basic_block(x, width: int, stride: int, name: str, bn_momentum: float):
     """Two 3×3 conv + BN, an identity (or, when the shape changes, a 1×1 projection) shortcut, add, ReLU."""
     shortcut = x
     y = keras.layers.Conv2D(width, 3, strides=stride, padding="same", use_bias=False, name=f"{name}_conv1")(x)
-    y = keras.layers.BatchNormalization(name=f"{name}_bn1")(y)
+    y = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"{name}_bn1")(y)
     y = keras.layers.ReLU(name=f"{name}_relu1")(y)
     y = keras.layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"{name}_conv2")(y)
-    y = keras.layers.BatchNormalization(name=f"{name}_bn2")(y)
+    y = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"{name}_bn2")(y)
     if stride != 1 or x.shape[-1] != width:
         shortcut = keras.layers.Conv2D(width, 1, strides=stride, use_bias=False, name=f"{name}_proj_conv")(x)
-        shortcut = keras.layers.BatchNormalization(name=f"{name}_proj_bn")(shortcut)
+        shortcut = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"{name}_proj_bn")(shortcut)
     y = keras.layers.Add(name=f"{name}_add")([y, shortcut])
     return keras.layers.ReLU(name=f"{name}_out")(y)
 
@@ -54,6 +54,7 @@ def build_resnet(
     *,
     blocks_per_stage: Sequence[int] = (3, 3, 3),
     widths: Sequence[int] = (64, 128, 256),
+    bn_momentum: float = 0.9,
     name: str | None = None,
 ) -> keras.Model:
     """The residual network of paper 001 (§3, Figure 1), or the canonical ResNet-18 layout.
@@ -64,6 +65,8 @@ def build_resnet(
         blocks_per_stage: basic blocks in each stage; every stage after the first starts with a projection block
             that halves the resolution. Default (3, 3, 3), the paper's. ``RESNET_LAYOUTS["resnet18"]``: (2, 2, 2, 2).
         widths: channels of each stage; the stem has ``widths[0]``. Default (64, 128, 256).
+        bn_momentum: momentum of the batch-norm moving statistics. Default 0.9, PyTorch's default (its
+            ``momentum=0.1``; the paper used PyTorch); Keras' 0.99 leaves the statistics unsettled after short runs.
         name: model name. Default ``"resnet_paper"`` for the paper's layout, ``"resnet18"`` for the canonical one,
             else ``"resnet"``.
 
@@ -79,12 +82,12 @@ def build_resnet(
                     "resnet")
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = keras.layers.Conv2D(widths[0], 3, padding="same", use_bias=False, name="conv1_conv")(inputs)
-    x = keras.layers.BatchNormalization(name="conv1_bn")(x)
+    x = keras.layers.BatchNormalization(momentum=bn_momentum, name="conv1_bn")(x)
     x = keras.layers.ReLU(name="conv1_relu")(x)
     for stage, (blocks, width) in enumerate(zip(blocks_per_stage, widths), start=1):
         for block in range(1, blocks + 1):
             stride = 2 if stage > 1 and block == 1 else 1
-            x = _basic_block(x, width, stride, f"stage{stage}_block{block}")
+            x = _basic_block(x, width, stride, f"stage{stage}_block{block}", bn_momentum)
     x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="fc")(x)
     return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,308 @@
+"""Page-to-digits recognizer of paper 004 (M. Lu, N. Ke, §1 and §4): binarize a page, segment it into digits by
+projection, recognize each digit with a LeNet-5.
+
+Every stage is a plain function, so each can be tested and shown on its own:
+
+    read_page        any image Pillow reads (grey, RGB, RGBA, 16-bit) -> float grey in [0, 1]
+    binarize         adaptive (Sauvola) threshold; detects dark-on-light or light-on-dark ink -> bool ink mask
+    remove_specks    drops connected components smaller than a few pixels
+    find_rows        horizontal projection -> row bands
+    split_row        vertical projection within a row -> digit boxes; a too-wide blob (touching digits) is cut at
+                     the projection minimum within a window around the expected digit width (the paper's
+                     "improved" projection)
+    normalize_digit  MNIST-like: fit in a 20×20 box keeping the aspect ratio, placed in 28×28 by centre of mass
+    recognize_page   all of the above plus one batched prediction -> PageResult (text, digits with boxes)
+    annotate         the page with each box and its label at the upper left (the paper's Figure 2)
+
+Command line: ``python -m mnist_studies.segmentation PAGE [PAGE ...] [--model PATH] [--json] [--annotate DIR]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+MAX_PIXELS = 40_000_000  # larger pages are refused (about 6,300 × 6,300)
+MIN_CONTRAST = 0.08  # a page whose grey levels span less than this is blank
+
+
+class PageError(ValueError):
+    """A page that cannot be processed; the message is one line that names the problem."""
+
+
+@dataclass
+class Digit:
+    label: int
+    probability: float
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 (x1, y1 exclusive)
+    row: int
+
+
+@dataclass
+class PageResult:
+    image: str
+    text: str
+    digits: list[Digit] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"image": self.image, "text": self.text,
+                "digits": [{**asdict(d), "box": list(d.box)} for d in self.digits]}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Stages
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def read_page(path: str | Path, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Read any image Pillow reads as a float grey image in [0, 1] (RGBA is composited on white, 16-bit scaled).
+
+    Raises:
+        PageError: missing path, a folder, an empty, truncated or non-image file, or a page over ``max_pixels``.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    path = Path(path)
+    if not path.exists():
+        raise PageError("no such file")
+    if path.is_dir():
+        raise PageError("is a folder, not an image")
+    if path.stat().st_size == 0:
+        raise PageError("empty file")
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise PageError(f"page too large: {width}×{height} pixels, the limit is {max_pixels:,} pixels")
+            image.load()
+            if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+                rgba = image.convert("RGBA")
+                background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+                image = Image.alpha_composite(background, rgba)
+            if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+                grey = np.asarray(image, dtype=np.float64)
+                top = 65535.0 if image.mode.startswith("I;16") or grey.max() > 255 else 255.0
+                return np.clip(grey / top, 0.0, 1.0)
+            return np.asarray(image.convert("L"), dtype=np.float64) / 255.0
+    except PageError:
+        raise
+    except UnidentifiedImageError:
+        raise PageError("not an image Pillow can read") from None
+    except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt data
+        raise PageError(f"unreadable image ({error})") from None
+    except Image.DecompressionBombError:
+        raise PageError(f"page too large (over Pillow's limit of {Image.MAX_IMAGE_PIXELS:,} pixels)") from None
+
+
+def ink_is_dark(grey: np.ndarray) -> bool:
+    """True when the ink is darker than the background (the background is the majority of the page)."""
+    from skimage.filters import threshold_otsu
+
+    threshold = threshold_otsu(grey)
+    return (grey > threshold).mean() >= 0.5
+
+
+def binarize(grey: np.ndarray, *, window: int | None = None, k: float = 0.2) -> np.ndarray:
+    """Adaptive binarization (scikit-image's Sauvola threshold) → boolean ink mask (True = ink).
+
+    The polarity is detected first (``ink_is_dark``): light-on-dark pages are inverted. A page with less than
+    ``MIN_CONTRAST`` between its darkest and lightest percentile is blank: an empty mask.
+    """
+    from skimage.filters import threshold_otsu, threshold_sauvola
+
+    low, high = np.percentile(grey, [0.5, 99.5])
+    if high - low < MIN_CONTRAST:
+        return np.zeros(grey.shape, dtype=bool)
+    page = grey if ink_is_dark(grey) else 1.0 - grey  # dark ink on a light background from here on
+    if window is None:
+        window = max(15, (min(page.shape) // 12) | 1)  # odd, about a digit's size on a typical page
+    local = page < threshold_sauvola(page, window_size=window, k=k)
+    # Sauvola alone turns faint texture of empty regions into specks: ink must also be darker than Otsu's global cut
+    return local & (page < threshold_otsu(page))
+
+
+def remove_specks(mask: np.ndarray, *, max_size: int | None = None) -> np.ndarray:
+    """Remove connected ink components of at most ``max_size`` pixels (default: 0.01% of the page, at least 8)."""
+    from skimage.morphology import remove_small_objects
+
+    if max_size is None:
+        max_size = max(8, int(mask.size * 1e-4))
+    return remove_small_objects(mask, max_size=max_size, connectivity=2)
+
+
+def _runs(profile: np.ndarray, *, min_gap: int = 1) -> list[tuple[int, int]]:
+    """[start, end) runs where ``profile > 0``, merging runs separated by fewer than ``min_gap`` empty entries."""
+    on = profile > 0
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(np.int8), [0]])))
+    runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
+    merged: list[tuple[int, int]] = []
+    for start, end in runs:
+        if merged and start - merged[-1][1] < min_gap:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def find_rows(mask: np.ndarray, *, min_height: int = 5) -> list[tuple[int, int]]:
+    """Row bands [y0, y1) by horizontal projection (ink pixels per image row); bands thinner than ``min_height``
+    are dropped, gaps of a few pixels inside a digit line are bridged."""
+    rows = _runs(mask.sum(axis=1), min_gap=3)
+    return [(a, b) for a, b in rows if b - a >= min_height]
+
+
+def split_row(mask: np.ndarray, row: tuple[int, int], *, expected_width: float | None = None,
+              min_width: int = 2) -> list[tuple[int, int, int, int]]:
+    """Digit boxes (x0, y0, x1, y1) in one row band, by vertical projection.
+
+    A blob wider than 1.4 × ``expected_width`` (default: 0.8 × the row height) holds touching digits: it is cut at
+    the column of least ink within ±40% of the expected width from its left edge, repeatedly. Each box is then
+    shrunk to the ink it holds.
+    """
+    y0, y1 = row
+    band = mask[y0:y1]
+    projection = band.sum(axis=0)
+    width = expected_width or 0.8 * (y1 - y0)
+    boxes = []
+    for start, end in _runs(projection):
+        while end - start > 1.4 * width:
+            lo, hi = int(start + 0.6 * width), int(min(end - 0.3 * width, start + 1.4 * width))
+            if hi <= lo:
+                break
+            # least ink, ties broken towards the expected digit width
+            distance = np.abs(np.arange(lo, hi) - (start + width)) / width
+            cut = lo + int(np.argmin(projection[lo:hi] + 0.25 * distance))
+            boxes.append((start, cut))
+            start = cut
+        boxes.append((start, end))
+    out = []
+    for x0, x1 in boxes:
+        if x1 - x0 < min_width:
+            continue
+        rows_with_ink = np.flatnonzero(band[:, x0:x1].any(axis=1))
+        if len(rows_with_ink):
+            out.append((x0, y0 + int(rows_with_ink[0]), x1, y0 + int(rows_with_ink[-1]) + 1))
+    return out
+
+
+def expected_digit_width(mask: np.ndarray, rows: list[tuple[int, int]]) -> float | None:
+    """The median width of the page's single blobs (those not wider than their row is high), or None."""
+    widths = []
+    for y0, y1 in rows:
+        for a, b in _runs(mask[y0:y1].sum(axis=0)):
+            if b - a <= (y1 - y0):
+                widths.append(b - a)
+    return float(np.median(widths)) if len(widths) >= 3 else None
+
+
+def merge_fragments(boxes: list[tuple[int, int, int, int]], row: tuple[int, int], width: float,
+                    *, min_height: float = 0.45) -> list[tuple[int, int, int, int]]:
+    """Merge pieces of broken strokes into their digit: a box lower than ``min_height`` × the row height joins the
+    nearest full-height box when the horizontal gap is at most half a digit width, and is dropped otherwise."""
+    row_height = row[1] - row[0]
+    full = [list(b) for b in boxes if b[3] - b[1] >= min_height * row_height]
+    for x0, y0, x1, y1 in (b for b in boxes if b[3] - b[1] < min_height * row_height):
+        if not full:
+            break
+        gaps = [max(0, x0 - b[2], b[0] - x1) for b in full]
+        nearest = int(np.argmin(gaps))
+        if gaps[nearest] <= 0.5 * width:
+            b = full[nearest]
+            full[nearest] = [min(b[0], x0), min(b[1], y0), max(b[2], x1), max(b[3], y1)]
+    return sorted(tuple(b) for b in full)
+
+
+def segment(mask: np.ndarray) -> list[tuple[int, tuple[int, int, int, int]]]:
+    """All digit boxes of a page as (row index, box), rows top to bottom, digits left to right."""
+    rows = find_rows(mask)
+    width = expected_digit_width(mask, rows)
+    out = []
+    for r, row in enumerate(rows):
+        row_width = width if width and width < 1.2 * (row[1] - row[0]) else 0.8 * (row[1] - row[0])
+        boxes = merge_fragments(split_row(mask, row, expected_width=row_width), row, row_width)
+        out.extend((r, box) for box in boxes)
+    return out
+
+
+def normalize_digit(crop: np.ndarray) -> np.ndarray:
+    """An MNIST-like 28×28 float image from a cropped ink mask: fit in 20×20 keeping the aspect ratio (anti-aliased),
+    then shift so the centre of mass is at the centre, as MNIST was built."""
+    from scipy import ndimage
+    from skimage.transform import resize
+
+    crop = np.asarray(crop, dtype=np.float64)
+    height, width = crop.shape
+    scale = 20.0 / max(height, width)
+    new_h, new_w = max(1, round(height * scale)), max(1, round(width * scale))
+    small = resize(crop, (new_h, new_w), anti_aliasing=True, preserve_range=True)
+    canvas = np.zeros((28, 28))
+    top, left = (28 - new_h) // 2, (28 - new_w) // 2
+    canvas[top:top + new_h, left:left + new_w] = small
+    if canvas.sum() > 0:
+        cy, cx = ndimage.center_of_mass(canvas)
+        canvas = ndimage.shift(canvas, (13.5 - cy, 13.5 - cx), order=1, mode="constant")
+    return np.clip(canvas, 0.0, 1.0).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Model and pages
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def load_digit_model(path: str | Path):
+    """Load a ``.keras`` digit classifier in safe mode; its input must be 28×28×1 or 32×32×1, its output 10 classes."""
+    import keras
+
+    import mnist_studies.models.digit_pairs  # noqa: F401 (registers the project's custom layers)
+    import mnist_studies.models.lenet5  # noqa: F401
+
+    path = Path(path)
+    if not path.is_file():
+        raise PageError(f"{path}: model file not found")
+    try:
+        model = keras.saving.load_model(path, safe_mode=True)
+    except Exception as error:  # noqa: BLE001 (Keras raises many kinds; the user needs one line)
+        raise PageError(f"{path}: not a loadable .keras model ({type(error).__name__}: {error})".splitlines()[0])
+    shape = tuple(model.input_shape[1:])
+    if shape not in ((28, 28, 1), (32, 32, 1)) or model.output_shape[-1] != 10:
+        raise PageError(f"{path}: expected a 10-class model with 28×28×1 or 32×32×1 input, got input {shape} and "
+                        f"output {model.output_shape}")
+    return model
+
+
+def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None) -> PageResult:
+    """Read, binarize, segment and recognize one page with one batched prediction."""
+    grey = read_page(path) if grey is None else grey
+    mask = remove_specks(binarize(grey))
+    boxes = segment(mask)
+    if not boxes:
+        return PageResult(str(path), "")
+    digits = np.stack([normalize_digit(mask[y0:y1, x0:x1]) for _, (x0, y0, x1, y1) in boxes])[..., None]
+    if tuple(model.input_shape[1:3]) == (32, 32):
+        digits = np.pad(digits, [(0, 0), (2, 2), (2, 2), (0, 0)])
+    probabilities = model.predict(digits, batch_size=256, verbose=0)
+    labels = probabilities.argmax(axis=1)
+    found = [Digit(int(label), float(probabilities[i, label]), box, row)
+             for i, ((row, box), label) in enumerate(zip(boxes, labels))]
+    lines: dict[int, str] = {}
+    for digit in found:
+        lines[digit.row] = lines.get(digit.row, "") + str(digit.label)
+    return PageResult(str(path), "\n".join(lines[r] for r in sorted(lines)), found)
+
+
+def annotate(grey: np.ndarray, result: PageResult, out_path: str | Path) -> Path:
+    """Save the page with a box around each digit and its label at the box's upper left (the paper's Figure 2)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.fromarray((np.clip(grey, 0, 1) * 255).astype(np.uint8)).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    for digit in result.digits:
+        x0, y0, x1, y1 = digit.box
+        draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=(220, 40, 40), width=2)
+        draw.text((x0 + 1, max(0, y0 - 12)), str(digit.label), fill=(220, 40, 40))
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(out_path)
+    return out_path

@@ -1,0 +1,94 @@
+"""Command line of the page recognizer.
+
+    python -m mnist_studies.segmentation PAGE [PAGE ...] [--model PATH] [--json] [--annotate DIR]
+
+Prints the recognized text of each page (rows separated by newlines). Each page that cannot be processed gets one
+line on stderr naming the file and the problem; the other pages are still processed, and the exit status is 1 when
+any page failed (2 for a bad model or bad arguments). A blank page gives empty text, a note on stderr and exit 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from mnist_studies import segmentation
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """TensorFlow's C++ layer logs CUDA probing to file descriptor 2 at import and first use, whatever
+    TF_CPP_MIN_LOG_LEVEL says; keep those lines out of the command's one-line-per-problem stderr."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def _default_model():
+    from mnist_studies.studies import lenet5
+
+    path = lenet5.default_model_path()
+    if not path.exists():
+        print(f"note: no trained model at {path} yet: training the improved LeNet-5 first (quick profile, a few "
+              "minutes; cached for next time)", file=sys.stderr)
+        lenet5.train_default_model("quick")
+    return segmentation.load_digit_model(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation",
+                                     description="Recognize the handwritten digits of scanned pages.")
+    parser.add_argument("pages", nargs="+", type=Path, help="image files (PNG, JPEG, TIFF, ... grey, RGB, RGBA, 16-bit)")
+    parser.add_argument("--model", type=Path, help="a .keras digit classifier with 28x28x1 or 32x32x1 input "
+                                                   "(default: the improved LeNet-5 of the study)")
+    parser.add_argument("--json", action="store_true", help="print one JSON list with an object per page")
+    parser.add_argument("--annotate", type=Path, metavar="DIR", help="write each page with boxes and labels to DIR")
+    args = parser.parse_args(argv)
+
+    try:
+        with _native_stderr_silenced():
+            import keras  # noqa: F401 (TensorFlow starts here, quietly)
+
+            keras.ops.zeros(1)  # first use: device probing
+            model = segmentation.load_digit_model(args.model) if args.model else None
+        model = model or _default_model()
+    except segmentation.PageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    failed, results = 0, []
+    for page in args.pages:
+        try:
+            grey = segmentation.read_page(page)
+            result = segmentation.recognize_page(page, model, grey=grey)
+            if args.annotate:
+                segmentation.annotate(grey, result, args.annotate / f"{page.stem}_annotated.png")
+        except segmentation.PageError as error:
+            print(f"error: {page}: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        except MemoryError:
+            print(f"error: {page}: not enough memory to process this page", file=sys.stderr)
+            failed += 1
+            continue
+        if not result.digits:
+            print(f"note: {page}: no digits found (blank page)", file=sys.stderr)
+        results.append(result)
+        if not args.json:
+            print(result.text if len(args.pages) == 1 else f"== {page}\n{result.text}")
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=1))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+import keras
+import numpy as np
+import pytest
+
+from mnist_studies import profiles, records
+from mnist_studies.models import lenet5
+from mnist_studies.studies import lenet5 as study
+
+
+def test_classic_parameter_counts():
+    assert lenet5.build_lenet5().count_params() == 61_706
+    lecun = lenet5.build_lenet5(c3="lecun")
+    assert lecun.get_layer("c3").count_params() == 1_516
+    assert lecun.count_params() == 61_706 - 2_416 + 1_516
+    assert lecun.output_shape == (None, 10)
+
+
+def test_lecun_c3_uses_only_the_connected_maps():
+    layer = lenet5.LeNetC3()
+    x = np.random.default_rng(0).random((1, 14, 14, 6)).astype("float32")
+    base = keras.ops.convert_to_numpy(layer(x))
+    x2 = x.copy()
+    x2[..., 5] += 1.0  # map 5 feeds C3 maps 3, 4, 5, 8, 9, 10, 11, 13, 14, 15 only
+    changed = np.flatnonzero(np.abs(keras.ops.convert_to_numpy(layer(x2)) - base).max(axis=(0, 1, 2)) > 0)
+    assert changed.tolist() == [j for j, maps in enumerate(lenet5.LECUN_C3_TABLE) if 5 in maps]
+
+
+@pytest.mark.parametrize("size, levels", [(10, (4, 2, 1)), (5, (4, 2, 1)), (3, (4, 2, 1)), (1, (4, 2, 1)),
+                                          (7, (3, 1)), (2, (4,))])
+def test_spp_output_size_for_any_map_size(size, levels):
+    layer = lenet5.SpatialPyramidPooling(levels)
+    x = np.random.default_rng(1).random((2, size, size + 1, 3)).astype("float32")
+    out = keras.ops.convert_to_numpy(layer(x))
+    assert out.shape == (2, 3 * sum(n * n for n in levels))
+    # the 1x1 level (when present) is the global maximum; every bin is non-empty so no value is -inf
+    if 1 in levels:
+        np.testing.assert_allclose(out[:, -3:], x.max(axis=(1, 2)))
+    assert np.isfinite(out).all()
+
+
+def test_spp_bins_cover_the_map_even_when_it_is_small():
+    for length in range(1, 12):
+        for bins in (1, 2, 4):
+            edges = lenet5.SpatialPyramidPooling.bin_edges(length, bins)
+            assert len(edges) == bins and all(b > a for a, b in edges)
+            assert edges[0][0] == 0 and edges[-1][1] == length
+
+
+def test_improved_model_round_trips_through_a_keras_file(tmp_path):
+    model = lenet5.build_improved_lenet5(deform=True)
+    assert model.get_layer("spp").output.shape == (None, 21 * 32)
+    path = tmp_path / "improved.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    x = np.random.default_rng(2).random((3, 32, 32, 1)).astype("float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+    lecun = lenet5.build_lenet5(c3="lecun")
+    lecun.save(tmp_path / "lecun.keras")
+    np.testing.assert_allclose(keras.saving.load_model(tmp_path / "lecun.keras").predict(x, verbose=0),
+                               lecun.predict(x, verbose=0), atol=1e-6)
+
+
+def test_ablation_steps_add_one_change_at_a_time():
+    names = [name for name, _, _ in study.ABLATION]
+    assert names[0] == "classic" and study.IMPROVED_STEP in names
+    assert study.build_step("+SPP").get_layer("spp")
+    with pytest.raises(ValueError, match="unknown ablation step"):
+        study.build_step("+batchnorm")
+    with pytest.raises(ValueError, match="unknown activation 'gelu'"):
+        lenet5.build_improved_lenet5(activation="gelu")
+
+
+@pytest.mark.slow
+def test_smoke_ablation_learns_and_saves_the_default_model(isolated_outputs):
+    cfg = profiles.get_profile("lenet5", "smoke")
+    cfg["epochs"] = 2
+    out = study.run_study(cfg, device="cpu")
+    improved = next(r for r in out if r["config"]["step"] == study.IMPROVED_STEP)
+    assert improved["metrics"]["test_accuracy"] > 0.6  # 1,200 images, 2 epochs (chance 0.1)
+    points = improved["history"]["test_accuracy_every"]
+    assert [p[0] for p in points] == list(range(5, 21, 5))  # every 5 iterations of 10 per epoch
+    assert study.default_model_path().exists()
+    assert len(records.read_records("lenet5", "smoke")) == 2

@@ -1,0 +1,190 @@
+"""The page recognizer: each stage on synthetic pages with known boxes, and the command line on good and bad input."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mnist_studies import segmentation as seg
+from mnist_studies.segmentation import pages
+
+
+def _blank(h=120, w=300, value=0.95):
+    return np.full((h, w), value)
+
+
+def _draw_rect_digits(page, boxes, ink=0.1):
+    for x0, y0, x1, y1 in boxes:
+        page[y0:y1, x0:x0 + 3] = ink  # a digit-like "0": two strokes and two bars
+        page[y0:y1, x1 - 3:x1] = ink
+        page[y0:y0 + 3, x0:x1] = ink
+        page[y1 - 3:y1, x0:x1] = ink
+    return page
+
+
+BOXES = [(20, 20, 44, 60), (60, 20, 84, 60), (110, 70, 134, 110)]
+
+
+def test_read_page_handles_grey_rgb_rgba_and_16_bit(tmp_path):
+    grey = (np.linspace(0, 1, 50)[None, :] * np.ones((20, 1)))
+    Image.fromarray((grey * 255).astype(np.uint8)).save(tmp_path / "l.png")
+    Image.fromarray((grey * 255).astype(np.uint8)).convert("RGB").save(tmp_path / "rgb.jpg", quality=95)
+    Image.fromarray((grey * 65535).astype(np.uint16)).save(tmp_path / "i16.png")
+    rgba = np.zeros((20, 50, 4), np.uint8)
+    rgba[..., 3] = 0  # fully transparent: composited on white
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "rgba.png")
+    for name in ("l.png", "rgb.jpg", "i16.png"):
+        page = seg.read_page(tmp_path / name)
+        assert page.shape == (20, 50) and np.allclose(page[0], grey[0], atol=0.03), name
+    assert np.allclose(seg.read_page(tmp_path / "rgba.png"), 1.0)
+
+
+@pytest.mark.parametrize("dark_ink", [True, False])
+def test_binarize_finds_the_ink_in_either_polarity_under_uneven_light(dark_ink):
+    page = _draw_rect_digits(_blank(), BOXES)
+    page = page - 0.3 * np.linspace(0, 1, page.shape[1])[None, :]  # uneven lighting
+    page = np.clip(page + np.random.default_rng(0).normal(0, 0.02, page.shape), 0, 1)
+    mask = seg.binarize(page if dark_ink else 1 - page)
+    truth = _draw_rect_digits(np.zeros(page.shape), BOXES, ink=1.0) > 0
+    assert (mask & truth).sum() / truth.sum() > 0.95  # finds the ink
+    assert (mask & ~truth).sum() < 0.01 * truth.sum() + 50  # and not the paper
+
+
+def test_blank_page_gives_an_empty_mask_and_specks_are_removed():
+    assert not seg.binarize(_blank() + np.random.default_rng(1).normal(0, 0.01, (120, 300))).any()
+    mask = np.zeros((50, 50), bool)
+    mask[10, 10] = mask[30:40, 30:40] = True
+    cleaned = seg.remove_specks(mask, max_size=8)
+    assert not cleaned[10, 10] and cleaned[30:40, 30:40].all()
+
+
+def test_rows_and_digits_by_projection_recover_known_boxes():
+    mask = _draw_rect_digits(np.zeros((120, 300)), BOXES, ink=1.0) > 0
+    assert seg.find_rows(mask) == [(20, 60), (70, 110)]
+    assert seg.segment(mask) == [(0, BOXES[0]), (0, BOXES[1]), (1, BOXES[2])]
+
+
+def test_touching_digits_are_cut_near_the_expected_width():
+    mask = np.zeros((60, 200), bool)
+    mask[10:50, 20:43] = True  # two solid digits ...
+    mask[10:50, 45:70] = True
+    mask[28:32, 43:45] = True  # ... touching through a short stroke
+    boxes = seg.split_row(mask, (10, 50), expected_width=24)
+    assert len(boxes) == 2
+    assert 43 <= boxes[0][2] <= 45 and boxes[0][0] == 20 and boxes[1][2] == 70
+
+
+def test_normalize_digit_is_mnist_like():
+    crop = np.zeros((40, 16), bool)
+    crop[:, 6:10] = True  # a tall "1"
+    digit = seg.normalize_digit(crop)
+    assert digit.shape == (28, 28) and digit.max() <= 1.0
+    ys, xs = np.nonzero(digit > 0.5)
+    assert ys.max() - ys.min() + 1 <= 21  # fits the 20-pixel box
+    cy, cx = np.average(np.indices(digit.shape), axis=(1, 2), weights=digit)
+    assert abs(cy - 13.5) < 0.6 and abs(cx - 13.5) < 0.6
+
+
+def test_synthetic_pages_carry_their_ground_truth():
+    page = pages.make_page(5)
+    assert page.image.dtype == np.uint8 and page.image.ndim == 2
+    assert page.text.replace("\n", "") == "".join(str(label) for _, label, _ in page.boxes)
+    for _, _, (x0, y0, x1, y1) in page.boxes:
+        assert 0 <= x0 < x1 <= page.image.shape[1] and 0 <= y0 < y1 <= page.image.shape[0]
+    assert np.array_equal(pages.make_page(5).image, page.image)
+    assert pages.score_text("123\n45", "123\n456") == (5, 6)
+    assert pages.score_text("", "12") == (0, 2)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Command line
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    """A small digit classifier trained for a few seconds (28x28 input), saved as .keras."""
+    import keras
+
+    from mnist_studies import data
+
+    (x, y), _ = data.load_mnist()
+    x, y = data.balanced_subset(x, y, 3000, seed=0)
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((28, 28, 1))
+    h = keras.layers.Conv2D(16, 5, activation="relu")(inputs)
+    h = keras.layers.MaxPooling2D(2)(h)
+    h = keras.layers.Flatten()(h)
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(h))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(data.to_float(x), y, epochs=3, batch_size=64, verbose=0)
+    path = tmp_path_factory.mktemp("model") / "digits.keras"
+    model.save(path)
+    return path
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "mnist_studies.segmentation", *map(str, args)], capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def page_files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("pages")
+    good = pages.make_page(7, rows=2)
+    Image.fromarray(good.image).save(folder / "good.png")
+    Image.fromarray(np.full((80, 200), 240, np.uint8)).save(folder / "blank.png")
+    (folder / "empty.png").write_bytes(b"")
+    (folder / "notes.txt").write_text("not an image")
+    full = (folder / "good.png").read_bytes()
+    (folder / "truncated.png").write_bytes(full[: len(full) // 2])
+    Image.new("L", (7000, 7000), 255).save(folder / "huge.png")
+    return folder, good
+
+
+@pytest.mark.slow
+def test_cli_reads_a_page_and_writes_json_and_annotation(tiny_model, page_files, tmp_path):
+    folder, good = page_files
+    run = _cli(folder / "good.png", "--model", tiny_model, "--json", "--annotate", tmp_path)
+    assert run.returncode == 0, run.stderr
+    (result,) = json.loads(run.stdout)
+    assert result["image"].endswith("good.png") and result["text"].count("\n") == 1
+    assert {"label", "probability", "box", "row"} <= set(result["digits"][0])
+    correct, total = pages.score_text(result["text"], good.text)
+    assert correct / total > 0.6  # a 3-epoch model on a synthetic page: it really reads digits
+    assert (tmp_path / "good_annotated.png").exists()
+
+
+@pytest.mark.slow
+def test_cli_reports_every_bad_input_in_one_line_and_goes_on(tiny_model, page_files, tmp_path):
+    folder, _ = page_files
+    bad = ["missing.png", "empty.png", "notes.txt", "truncated.png", "huge.png", "."]
+    run = _cli(*[folder / name for name in bad], folder / "blank.png", folder / "good.png", "--model", tiny_model)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.strip().splitlines()
+    messages = {line.split(": ")[1].split("/")[-1] if ": " in line else line: line for line in lines}
+    assert any("missing.png: no such file" in line for line in lines)
+    assert any("empty.png: empty file" in line for line in lines)
+    assert any("notes.txt: not an image" in line for line in lines)
+    assert any("truncated.png: unreadable image" in line for line in lines)
+    assert any("huge.png: page too large: 7000×7000 pixels, the limit is 40,000,000 pixels" in line
+               for line in lines)
+    assert any("is a folder" in line for line in lines)
+    assert any(line.startswith("note:") and "blank.png: no digits found" in line for line in lines)
+    assert len([line for line in lines if line.startswith("error:")]) == len(bad)
+    assert "== " in run.stdout and messages  # the good and blank pages were still processed
+
+
+@pytest.mark.slow
+def test_cli_blank_page_alone_exits_zero_and_bad_model_is_one_line(tiny_model, page_files, tmp_path):
+    folder, _ = page_files
+    run = _cli(folder / "blank.png", "--model", tiny_model)
+    assert run.returncode == 0 and run.stdout.strip() == "" and "no digits found" in run.stderr
+    (tmp_path / "bad.keras").write_text("nope")
+    run = _cli(folder / "good.png", "--model", tmp_path / "bad.keras")
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.startswith("error:") and "bad.keras" in run.stderr and len(run.stderr.splitlines()) == 1
