@@ -191,6 +191,18 @@ def balanced_subset(x: np.ndarray, y: np.ndarray, n: int, *, seed: int = 0):
     return x[index], y[index]
 
 
+def load_subsets(cfg: dict):
+    """``load_mnist()`` cut to a profile's class-balanced subsets: ``cfg["train_size"]`` training and
+    ``cfg["test_size"]`` test images (None or absent: all), drawn with ``cfg["data_seed"]``. Returns uint8 arrays
+    like ``load_mnist``."""
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    if cfg.get("train_size"):
+        x_train, y_train = balanced_subset(x_train, y_train, cfg["train_size"], seed=cfg.get("data_seed", 0))
+    if cfg.get("test_size"):
+        x_test, y_test = balanced_subset(x_test, y_test, cfg["test_size"], seed=cfg.get("data_seed", 0))
+    return (x_train, y_train), (x_test, y_test)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Digit pairs (paper 003)
 # ---------------------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -73,7 +74,10 @@ def run_notebook(notebook: Path, output_dir: Path, parameters: dict, *, kernel: 
             f"{notebook.name} failed in cell {error.exec_count} ({error.ename}: {error.evalue}); "
             f"the executed copy with the traceback is {failed}"
         ) from None
-    except BaseException:
+    except Exception as error:  # the kernel died (killed, out of memory) or could not start
+        partial.unlink(missing_ok=True)
+        raise NotebookFailed(f"{notebook.name} did not finish ({type(error).__name__}: {error})") from None
+    except BaseException:  # Ctrl-C or SIGTERM: nothing half-written stays behind
         partial.unlink(missing_ok=True)
         raise
     os.replace(partial, final)
@@ -92,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    # a kill (SIGTERM) unwinds like Ctrl-C, so the partial notebook of the running study is removed
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     output_dir = args.output_dir or paths.OUTPUTS_DIR / profile
     print(f"Running {len(notebooks)} notebook(s) with profile={profile!r}; executed copies go to {output_dir}")

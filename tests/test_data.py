@@ -105,3 +105,11 @@ def test_balanced_subset_refuses_bad_sizes(mnist, n):
     (x, y), _ = mnist
     with pytest.raises(ValueError, match="subset"):
         data.balanced_subset(x, y, n)
+
+
+def test_load_subsets_applies_a_profiles_sizes():
+    (x, y), (xt, yt) = data.load_subsets({"train_size": 100, "test_size": 50, "data_seed": 2})
+    assert x.shape == (100, 28, 28) and xt.shape == (50, 28, 28) and x.dtype == np.uint8
+    assert np.bincount(y).tolist() == [10] * 10 and np.bincount(yt).tolist() == [5] * 10
+    (x_all, _), (xt_all, _) = data.load_subsets({"train_size": None})
+    assert len(x_all) == 60000 and len(xt_all) == 10000

@@ -61,3 +61,16 @@ def test_a_failing_notebook_is_reported_by_cell_and_leaves_no_finished_copy(tmp_
 def test_reproduce_refuses_an_unknown_profile(capsys):
     assert reproduce.main(["--profile", "fast"]) == 2
     assert "unknown profile 'fast'; valid profiles: smoke, quick, paper" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_dying_kernel_is_reported_and_leaves_nothing_half_written(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell('profile = "quick"', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import os; os._exit(9)  # like the out-of-memory killer")]
+    source = tmp_path / "98_dies.ipynb"
+    nbformat.write(nb, source)
+    with pytest.raises(reproduce.NotebookFailed, match=r"98_dies\.ipynb did not finish"):
+        reproduce.run_notebook(source, tmp_path / "out", {"profile": "smoke"})
+    assert list((tmp_path / "out").iterdir()) == []

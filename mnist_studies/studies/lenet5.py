@@ -72,11 +72,7 @@ class EvaluateEvery(keras.callbacks.Callback):
 
 def load_study_data(cfg: dict) -> dict:
     """MNIST padded to 32×32, scaled to [0, 1] (subsets when the profile asks)."""
-    (x_train, y_train), (x_test, y_test) = data.load_mnist()
-    if cfg.get("train_size"):
-        x_train, y_train = data.balanced_subset(x_train, y_train, cfg["train_size"], seed=cfg["data_seed"])
-    if cfg.get("test_size"):
-        x_test, y_test = data.balanced_subset(x_test, y_test, cfg["test_size"], seed=cfg["data_seed"])
+    (x_train, y_train), (x_test, y_test) = data.load_subsets(cfg)
     return {"train": (data.pad_to_32(data.to_float(x_train)), y_train),
             "test": (data.pad_to_32(data.to_float(x_test)), y_test), "test_uint8": x_test}
 

@@ -25,11 +25,7 @@ PAPER_ACCURACY_RANGE = (98.0, 99.0)  # §4: test accuracy "stable between 98% an
 
 
 def load_study_data(cfg: dict) -> dict:
-    (x_train, y_train), (x_test, y_test) = data.load_mnist()
-    if cfg.get("train_size"):
-        x_train, y_train = data.balanced_subset(x_train, y_train, cfg["train_size"], seed=cfg["data_seed"])
-    if cfg.get("test_size"):
-        x_test, y_test = data.balanced_subset(x_test, y_test, cfg["test_size"], seed=cfg["data_seed"])
+    (x_train, y_train), (x_test, y_test) = data.load_subsets(cfg)
     (x_tr, y_tr), (x_val, y_val) = data.stratified_split(x_train, y_train, val_fraction=cfg["val_fraction"],
                                                           seed=cfg["data_seed"])
     return {"train": (data.to_float(x_tr), y_tr), "val": (data.to_float(x_val), y_val),

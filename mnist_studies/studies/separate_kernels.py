@@ -41,11 +41,7 @@ MODELS = ("pretrained", "conventional")
 
 def load_study_data(cfg: dict):
     """MNIST scaled to [0, 1] with a channel axis; class-balanced subsets when the profile asks for them."""
-    (x_train, y_train), (x_test, y_test) = data.load_mnist()
-    if cfg.get("train_size"):
-        x_train, y_train = data.balanced_subset(x_train, y_train, cfg["train_size"], seed=cfg["data_seed"])
-    if cfg.get("test_size"):
-        x_test, y_test = data.balanced_subset(x_test, y_test, cfg["test_size"], seed=cfg["data_seed"])
+    (x_train, y_train), (x_test, y_test) = data.load_subsets(cfg)
     return data.to_float(x_train), y_train, data.to_float(x_test), y_test
 
 

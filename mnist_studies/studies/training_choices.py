@@ -47,9 +47,7 @@ def cell_name(cell: dict) -> str:
 
 def load_study_data(cfg: dict):
     """Train/validation (stratified, seeded, ``val_fraction`` held out) and test sets, scaled, one-hot labels."""
-    (x_train, y_train), (x_test, y_test) = data.load_mnist()
-    if cfg.get("train_size"):
-        x_train, y_train = data.balanced_subset(x_train, y_train, cfg["train_size"], seed=cfg["data_seed"])
+    (x_train, y_train), (x_test, y_test) = data.load_subsets(cfg)
     (x_tr, y_tr), (x_val, y_val) = data.stratified_split(x_train, y_train, val_fraction=cfg["val_fraction"],
                                                           seed=cfg["data_seed"])
     one_hot = lambda y: keras.utils.to_categorical(y, data.NUM_CLASSES)  # noqa: E731 (the paper's labels)
