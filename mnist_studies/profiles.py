@@ -116,7 +116,8 @@ PROFILES: dict[str, dict[str, dict]] = {
             "pages": 10,
         },
         "paper": {
-            "train_size": None, "test_size": None, "epochs": 20, "evaluate_every": 500,  # ~1.5-2 h per seed on a 2-core CPU
+            # ~1.5-2 h per seed of the ablation on a 2-core CPU
+            "train_size": None, "test_size": None, "epochs": 20, "evaluate_every": 500,
             "steps": ["classic", "+ReLU", "+32 kernels", "+dropout", "+SPP", "+LeakyReLU", "+deformations"],
             "seeds": [0, 1, 2],
             "pages": 30,

@@ -1,11 +1,10 @@
 """Every notebook is valid, thin and committed clean, and really executes in the smoke profile."""
 
-import json
 
 import nbformat
 import pytest
 
-from mnist_studies import paths, reproduce
+from mnist_studies import reproduce
 
 NOTEBOOKS = reproduce.list_notebooks()
 

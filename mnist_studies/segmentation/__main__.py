@@ -48,7 +48,8 @@ def _default_model():
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation",
                                      description="Recognize the handwritten digits of scanned pages.")
-    parser.add_argument("pages", nargs="+", type=Path, help="image files (PNG, JPEG, TIFF, ... grey, RGB, RGBA, 16-bit)")
+    parser.add_argument("pages", nargs="+", type=Path,
+                        help="image files (PNG, JPEG, TIFF, ...; grey, RGB, RGBA or 16-bit)")
     parser.add_argument("--model", type=Path, help="a .keras digit classifier with 28x28x1 or 32x32x1 input "
                                                    "(default: the improved LeNet-5 of the study)")
     parser.add_argument("--json", action="store_true", help="print one JSON list with an object per page")
