@@ -58,3 +58,17 @@ def image_grid(ax_grid, images, titles=None, *, cmap="gray_r", vmin=None, vmax=N
         if titles is not None:
             ax.set_title(str(titles[i]), fontsize=8)
     return axes
+
+
+def plot_misclassified(images, y_true, y_pred, *, title: str, limit: int = 40, cols: int = 10):
+    """A grid of the first ``limit`` misclassified images, each titled "true→predicted"."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    wrong = np.flatnonzero(y_true != y_pred)
+    count = min(limit, len(wrong))
+    rows = max(1, int(np.ceil(count / cols)))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 1.05), squeeze=False)
+    shown = wrong[:count]
+    image_grid(axes, np.asarray(images)[shown], [f"{t}→{p}" for t, p in zip(y_true[shown], y_pred[shown])])
+    fig.suptitle(f"{title}: {len(wrong)} misclassified test digits (first {count}; true→predicted)", fontsize=9)
+    fig.tight_layout()
+    return fig

@@ -289,3 +289,11 @@ def plot_pipeline(grey: np.ndarray, model: keras.Model):
         a.set_yticks([])
     fig.tight_layout()
     return fig
+
+
+def plot_misclassified(record: dict, test_images: np.ndarray, y_test: np.ndarray, *, limit: int = 30):
+    """The misclassified test digits of the run whose predictions the record keeps (the improved model)."""
+    from mnist_studies.plotting import plot_misclassified as grid
+
+    return grid(test_images, y_test, record["extra"]["predicted"], limit=limit,
+                title=f"{record['config']['step']} (seed {record['seed']})")

@@ -18,7 +18,7 @@ import numpy as np
 
 from mnist_studies import data, paths, records, training
 from mnist_studies.models.resnet import BUILDERS
-from mnist_studies.plotting import image_grid
+from mnist_studies.plotting import plot_misclassified as plot_misclassified_grid
 
 STUDY = "resnet"
 PAPER_ACCURACY_RANGE = (98.0, 99.0)  # §4: test accuracy "stable between 98% and 99%"
@@ -169,13 +169,6 @@ def plot_training_curves(study_records: list[dict]):
 def plot_misclassified(record: dict, test_images: np.ndarray, *, limit: int = 40):
     """The misclassified test digits of one model, titled "true→predicted"."""
     wrong = record["extra"]["misclassified"]
-    count = min(limit, len(wrong["index"]))
-    cols = 10
-    rows = max(1, int(np.ceil(count / cols)))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 1.05), squeeze=False)
-    titles = [f"{t}→{p}" for t, p in zip(wrong["true"][:count], wrong["predicted"][:count])]
-    image_grid(axes, test_images[np.asarray(wrong["index"][:count], dtype=int)], titles)
-    fig.suptitle(f"{record['name']}: {len(wrong['index'])} misclassified test digits (first {count}; true→predicted)",
-                 fontsize=9)
-    fig.tight_layout()
-    return fig
+    index = np.asarray(wrong["index"], dtype=int)
+    return plot_misclassified_grid(test_images[index], wrong["true"], wrong["predicted"], title=record["name"],
+                                   limit=limit)

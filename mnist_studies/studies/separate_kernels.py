@@ -233,6 +233,17 @@ def format_summary(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def format_one_vs_rest(study_records: list[dict], activation: str) -> str:
+    """Markdown table: mean accuracy and balanced accuracy of each digit's one-vs-rest model over seeds."""
+    group = [r for r in study_records if r["config"]["activation"] == activation]
+    accuracy = 100 * np.array([r["metrics"]["one_vs_rest_test_accuracy"] for r in group])
+    balanced = 100 * np.array([r["metrics"]["one_vs_rest_balanced_accuracy"] for r in group])
+    lines = [f"| digit ({activation}, {len(group)} seeds) | accuracy (%) | balanced accuracy (%) |",
+             "| --- | --- | --- |"]
+    lines += [f"| {d} | {accuracy[:, d].mean():.2f} | {balanced[:, d].mean():.2f} |" for d in range(accuracy.shape[1])]
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Figures (from records only)
 # ---------------------------------------------------------------------------------------------------------------
