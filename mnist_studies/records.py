@@ -7,6 +7,8 @@ never leaves a record that looks finished. Figures and tables are produced from 
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import hashlib
 import json
 import os
 import platform
@@ -59,6 +61,26 @@ def git_commit() -> str | None:
     return commit + ("-dirty" if dirty else "")
 
 
+# Modules that cannot change a result: editing them does not make earlier run records stale.
+_NOT_RESULT_CODE = ("reproduce.py", "report.py")
+
+
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 (first 16 hex digits) of the package's source files that compute results.
+
+    Stored in every record; a record made by other code is not reused (``completed``) and marks its study out of
+    date for ``make reproduce``.
+    """
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        if path.name in _NOT_RESULT_CODE and path.parent == package:
+            continue
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 def _plain(value):
     """Convert NumPy scalars/arrays and paths to JSON-friendly Python values."""
     if isinstance(value, dict):
@@ -104,6 +126,7 @@ def make_record(
             "deterministic": deterministic,
             "versions": library_versions(),
             "git_commit": git_commit(),
+            "code_fingerprint": code_fingerprint(),
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "extra": extra or {},
         }
@@ -159,6 +182,22 @@ def read_record(path: str | Path) -> dict:
     except (OSError, json.JSONDecodeError) as error:
         raise RecordError(f"{path}: unreadable run record ({error}); delete it and rerun the study") from error
     return validate_record(record, source=str(path))
+
+
+def completed(study: str, profile: str, name: str, config: dict) -> dict | None:
+    """The record of run ``name`` if it already finished with exactly ``config`` and this code, else None.
+
+    Grids and multi-seed studies call this before each cell, so a study started again after a kill, a crash or
+    Ctrl-C skips the cells it finished (records are written atomically: a record on disk is a finished run). A
+    record written under another configuration or by other code (``code_fingerprint``) is not reused; a damaged one
+    raises ``RecordError`` naming it.
+    """
+    path = record_path(study, profile, name)
+    if not path.is_file():
+        return None
+    record = read_record(path)
+    fresh = record["config"] == _plain(config) and record.get("code_fingerprint") == code_fingerprint()
+    return record if fresh else None
 
 
 def read_records(study: str, profile: str) -> list[dict]:

@@ -1,3 +1,4 @@
+import keras
 import numpy as np
 import pytest
 
@@ -114,12 +115,58 @@ def test_reproduce_rule():
     assert not study.reproduces(95.7, 97.8, 0.2)
 
 
+def test_alpha_zero_trains_exactly_like_the_siamese_network(pairs):
+    """The α sweep reuses CNNws2's cells for α = 0 (``sweep_model``): the two must train identically."""
+    train = pairs["train"].subset(slice(0, 200))
+    scores = []
+    for name, alpha in (("Shared Weights 2", None), ("Auxiliary @ 2", 0.0)):
+        keras.utils.set_random_seed(4)
+        model = study.build_and_compile(name, 1e-3, alpha=alpha)
+        x, y = study._inputs_and_targets(model, train)
+        model.fit(x, y, epochs=2, batch_size=100, shuffle=False, verbose=0)
+        out = model.predict(pairs["test"].x[:100], verbose=0)
+        scores.append(out["pair"] if isinstance(out, dict) else out)
+    np.testing.assert_array_equal(scores[0], scores[1])
+    assert study.sweep_model(0.0) == ("Shared Weights 2", None)
+    assert study.sweep_model(10.0) == ("Auxiliary @ 10", None)
+    assert study.sweep_model(5.0) == ("Auxiliary @ 2", 5.0)
+
+
 @pytest.mark.slow
-def test_smoke_study_runs_and_records(isolated_outputs):
+def test_smoke_study_runs_records_and_a_rerun_reuses_every_record(isolated_outputs, capsys):
     cfg = profiles.get_profile("digit_pairs", "smoke")
     out = study.run_study(cfg, device="cpu")
-    assert len(out["tuning"]) == 3 and len(out["alpha"]) == 3 and len(out["evaluation"]) == 6
-    assert len(records.read_records("digit_pairs", "smoke")) == 12
+    assert len(out["tuning"]) == 4 and len(out["alpha"]) == 3 and len(out["evaluation"]) == 8
+    names = [r["name"] for r in records.read_records("digit_pairs", "smoke")]
+    # 4 tuning cells + the digit reference's cell (its rate is not in the grid); α = 0 and 2 reuse tuning cells
+    assert len([n for n in names if n.startswith("cv-")]) == 5 and len(names) == 5 + 4 + 3 + 8
+    assert out["alpha"][0]["extra"]["cell"] == "cv-Shared Weights 2-lr0.001"
     digit = [r for r in out["evaluation"] if r["extra"]["model"] == "Digit"]
     assert all(len(r["history"]["train_error"]) == cfg["epochs"] for r in digit)
     assert "| Simple |" in study.table_i(out["tuning"]) and "| Digit | 2 |" in study.table_ii(out["evaluation"])
+
+    # started again (after a kill, say): every cell is complete, so nothing trains and the numbers are the same
+    created = {r["name"]: r["created"] for r in out["evaluation"]}
+    again = study.run_study(cfg, device="cpu")
+    assert {r["name"]: r["created"] for r in again["evaluation"]} == created
+    assert [r["metrics"] for r in again["evaluation"]] == [r["metrics"] for r in out["evaluation"]]
+
+
+def test_a_reused_compiled_model_trains_like_a_freshly_compiled_one(pairs):
+    """``fresh_model`` reuses one compiled model per (model, α) across runs; a run must not notice."""
+    train = pairs["train"].subset(slice(0, 200))
+    cfg = {"epochs": 2, "batch_size": 100}
+    first_run = []
+    for lr in (5e-3, 1e-3):  # the second call reuses the compiled model of the first, at another rate
+        keras.utils.set_random_seed(6)
+        model, _ = study.train_model("Simple", lr, train, cfg, seed=6)
+        first_run.append(model.predict(pairs["test"].x[:100], verbose=0))
+    assert len(study._COMPILED) >= 1
+    keras.utils.set_random_seed(6)
+    model = study.build_and_compile("Simple", 1e-3)  # a model compiled from scratch, same seed and rate
+    x, y = study._inputs_and_targets(model, train)
+    from mnist_studies import training
+
+    training.fit(model, x, y, epochs=2, batch_size=100, seed=6, verbose=0)
+    np.testing.assert_array_equal(first_run[1], model.predict(pairs["test"].x[:100], verbose=0))
+    assert not np.array_equal(first_run[0], first_run[1])

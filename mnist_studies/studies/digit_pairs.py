@@ -62,12 +62,14 @@ def reproduces(ours: float, paper: float, paper_std: float | None = None) -> boo
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def build_and_compile(model_name: str, learning_rate: float, alpha: float | None = None) -> keras.Model:
-    """Build one of ``MODELS`` (or "aux" with an explicit ``alpha``) and compile it with Adam and MSE."""
+def build_and_compile(model_name: str, learning_rate: float, alpha: float | None = None, *,
+                      model: keras.Model | None = None) -> keras.Model:
+    """Build one of ``MODELS`` (or "aux" with an explicit ``alpha``) and compile it with Adam and MSE (``model``:
+    compile this freshly built model of that kind instead of building one)."""
     if model_name not in MODELS:
         raise ValueError(f"unknown model {model_name!r}; valid models: {', '.join(MODELS)}")
     key, default_alpha = MODELS[model_name]
-    model = BUILDERS[key]()
+    model = model if model is not None else BUILDERS[key]()
     optimizer = training.make_optimizer("adam", learning_rate)
     if key == "aux":
         weights = pair_losses(default_alpha if alpha is None else alpha)
@@ -77,6 +79,23 @@ def build_and_compile(model_name: str, learning_rate: float, alpha: float | None
     else:
         model.compile(optimizer=optimizer, loss="mse", metrics=[keras.metrics.BinaryAccuracy(name="acc")])
     return model
+
+
+_COMPILED: dict[tuple, keras.Model] = {}  # (model name, α) -> a compiled model reused by every run in this process
+
+
+def fresh_model(model_name: str, learning_rate: float, alpha: float | None = None) -> keras.Model:
+    """A compiled model with fresh weights drawn from the current seed, as ``build_and_compile`` gives, but reusing
+    the compiled model (and its traced train step) of earlier runs of the same model and α
+    (``training.reset_for_new_run``): about 3 s less per run."""
+    if model_name not in MODELS:
+        raise ValueError(f"unknown model {model_name!r}; valid models: {', '.join(MODELS)}")
+    initial = BUILDERS[MODELS[model_name][0]]()
+    key = (model_name, alpha)
+    if key not in _COMPILED:
+        _COMPILED[key] = build_and_compile(model_name, learning_rate, alpha, model=initial)
+        return _COMPILED[key]
+    return training.reset_for_new_run(_COMPILED[key], initial, learning_rate)
 
 
 def _inputs_and_targets(model: keras.Model, pairs: PairSet):
@@ -123,17 +142,17 @@ class PairErrorHistory(keras.callbacks.Callback):
 
 
 def train_model(model_name: str, learning_rate: float, train: PairSet, cfg: dict, *, alpha: float | None = None,
-                track_error: bool = False):
+                track_error: bool = False, seed: int = 0):
     """Train one model on ``train`` pairs for ``cfg["epochs"]``; returns (model, per-epoch train errors or []).
 
     The training error of a pair model is its pair accuracy metric during each epoch (as the paper's training loop
     counts it); the digit model is trained on single digits, so its pair error is measured after each epoch
     (``PairErrorHistory``).
     """
-    model = build_and_compile(model_name, learning_rate, alpha)
+    model = fresh_model(model_name, learning_rate, alpha)
     x, y = _inputs_and_targets(model, train)
     tracker = PairErrorHistory(train) if track_error and model.name == "digit_cnn" else None
-    result = training.fit(model, x, y, epochs=cfg["epochs"], batch_size=cfg["batch_size"], verbose=0,
+    result = training.fit(model, x, y, epochs=cfg["epochs"], batch_size=cfg["batch_size"], seed=seed, verbose=0,
                           callbacks=[tracker] if tracker else [])
     if not track_error:
         return model, []
@@ -145,14 +164,21 @@ def train_model(model_name: str, learning_rate: float, train: PairSet, cfg: dict
 
 def cross_validate(model_name: str, learning_rate: float, pairs: PairSet, cfg: dict, *, alpha=None,
                    seed: int = 0) -> list[float]:
-    """Validation accuracy of each of ``cfg["folds"]`` folds (``sklearn.model_selection.KFold``, shuffled)."""
+    """Validation accuracy of each fold (``sklearn.model_selection.KFold`` with ``cfg["folds"]`` shuffled splits).
+
+    Only the first ``cfg["validation_folds"]`` folds are trained (all when the key is absent): a profile may use
+    one fold of two as a hold-out split to save time.
+    """
     from sklearn.model_selection import KFold
 
     accuracies = []
     folds = KFold(n_splits=cfg["folds"], shuffle=True, random_state=seed)
     for fold, (train_rows, val_rows) in enumerate(folds.split(pairs.x)):
+        if fold >= cfg.get("validation_folds", cfg["folds"]):
+            break
         training.set_seed(seed * 100 + fold, deterministic=cfg["deterministic"])
-        model, _ = train_model(model_name, learning_rate, pairs.subset(train_rows), cfg, alpha=alpha)
+        model, _ = train_model(model_name, learning_rate, pairs.subset(train_rows), cfg, alpha=alpha,
+                               seed=seed * 100 + fold)
         accuracies.append(pair_accuracy(model, pairs.subset(val_rows)))
     return accuracies
 
@@ -162,13 +188,45 @@ def cross_validate(model_name: str, learning_rate: float, pairs: PairSet, cfg: d
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _record(cfg, name, seed, metrics, device, history=None, extra=None, seconds=None):
-    record = records.make_record(study=STUDY, profile=cfg["profile"], name=name, seed=seed, config=cfg,
-                                 metrics=metrics, history=history, device=device,
-                                 deterministic=cfg["deterministic"], extra=extra,
+def _record(cfg, name, seed, metrics, device, history=None, extra=None, seconds=None, config=None):
+    record = records.make_record(study=STUDY, profile=cfg["profile"], name=name, seed=seed,
+                                 config=cfg if config is None else config, metrics=metrics, history=history,
+                                 device=device, deterministic=cfg["deterministic"], extra=extra,
                                  timings={"wall_seconds": seconds} if seconds is not None else None)
     records.write_record(record)
     return record
+
+
+def sweep_model(alpha: float) -> tuple[str, float | None]:
+    """Which model trains CNNaux with auxiliary weight ``alpha``: α = 0 *is* the siamese CNNws2 (the digit term
+    has weight 0, so it trains exactly like it: tested), a paper α is its ``Auxiliary @ α`` model, any other α is
+    CNNaux with that weight. Returns (model name, explicit α or None); shared cells are trained once."""
+    if alpha == 0:
+        return "Shared Weights 2", None
+    if f"Auxiliary @ {alpha:g}" in MODELS:
+        return f"Auxiliary @ {alpha:g}", None
+    return "Auxiliary @ 2", float(alpha)
+
+
+def cv_cell(model_name: str, learning_rate: float, pairs: PairSet, cfg: dict, *, device: str,
+            alpha: float | None = None) -> dict:
+    """The k-fold validation of one (model, learning rate[, α]) cell: its record, reused when already complete.
+
+    The learning-rate tuning and the α sweep share these cells (same pairs, folds and seeds), so a cell they both
+    need is trained once.
+    """
+    label = model_name if alpha is None else f"Auxiliary alpha {alpha:g}"
+    name = f"cv-{label}-lr{learning_rate:g}"
+    config = {**cfg, "model": model_name, "learning_rate": learning_rate, "alpha": alpha}
+    done = records.completed(STUDY, cfg["profile"], name, config)
+    if done:
+        return done
+    start = time.perf_counter()
+    accuracies = cross_validate(model_name, learning_rate, pairs, cfg, alpha=alpha, seed=cfg["tuning_seed"])
+    metrics = {"val_accuracies": accuracies, "val_accuracy": float(np.mean(accuracies))}
+    return _record(cfg, name, cfg["tuning_seed"], metrics, device, config=config,
+                   extra={"model": model_name, "learning_rate": learning_rate, "alpha": alpha},
+                   seconds=time.perf_counter() - start)
 
 
 def tune_learning_rates(cfg: dict, *, device: str) -> list[dict]:
@@ -177,11 +235,11 @@ def tune_learning_rates(cfg: dict, *, device: str) -> list[dict]:
     out = []
     for i, model_name in enumerate(cfg["models"], start=1):
         start = time.perf_counter()
-        by_rate = {lr: cross_validate(model_name, lr, pairs, cfg, seed=cfg["tuning_seed"]) for lr in cfg["lr_grid"]}
-        means = {lr: float(np.mean(v)) for lr, v in by_rate.items()}
+        cells = {lr: cv_cell(model_name, lr, pairs, cfg, device=device) for lr in cfg["lr_grid"]}
+        means = {lr: c["metrics"]["val_accuracy"] for lr, c in cells.items()}
         best = max(means, key=means.get)
         metrics = {"best_learning_rate": best, "best_val_accuracy": means[best],
-                   "val_accuracy_by_rate": {f"{lr:g}": v for lr, v in by_rate.items()}}
+                   "val_accuracy_by_rate": {f"{lr:g}": c["metrics"]["val_accuracies"] for lr, c in cells.items()}}
         out.append(_record(cfg, f"tuning-{model_name}", cfg["tuning_seed"], metrics, device,
                            extra={"model": model_name}, seconds=time.perf_counter() - start))
         print(f"[tuning {i}/{len(cfg['models'])}] {model_name}: best lr {best:g}, mean validation accuracy "
@@ -196,16 +254,20 @@ def sweep_alpha(cfg: dict, *, device: str) -> list[dict]:
     runs = [("Auxiliary", alpha) for alpha in cfg["alphas"]] + [("Digit", None)]
     for i, (label, alpha) in enumerate(runs, start=1):
         start = time.perf_counter()
-        model_name = "Auxiliary @ 2" if alpha is not None else "Digit"  # the builder; α is set explicitly
-        lr = cfg["alpha_sweep_lr"] if alpha is not None else cfg["digit_lr"]
-        accuracies = cross_validate(model_name, lr, pairs, cfg, alpha=alpha, seed=cfg["tuning_seed"])
+        if alpha is None:
+            lr, cell = cfg["digit_lr"], cv_cell("Digit", cfg["digit_lr"], pairs, cfg, device=device)
+        else:
+            model_name, explicit_alpha = sweep_model(alpha)
+            lr = cfg["alpha_sweep_lr"]
+            cell = cv_cell(model_name, lr, pairs, cfg, device=device, alpha=explicit_alpha)
+        accuracies = cell["metrics"]["val_accuracies"]
         name = f"alpha-{alpha:g}" if alpha is not None else "alpha-digit-reference"
         metrics = {"alpha": alpha, "val_accuracies": accuracies, "val_accuracy": float(np.mean(accuracies))}
-        out.append(_record(cfg, name, cfg["tuning_seed"], metrics, device, extra={"learning_rate": lr},
-                           seconds=time.perf_counter() - start))
+        out.append(_record(cfg, name, cfg["tuning_seed"], metrics, device,
+                           extra={"learning_rate": lr, "cell": cell["name"]}, seconds=time.perf_counter() - start))
         shown = f"alpha={alpha:g}" if alpha is not None else "digit CNN"
-        print(f"[alpha {i}/{len(runs)}] {shown}: {100 * np.mean(accuracies):.1f} ± {100 * np.std(accuracies):.1f}%",
-              flush=True)
+        print(f"[alpha {i}/{len(runs)}] {shown}: {100 * np.mean(accuracies):.1f} ± {100 * np.std(accuracies):.1f}% "
+              f"({time.perf_counter() - start:.0f} s)", flush=True)
     return out
 
 
@@ -216,14 +278,20 @@ def evaluate_models(cfg: dict, learning_rates: dict[str, float], *, device: str)
         start = time.perf_counter()
         for run in range(cfg["runs"]):
             seed = cfg["seed"] + run
+            name = f"eval-{model_name}-run{run}"
+            config = {**cfg, "model": model_name, "learning_rate": learning_rates[model_name]}
+            done = records.completed(STUDY, cfg["profile"], name, config)
+            if done:
+                out.append(done)
+                continue
             pairs = data.make_digit_pairs(cfg["n_pairs"], seed=seed)
             training.set_seed(seed, deterministic=cfg["deterministic"])
             model, errors = train_model(model_name, learning_rates[model_name], pairs["train"], cfg,
-                                        track_error=True)
+                                        track_error=True, seed=seed)
             metrics = {"train_accuracy": pair_accuracy(model, pairs["train"]),
                        "test_accuracy": pair_accuracy(model, pairs["test"]),
                        "learning_rate": learning_rates[model_name], "parameters": model.count_params()}
-            out.append(_record(cfg, f"eval-{model_name}-run{run}", seed, metrics, device,
+            out.append(_record(cfg, name, seed, metrics, device, config=config,
                                history={"train_error": errors}, extra={"model": model_name}))
         group = [r["metrics"]["test_accuracy"] for r in out[-cfg["runs"]:]]
         print(f"[evaluate {i}/{len(cfg['models'])}] {model_name}: test accuracy {100 * np.mean(group):.1f} ± "
@@ -238,14 +306,12 @@ def run_study(cfg: dict, *, device: str = "auto") -> dict[str, list[dict]]:
     unknown = [m for m in cfg["models"] if m not in MODELS]
     if unknown:
         raise ValueError(f"unknown model(s) {', '.join(unknown)}; valid models: {', '.join(MODELS)}")
-    tuned = f"{cfg['folds']}-fold tuning over {cfg['lr_grid']}" if cfg["tune"] else "the paper's learning rates"
-    print(f"{STUDY}: {len(cfg['models'])} models, {cfg['n_pairs']} pairs per set, {cfg['epochs']} epochs, {tuned}, "
-          f"device {device_name}", flush=True)
-    if cfg["tune"]:
-        tuning = tune_learning_rates(cfg, device=device_name)
-        learning_rates = {r["extra"]["model"]: r["metrics"]["best_learning_rate"] for r in tuning}
-    else:  # a profile without tuning uses Table I's rates
-        tuning, learning_rates = [], {name: PAPER_TABLE_I[name][0] for name in cfg["models"]}
+    used = cfg.get("validation_folds", cfg["folds"])
+    folds = f"{cfg['folds']}-fold" if used == cfg["folds"] else f"{used} of {cfg['folds']} folds"
+    print(f"{STUDY}: {len(cfg['models'])} models, {cfg['n_pairs']} pairs per set, {cfg['epochs']} epochs, "
+          f"tuning on {folds} over {cfg['lr_grid']}, {cfg['runs']} runs per model, device {device_name}", flush=True)
+    tuning = tune_learning_rates(cfg, device=device_name)
+    learning_rates = {r["extra"]["model"]: r["metrics"]["best_learning_rate"] for r in tuning}
     alpha = sweep_alpha(cfg, device=device_name)
     evaluation = evaluate_models(cfg, learning_rates, device=device_name)
     return {"tuning": tuning, "alpha": alpha, "evaluation": evaluation}
@@ -262,8 +328,6 @@ def _verdict(ok: bool) -> str:
 
 def table_i(tuning: list[dict]) -> str:
     """Table I beside the paper's: best learning rate and mean validation accuracy per model."""
-    if not tuning:
-        return "*Table I: the learning-rate tuning is not run in this profile (the paper's rates are used).*"
     lines = ["| model | lr (paper) | lr (ours) | val. acc. % (paper) | val. acc. % (ours) | reproduces |",
              "| --- | --- | --- | --- | --- | --- |"]
     for r in tuning:

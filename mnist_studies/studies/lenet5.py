@@ -86,7 +86,7 @@ def train_step(step: str, study_data: dict, cfg: dict, seed: int, *, determinist
     x_test, y_test = study_data["test"]
     tracker = EvaluateEvery(cfg["evaluate_every"], x_test, y_test)
     result = training.fit(model, *study_data["train"], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
-                          callbacks=[tracker], verbose=cfg["verbose"])
+                          seed=seed, callbacks=[tracker], verbose=cfg["verbose"])
     return model, result, tracker.points
 
 
@@ -102,11 +102,19 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
     out = []
     for i, (step, seed) in enumerate(runs, start=1):
         start = time.perf_counter()
+        slug = step.strip("+").replace(" ", "_").lower()
+        done = records.completed(STUDY, cfg["profile"], f"{slug}-seed{seed}", {**cfg, "step": step})
+        if done:  # finished before this study was stopped and started again
+            print(f"[{i}/{len(runs)}] {step} seed {seed}: test error {done['metrics']['test_error_percent']:.2f}% "
+                  f"(from its record)", flush=True)
+            out.append(done)
+            continue
         model, result, points = train_step(step, study_data, cfg, seed, deterministic=deterministic)
         probabilities = model.predict(x_test, batch_size=2000, verbose=0)
         predicted = probabilities.argmax(axis=1)
         accuracy = float((predicted == y_test).mean())
-        slug = step.strip("+").replace(" ", "_").lower()
+        if step == IMPROVED_STEP and seed == cfg["seeds"][0]:  # saved before the record that marks the run done
+            save_default_model(model, cfg["profile"])
         record = records.make_record(
             study=STUDY, profile=cfg["profile"], name=f"{slug}-seed{seed}", seed=seed, config={**cfg, "step": step},
             metrics={"test_accuracy": accuracy, "test_error_percent": 100 * (1 - accuracy),
@@ -117,8 +125,6 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
             extra={"predicted": predicted} if step == IMPROVED_STEP and seed == cfg["seeds"][0] else None,
         )
         records.write_record(record)
-        if step == IMPROVED_STEP and seed == cfg["seeds"][0]:
-            save_default_model(model, cfg["profile"])
         print(f"[{i}/{len(runs)}] {step} seed {seed}: test error {100 * (1 - accuracy):.2f}% "
               f"({time.perf_counter() - start:.0f} s)", flush=True)
         out.append(record)

@@ -58,13 +58,17 @@ def estimate_seconds(model_name: str, cfg: dict, x: np.ndarray, epochs: int) -> 
 
 def run_model(model_name: str, study_data: dict, cfg: dict, *, device: str, deterministic: bool) -> dict:
     """Train one network under the protocol; evaluate its best-on-validation checkpoint on the test set once."""
+    config = {**{k: v for k, v in cfg.items() if k != "models"}, "model": model_name}
+    done = records.completed(STUDY, cfg["profile"], model_name, config)
+    if done:  # finished before this study was stopped and started again
+        return done
     x, y = study_data["train"]
     steps = int(np.ceil(len(x) / cfg["batch_size"]))
-    run_dir = paths.runs_dir(STUDY, cfg["profile"]) / model_name
+    run_dir = paths.runs_dir(STUDY, cfg["profile"]) / model_name  # a killed run resumes from its last epoch here
     training.set_seed(cfg["seed"], deterministic=deterministic)
     model = make_model(model_name, cfg, steps)
-    iterations = training.IterationLoss()
-    result = training.fit(model, x, y, epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+    iterations = training.IterationLoss(run_dir / "iteration_loss.json")
+    result = training.fit(model, x, y, epochs=cfg["epochs"], batch_size=cfg["batch_size"], seed=cfg["seed"],
                           validation_data=study_data["val"], run_dir=run_dir, checkpoint=True,
                           monitor="val_accuracy", tensorboard=True,
                           callbacks=[iterations, training.LearningRateLogger()], verbose=cfg["verbose"])
@@ -83,7 +87,7 @@ def run_model(model_name: str, study_data: dict, cfg: dict, *, device: str, dete
     }
     record = records.make_record(
         study=STUDY, profile=cfg["profile"], name=model_name, seed=cfg["seed"],
-        config={**{k: v for k, v in cfg.items() if k != "models"}, "model": model_name},
+        config=config,
         metrics=metrics, history={**result.history, "iteration_loss": iterations.losses}, device=device,
         deterministic=deterministic,
         timings={"epoch_seconds": result.epoch_seconds, "wall_seconds": result.wall_seconds},

@@ -45,7 +45,7 @@ def load_study_data(cfg: dict):
     return data.to_float(x_train), y_train, data.to_float(x_test), y_test
 
 
-def train_binary_models(x, y, *, activation: str, cfg: dict) -> tuple[list[keras.Model], np.ndarray]:
+def train_binary_models(x, y, *, activation: str, cfg: dict, seed: int = 0) -> tuple[list[keras.Model], np.ndarray]:
     """Train the ten one-vs-rest classifiers together (see the module docstring).
 
     Returns:
@@ -57,7 +57,8 @@ def train_binary_models(x, y, *, activation: str, cfg: dict) -> tuple[list[keras
     # which Adam's per-parameter normalization cancels)
     packed.compile(optimizer=training.make_optimizer("adam", cfg["learning_rate"]), loss="categorical_crossentropy")
     targets = one_vs_rest_targets(y)
-    training.fit(packed, x, targets, epochs=cfg["binary_epochs"], batch_size=cfg["batch_size"], verbose=0)
+    training.fit(packed, x, targets, epochs=cfg["binary_epochs"], batch_size=cfg["batch_size"], seed=seed,
+                 verbose=0)
     return unpack_binary_classifiers(packed, activation=activation), packed
 
 
@@ -87,9 +88,8 @@ def _train_comprehensive(model, x, y, x_test, y_test, cfg, seed):
         metrics=["accuracy"],
     )
     before = model.evaluate(x_test, y_test, batch_size=1024, verbose=0, return_dict=True)
-    keras.utils.set_random_seed(seed)  # same shuffling order for both models of a pair
-    result = training.fit(model, x, y, epochs=cfg["epochs"], batch_size=cfg["batch_size"],
-                          validation_data=(x_test, y_test), verbose=cfg["verbose"])
+    result = training.fit(model, x, y, epochs=cfg["epochs"], batch_size=cfg["batch_size"], seed=seed,
+                          validation_data=(x_test, y_test), verbose=cfg["verbose"])  # same order for both models
     history = {
         "loss": result.history["loss"],
         "accuracy": result.history["accuracy"],
@@ -102,10 +102,14 @@ def _train_comprehensive(model, x, y, x_test, y_test, cfg, seed):
 
 def run_cell(seed: int, activation: str, study_data, cfg: dict, *, device: str, deterministic: bool) -> dict:
     """One seed × activation: binary models, the pre-trained/conventional pair; returns the written record."""
+    done = records.completed(STUDY, cfg["profile"], f"{activation}-seed{seed}", {**cfg, "activation": activation})
+    if done:  # finished before this study was stopped and started again
+        print(f"  {activation} seed {seed}: {done['metrics']['gain_points']:+.2f} points (from its record)")
+        return done
     x, y, x_test, y_test = study_data
     start = time.perf_counter()
     training.set_seed(seed, deterministic=deterministic)
-    binary_models, packed = train_binary_models(x, y, activation=activation, cfg=cfg)
+    binary_models, packed = train_binary_models(x, y, activation=activation, cfg=cfg, seed=seed)
     binary_seconds = time.perf_counter() - start
     ovr = one_vs_rest_scores(packed, x_test, y_test)
     kernels, biases = stack_kernels(binary_models)

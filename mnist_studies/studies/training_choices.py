@@ -61,13 +61,17 @@ def load_study_data(cfg: dict):
 def run_cell(cell: dict, study_data: dict, cfg: dict, *, device: str, deterministic: bool) -> dict:
     """Train one grid cell, evaluate its best checkpoint on the test set, write and return its record."""
     name = cell_name(cell)
-    run_dir = paths.runs_dir(STUDY, cfg["profile"]) / name
+    done = records.completed(STUDY, cfg["profile"], name, {**cfg, **cell})
+    if done:  # finished before this study was stopped and started again
+        return done
+    run_dir = paths.runs_dir(STUDY, cfg["profile"]) / name  # a killed cell resumes from its last epoch here
     training.set_seed(cfg["seed"], deterministic=deterministic)
     model = build(cell["model"], input_shape=study_data["train"][0].shape[1:], activation=cell["activation"])
     model.compile(optimizer=training.make_optimizer(cell["optimizer"], cell["learning_rate"]),
                   loss="categorical_crossentropy", metrics=["accuracy"])
     result = training.fit(model, *study_data["train"], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
-                          validation_data=study_data["val"], run_dir=run_dir, checkpoint=True, monitor="val_loss",
+                          seed=cfg["seed"], validation_data=study_data["val"], run_dir=run_dir, checkpoint=True,
+                          monitor="val_loss",
                           callbacks=[keras.callbacks.TerminateOnNaN()], verbose=cfg["verbose"])
     history = result.history
     val_loss = np.array(history["val_loss"], dtype=float)
