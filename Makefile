@@ -8,10 +8,11 @@ KERNEL  := mnist-studies
 SENTINEL := $(VENV)/.installed
 PROFILE ?= quick
 ONLY    ?=
+FORCE   ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fast reproduce lab clean distclean
+.PHONY: help venv test test-fast reproduce report lab clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,8 +34,11 @@ test: $(SENTINEL) ## run all tests, notebooks in the smoke profile included
 test-fast: $(SENTINEL) ## run the tests that take seconds (no notebooks, no slow training)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
-reproduce: $(SENTINEL) ## execute every notebook headless: make reproduce [PROFILE=smoke|quick|paper] [ONLY=01]
-	$(BIN)/python -m mnist_studies.reproduce --profile "$(PROFILE)" $(if $(ONLY),--only "$(ONLY)")
+reproduce: $(SENTINEL) ## run the studies that changed, then the report: make reproduce [PROFILE=quick|paper|smoke] [ONLY=01] [FORCE=1]
+	$(BIN)/python -m mnist_studies.reproduce --profile "$(PROFILE)" $(if $(ONLY),--only "$(ONLY)") $(if $(FORCE),--force)
+
+report: $(SENTINEL) ## rewrite REPORT.md from the run records of PROFILE (the last step of make reproduce)
+	$(BIN)/python -m mnist_studies.report --profile "$(PROFILE)"
 
 lab: $(SENTINEL) ## open JupyterLab on notebooks/ with the project kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks

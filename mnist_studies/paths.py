@@ -5,6 +5,8 @@ Environment variables let a test or a user redirect the writable folders without
 - ``MNIST_STUDIES_DATA``: folder with the four gzipped MNIST IDX files and ``SHA256SUMS``.
 - ``MNIST_STUDIES_RUNS``: root of run records, checkpoints and TensorBoard logs (git-ignored).
 - ``MNIST_STUDIES_FIGURES``: root of the figures (``figures/<profile>/``).
+- ``MNIST_STUDIES_REPORTS``: folder of the claims report's data (``reports/<profile>.json``); ``REPORT.md`` is
+  written next to it (the project root by default).
 """
 
 from __future__ import annotations
@@ -39,3 +41,14 @@ def figures_dir(profile: str | None = None) -> Path:
     """Folder of the figures of one profile (``figures/<profile>/``); not created here."""
     root = _from_env("MNIST_STUDIES_FIGURES", PROJECT_ROOT / "figures")
     return root / profile if profile else root
+
+
+def reports_dir() -> Path:
+    """Folder of the claims report's data, one ``<profile>.json`` per profile (committed)."""
+    return _from_env("MNIST_STUDIES_REPORTS", PROJECT_ROOT / "reports")
+
+
+def report_path() -> Path:
+    """``REPORT.md``: in the project root, or next to ``$MNIST_STUDIES_REPORTS`` when that is set."""
+    return reports_dir().parent / "REPORT.md" if os.environ.get("MNIST_STUDIES_REPORTS", "").strip() else \
+        PROJECT_ROOT / "REPORT.md"

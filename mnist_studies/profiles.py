@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 
 PROFILE_NAMES = ("smoke", "quick", "paper")
+REDUCED_PROFILES = ("smoke", "quick")  # profiles that cut the papers' settings: their verdicts say so
 
 PROFILES: dict[str, dict[str, dict]] = {
     # notebooks/00_mnist_data.ipynb

@@ -1,24 +1,38 @@
-"""Headless runner behind ``make reproduce``: execute every ``notebooks/NN_*.ipynb`` in order with papermill.
+"""Headless runner behind ``make reproduce``: execute every ``notebooks/NN_*.ipynb`` in order with papermill,
+then write the claims report.
 
-    python -m mnist_studies.reproduce --profile quick [--only 01 --only 03] [--output-dir outputs/quick]
+    python -m mnist_studies.reproduce --profile quick [--only 01 --only 03] [--force] [--no-report]
 
 Each notebook gets ``profile`` as a papermill parameter and runs on the project kernel. The executed copy is
 written as ``NAME.partial.ipynb`` and renamed to ``NAME.ipynb`` only when every cell succeeded; a failing notebook
 is kept as ``NAME.failed.ipynb`` (with its traceback) and the runner stops with a message naming notebook and cell.
+
+Only what changed is rerun. A study's fingerprint is the hash of its notebook, the package code that computes
+results (``records.code_fingerprint``) and its profile settings; ``runs/<profile>/<study>/reproduce.stamp`` records
+the fingerprint with the state ``running`` or ``done``:
+
+- ``done`` with the same fingerprint and the executed notebook present: up to date, skipped (``--force`` reruns);
+- ``running`` with the same fingerprint (the last run was killed, crashed or stopped with Ctrl-C): resumed — its
+  finished cells are reused from their records (``records.completed``), a killed fit resumes from its backup;
+- anything else: the study's run folder is cleared and the study runs from scratch.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import logging
 import os
+import shutil
 import signal
 import sys
 import time
 from pathlib import Path
 
 from mnist_studies import paths
-from mnist_studies.profiles import PROFILE_NAMES, check_profile_name
+from mnist_studies.profiles import PROFILE_NAMES, check_profile_name, get_profile
+from mnist_studies.studies import NOTEBOOK_STUDIES
 
 KERNEL_NAME = "mnist-studies"
 
@@ -84,15 +98,91 @@ def run_notebook(notebook: Path, output_dir: Path, parameters: dict, *, kernel: 
     return final
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Up-to-date check
+# ---------------------------------------------------------------------------------------------------------------
+
+STAMP_NAME = "reproduce.stamp"
+
+
+def study_of(notebook: Path) -> str:
+    """The study a notebook runs (``studies.NOTEBOOK_STUDIES``)."""
+    if notebook.name not in NOTEBOOK_STUDIES:
+        raise ValueError(f"{notebook.name} is not a known study notebook; add it to "
+                         f"mnist_studies.studies.NOTEBOOK_STUDIES")
+    return NOTEBOOK_STUDIES[notebook.name][0]
+
+
+def fingerprint(notebook: Path, profile: str) -> str:
+    """Hash of what a study's results depend on: its notebook, the result code and its profile settings."""
+    from mnist_studies.records import code_fingerprint
+
+    settings = json.dumps(get_profile(study_of(notebook), profile), sort_keys=True, default=str)
+    digest = hashlib.sha256(notebook.read_bytes() + code_fingerprint().encode() + settings.encode())
+    return digest.hexdigest()[:16]
+
+
+def stamp_path(study: str, profile: str) -> Path:
+    return paths.runs_dir(study, profile) / STAMP_NAME
+
+
+def read_stamp(study: str, profile: str) -> dict:
+    """The study's stamp (``{}`` when there is none or it is unreadable: then the study is simply rerun)."""
+    try:
+        return json.loads(stamp_path(study, profile).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def write_stamp(study: str, profile: str, **fields) -> None:
+    from mnist_studies.records import write_json_atomic
+
+    write_json_atomic(fields, stamp_path(study, profile))
+
+
+def plan(notebook: Path, profile: str, output_dir: Path, *, force: bool = False) -> str:
+    """What ``make reproduce`` does with one notebook: ``"skip"`` (up to date), ``"resume"`` (its last run was
+    interrupted under the same fingerprint) or ``"fresh"`` (never run, changed, or ``force``)."""
+    stamp = read_stamp(study_of(notebook), profile)
+    same = stamp.get("fingerprint") == fingerprint(notebook, profile)
+    if force or not same:
+        return "fresh"
+    if stamp.get("state") == "done" and (output_dir / notebook.name).is_file():
+        return "skip"
+    return "resume"
+
+
+def run_study_notebook(notebook: Path, profile: str, output_dir: Path, *, force: bool = False) -> tuple[str, float]:
+    """Plan, then run one study notebook with its stamp kept; returns (what was done, wall seconds)."""
+    action = plan(notebook, profile, output_dir, force=force)
+    if action == "skip":
+        return action, 0.0
+    study = study_of(notebook)
+    if action == "fresh":  # stale records of other code or settings must not be reused or reported
+        shutil.rmtree(paths.runs_dir(study, profile), ignore_errors=True)
+    current = fingerprint(notebook, profile)
+    write_stamp(study, profile, fingerprint=current, state="running", notebook=notebook.name)
+    start = time.perf_counter()
+    run_notebook(notebook, output_dir, {"profile": profile})
+    wall = time.perf_counter() - start
+    write_stamp(study, profile, fingerprint=current, state="done", notebook=notebook.name, wall_seconds=wall,
+                resumed=action == "resume")
+    return action, wall
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mnist_studies.reproduce", description=__doc__.split("\n")[0])
     parser.add_argument("--profile", default="quick", help=f"one of {', '.join(PROFILE_NAMES)} (default: quick)")
     parser.add_argument("--only", action="append", help="run only notebooks whose name starts with this (repeatable)")
     parser.add_argument("--output-dir", type=Path, help="where executed notebooks go (default: outputs/<profile>)")
+    parser.add_argument("--force", action="store_true", help="rerun every notebook, even those up to date")
+    parser.add_argument("--no-report", action="store_true", help="do not write the claims report at the end")
     args = parser.parse_args(argv)
     try:
         profile = check_profile_name(args.profile)
         notebooks = list_notebooks(args.only)
+        for notebook in notebooks:
+            study_of(notebook)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -104,14 +194,22 @@ def main(argv: list[str] | None = None) -> int:
     total = time.perf_counter()
     for i, notebook in enumerate(notebooks, start=1):
         print(f"[{i}/{len(notebooks)}] {notebook.name} ...", flush=True)
-        start = time.perf_counter()
         try:
-            out = run_notebook(notebook, output_dir, {"profile": profile})
+            action, wall = run_study_notebook(notebook, profile, output_dir, force=args.force)
         except NotebookFailed as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        print(f"[{i}/{len(notebooks)}] {notebook.name} done in {time.perf_counter() - start:.0f} s -> {out}")
+        if action == "skip":
+            print(f"[{i}/{len(notebooks)}] {notebook.name} is up to date (unchanged notebook, code and profile; "
+                  f"FORCE=1 reruns it)")
+        else:
+            how = "resumed and finished" if action == "resume" else "done"
+            print(f"[{i}/{len(notebooks)}] {notebook.name} {how} in {wall:.0f} s -> {output_dir / notebook.name}")
     print(f"All {len(notebooks)} notebook(s) done in {time.perf_counter() - total:.0f} s.")
+    if not args.no_report:
+        from mnist_studies import report
+
+        return report.main(["--profile", profile])
     return 0
 
 

@@ -5,11 +5,12 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def isolated_outputs(tmp_path, monkeypatch):
-    """Point MNIST_STUDIES_RUNS and MNIST_STUDIES_FIGURES at temporary folders (kernels inherit them too)."""
-    runs, figures = tmp_path / "runs", tmp_path / "figures"
+    """Point MNIST_STUDIES_RUNS, _FIGURES and _REPORTS at temporary folders (kernels inherit them too)."""
+    runs, figures, reports = tmp_path / "runs", tmp_path / "figures", tmp_path / "reports"
     monkeypatch.setenv("MNIST_STUDIES_RUNS", str(runs))
     monkeypatch.setenv("MNIST_STUDIES_FIGURES", str(figures))
-    return {"runs": runs, "figures": figures}
+    monkeypatch.setenv("MNIST_STUDIES_REPORTS", str(reports))
+    return {"runs": runs, "figures": figures, "reports": reports, "report": tmp_path / "REPORT.md"}
 
 
 @pytest.fixture(scope="session")

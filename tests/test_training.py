@@ -126,7 +126,8 @@ def _dropout_model():
 
 
 class _Interrupt(keras.callbacks.Callback):
-    """Stops the process's training after ``epoch`` (0-based) finished and was backed up, like a kill."""
+    """Stops the process's training at the end of ``epoch`` (0-based), like a kill: after the CSV log, before the
+    backup (``fit`` runs ``BackupAndRestore`` last)."""
 
     def __init__(self, epoch):
         super().__init__()
@@ -155,7 +156,9 @@ def test_a_run_interrupted_between_epochs_resumes_to_the_uninterrupted_result(tm
         _seeded_fit(tmp_path / "killed", callbacks=[_Interrupt(1)])
     assert (tmp_path / "killed" / "backup").is_dir()
     model_b, result_b = _seeded_fit(tmp_path / "killed")
-    assert result_b.resumed_from_epoch == 2 and result_b.epochs_run == 2
+    # the kill came after epoch 2 was logged (CSV) but before it was backed up: epoch 2 is run again, its logged
+    # row replaced
+    assert result_b.resumed_from_epoch == 1 and result_b.epochs_run == 3
     assert result_b.history == result_a.history  # all four epochs, bit for bit
     for wa, wb in zip(model_a.get_weights(), model_b.get_weights()):
         np.testing.assert_array_equal(wa, wb)

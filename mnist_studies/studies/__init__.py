@@ -1,12 +1,16 @@
-"""Study runners, tables and figures, one module per paper; the notebooks call into these.
+"""Study runners, tables, figures and claims, one module per paper; the notebooks call into these.
 
 Each runner takes a profile (``profiles.get_profile(study, name)``), writes one run record per training run to
-``runs/<profile>/<study>/`` and returns the records; tables and figures are made from records only.
-
-- ``mnist_data``: the data overview (notebook 00)
-- ``separate_kernels``: paper 000 (notebook 01)
-- ``resnet``: paper 001 (notebook 02)
-- ``training_choices``: paper 002 (notebook 03)
-- ``digit_pairs``: paper 003 (notebook 04)
-- ``lenet5``: paper 004, and the page recognizer's evaluation (notebook 05)
+``runs/<profile>/<study>/`` and returns the records; tables, figures and the claims report are made from records.
+Each paper's module declares its claims as data (``CLAIMS``, a list of ``report.Claim``).
 """
+
+# notebook -> (study module, paper id), in reading order; ``make reproduce`` and ``make report`` follow it
+NOTEBOOK_STUDIES = {
+    "00_mnist_data.ipynb": ("mnist_data", None),
+    "01_separately_trained_kernels.ipynb": ("separate_kernels", "000"),
+    "02_resnet_and_two_layer_cnn.ipynb": ("resnet", "001"),
+    "03_training_choices.ipynb": ("training_choices", "002"),
+    "04_digit_pairs.ipynb": ("digit_pairs", "003"),
+    "05_lenet5_and_page_recognition.ipynb": ("lenet5", "004"),
+}

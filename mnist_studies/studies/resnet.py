@@ -16,9 +16,10 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mnist_studies import data, paths, records, training
+from mnist_studies import data, paths, records, report, training
 from mnist_studies.models.resnet import BUILDERS
 from mnist_studies.plotting import plot_misclassified as plot_misclassified_grid
+from mnist_studies.report import Claim
 
 STUDY = "resnet"
 PAPER_ACCURACY_RANGE = (98.0, 99.0)  # §4: test accuracy "stable between 98% and 99%"
@@ -176,3 +177,28 @@ def plot_misclassified(record: dict, test_images: np.ndarray, *, limit: int = 40
     index = np.asarray(wrong["index"], dtype=int)
     return plot_misclassified_grid(test_images[index], wrong["true"], wrong["predicted"], title=record["name"],
                                    limit=limit)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Claims (the report's data)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _measure_accuracy(model_name: str):
+    def measure(study_records: list[dict]):
+        found = [r for r in study_records if r["name"] == model_name]
+        if not found:
+            return None
+        accuracy = 100 * found[0]["metrics"]["test_accuracy"]
+        return report.Measurement(f"{accuracy:.2f}%", 1, verdict(accuracy / 100))
+
+    return measure
+
+
+_RULE = (f"test accuracy of the best-on-validation checkpoint ≥ {PAPER_ACCURACY_RANGE[0]:g}% (better than "
+         f"{PAPER_ACCURACY_RANGE[1]:g}% also reproduces)")
+CLAIMS = [
+    Claim("The ResNet-style network reaches 98–99% test accuracy", "§4", "98–99%", _RULE,
+          _measure_accuracy("resnet_paper")),
+    Claim("The two-layer CNN reaches 98–99% test accuracy", "§4", "98–99%", _RULE, _measure_accuracy("two_layer_cnn")),
+]

@@ -16,8 +16,9 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mnist_studies import data, paths, records, training
+from mnist_studies import data, paths, records, report, training
 from mnist_studies.models.training_choices import ACTIVATIONS, BUILDERS, build
+from mnist_studies.report import Claim
 
 STUDY = "training_choices"
 # Thresholds that turn the paper's qualitative claims into checks (see the notebook for the wording).
@@ -332,3 +333,51 @@ def plot_activation_functions():
     axes[0].annotate("max slope 0.25", (0, 0.25), (1.5, 0.45), fontsize=8, arrowprops={"arrowstyle": "->"})
     fig.tight_layout()
     return fig
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Claims (the report's data)
+# ---------------------------------------------------------------------------------------------------------------
+
+PAPER_CNN_PARAMETERS = 421_642  # the paper's model summary ("Total params: 421,642")
+_CHECK_VERDICTS = {"supported": report.REPRODUCED, "partly supported": report.PARTLY,
+                   "not supported": report.NOT_REPRODUCED}
+
+
+def _measure_parameters(study_records: list[dict]):
+    counts = {r["metrics"]["parameters"] for r in study_records if r["config"]["model"] == "cnn"}
+    if not counts:
+        return None
+    ours = counts.pop()
+    return report.Measurement(f"{ours:,}", 1, report.REPRODUCED if ours == PAPER_CNN_PARAMETERS and not counts
+                              else report.NOT_REPRODUCED)
+
+
+def _measure_check(prefix: str):
+    """A claim of ``check_claims``: its evidence as our value, its verdict mapped to the report's."""
+    def measure(study_records: list[dict]):
+        found = [c for c in check_claims(study_records) if c["claim"].startswith(prefix)]
+        if not found:
+            return None
+        verdict = _CHECK_VERDICTS.get(found[0]["verdict"], report.INCONCLUSIVE)
+        return report.Measurement(found[0]["evidence"], len(study_records), verdict)
+
+    return measure
+
+
+CLAIMS = [
+    Claim("The CNN has 421,642 parameters", "model summary", f"{PAPER_CNN_PARAMETERS:,}", "exactly equal",
+          _measure_parameters),
+    Claim("The CNN acquires better accuracy than the MLP", "§8", "qualitative",
+          "best test accuracy CNN > MLP, and in at least half of the optimizer/activation groups",
+          _measure_check("CNN acquires")),
+    Claim("Adam reaches high accuracy faster than SGD", "§8", "qualitative",
+          f"fewer epochs to {100 * HIGH_ACCURACY:.0f}% validation accuracy in every model/activation group",
+          _measure_check("Adam reaches")),
+    Claim("With sigmoid and a small SGD learning rate the network barely learns; ReLU works", "§5–7", "qualitative",
+          f"best validation accuracy ≤ {100 * BARELY_LEARNS:.0f}% (sigmoid) and ≥ {100 * LEARNS:.0f}% (ReLU) for "
+          "both models at the grid's smallest SGD rate", _measure_check("with sigmoid")),
+    Claim("With Adam, a too-large learning rate makes the loss fluctuate or diverge", "§6", "qualitative",
+          f"at the grid's largest rate, more than half of the Adam groups ≥ {100 * UNSTABLE_DROP:.0f} points below "
+          "their best rate, or NaN", _measure_check("with Adam")),
+]

@@ -1,0 +1,283 @@
+"""The claims report: every paper's claims beside our measurements, built from run records.
+
+    python -m mnist_studies.report --profile quick      # what `make report` and the end of `make reproduce` run
+
+Each paper's study module declares its claims as data (``CLAIMS``: a list of ``Claim``). For a profile, every claim
+is measured from that profile's run records (``measure_profile``) and stored in ``reports/<profile>.json`` with the
+provenance (device, library versions, git commit, wall time of each study). ``REPORT.md`` is rendered from all
+``reports/*.json``, so the quick and paper profiles sit side by side even when only one of them ran on this machine.
+
+A study whose records are absent keeps its previous entry in ``reports/<profile>.json`` (a run of one notebook does
+not erase the others); a damaged record stops the report with ``RecordError`` naming the file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mnist_studies import paths, records
+from mnist_studies.profiles import PROFILE_NAMES, REDUCED_PROFILES, check_profile_name
+from mnist_studies.studies import NOTEBOOK_STUDIES
+
+REPRODUCED = "reproduced"
+PARTLY = "partly"
+NOT_REPRODUCED = "not reproduced"
+INCONCLUSIVE = "inconclusive"  # too few runs to decide (one seed where a test needs several)
+NOT_RUN = "not run in this profile"
+VERDICTS = (REPRODUCED, PARTLY, NOT_REPRODUCED, INCONCLUSIVE, NOT_RUN)
+
+PAPER_TITLES = {
+    "000": "Z. Yang — separately trained kernels (paper 000)",
+    "001": "S. Fan — ResNet and a two-layer CNN on MNIST (paper 001)",
+    "002": "M. J. Ranjbar — MLP vs CNN, optimizers, learning rates, activations (paper 002)",
+    "003": "Jomeau, Rajaonson, Dandjee — pairs of digits (paper 003)",
+    "004": "M. Lu, N. Ke — LeNet-5, improved LeNet-5 and page recognition (paper 004)",
+}
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Our number for one claim: ``value`` as shown (e.g. "97.4 ± 0.2 %"), over ``n`` runs, and the verdict."""
+
+    value: str
+    n: int
+    verdict: str
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {self.verdict!r}; valid verdicts: {', '.join(VERDICTS)}")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of a paper, as data.
+
+    Attributes:
+        text: what the paper claims, in a line.
+        section: where (e.g. "§4", "Table II").
+        paper: the paper's number with its spread, or its qualitative statement.
+        rule: when our measurement counts as reproducing it.
+        measure: the study's records of one profile -> ``Measurement``, or None when none of the records
+            measure this claim (the report then says "not run in this profile").
+    """
+
+    text: str
+    section: str
+    paper: str
+    rule: str
+    measure: Callable[[list[dict]], Measurement | None]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Helpers for the studies' measure functions
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value)."""
+    values = np.asarray(values, dtype=float)
+    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+
+def format_mean_std(values: Sequence[float], unit: str = "%", digits: int = 1) -> str:
+    mean, std = mean_std(values)
+    return f"{mean:.{digits}f} ± {std:.{digits}f}{unit}"
+
+
+def within(ours: float, paper: float, tolerance: float) -> str:
+    """``REPRODUCED`` when ``|ours - paper| <= tolerance``, else ``NOT_REPRODUCED`` (the boundary reproduces)."""
+    return REPRODUCED if abs(ours - paper) <= tolerance + 1e-9 else NOT_REPRODUCED
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Measuring a profile
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def study_claims(study: str) -> list[Claim]:
+    """The ``CLAIMS`` of a study module (empty for a study without a paper)."""
+    module = importlib.import_module(f"mnist_studies.studies.{study}")
+    return list(getattr(module, "CLAIMS", []))
+
+
+def measure_claims(claims: Sequence[Claim], study_records: list[dict]) -> list[dict]:
+    """Each claim with our measurement from ``study_records`` (one profile) as plain data."""
+    rows = []
+    for claim in claims:
+        measured = claim.measure(study_records) if study_records else None
+        measured = measured or Measurement("–", 0, NOT_RUN)
+        rows.append({"claim": claim.text, "section": claim.section, "paper": claim.paper, "rule": claim.rule,
+                     "ours": measured.value, "n": measured.n, "verdict": measured.verdict})
+    return rows
+
+
+def _provenance(study_records: list[dict]) -> dict:
+    first = study_records[0]
+    created = sorted(r.get("created", "") for r in study_records)
+    return {"device": first.get("device"), "versions": first.get("versions", {}),
+            "git_commit": first.get("git_commit"), "runs": len(study_records), "last_run": created[-1]}
+
+
+def measure_profile(profile: str, previous: dict | None = None) -> dict:
+    """The report data of one profile from its run records; studies without records keep ``previous`` entries."""
+    from mnist_studies import reproduce
+
+    check_profile_name(profile)
+    previous = previous or {}
+    studies = {}
+    for notebook, (study, paper) in NOTEBOOK_STUDIES.items():
+        if paper is None:
+            continue
+        study_records = records.read_records(study, profile)  # a damaged record raises, naming the file
+        if not study_records:
+            if study in previous.get("studies", {}):
+                studies[study] = previous["studies"][study]
+            continue
+        stamp = reproduce.read_stamp(study, profile)
+        studies[study] = {
+            "paper": paper, "notebook": notebook,
+            "wall_seconds": stamp.get("wall_seconds") if stamp.get("state") == "done" else None,
+            **_provenance(study_records),
+            "figures": sorted(p.name for p in paths.figures_dir(profile).glob(f"{notebook[:2]}_*.png")),
+            "claims": measure_claims(study_claims(study), study_records),
+        }
+    return {"profile": profile, "reduced": profile in REDUCED_PROFILES, "studies": studies,
+            "generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Rendering REPORT.md
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _profile_label(profile: str) -> str:
+    return f"{profile} (reduced settings)" if profile in REDUCED_PROFILES else f"{profile} (the paper's settings)"
+
+
+def _cell(row: dict | None, reduced: bool) -> tuple[str, str]:
+    if row is None or row["verdict"] == NOT_RUN:
+        return "–", NOT_RUN
+    value = f"{row['ours']} (n = {row['n']})" if row["n"] > 1 else row["ours"]
+    verdict = f"{row['verdict']}, reduced" if reduced and row["verdict"] != NOT_RUN else row["verdict"]
+    return value, verdict
+
+
+def _duration(seconds) -> str:
+    if seconds is None:
+        return "–"
+    return f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def render(reports: dict[str, dict], *, figures_root: str = "figures") -> str:
+    """REPORT.md from the report data of each profile (``measure_profile``), profiles in the order quick, paper."""
+    order = [p for p in PROFILE_NAMES if p in reports and p != "smoke"] or list(reports)
+    lines = ["# Claims report", "",
+             "Every claim of the five papers beside what we measured, generated by `make report` from the run records "
+             "(`reports/<profile>.json`). Verdicts: **reproduced**, **partly**, **not reproduced**, **inconclusive** "
+             "(too few runs to decide), **not run in this profile**. A verdict marked *reduced* was measured in a "
+             "profile that cuts data, epochs or runs (see `mnist_studies/profiles.py`): it says what the reduced "
+             "setting gives, not what the paper's setting gives.", ""]
+    lines += ["| profile | generated | studies measured |", "| --- | --- | --- |"]
+    for profile in order:
+        data = reports[profile]
+        lines.append(f"| {_profile_label(profile)} | {data['generated']} | "
+                     f"{', '.join(s['paper'] for s in data['studies'].values()) or 'none'} |")
+    lines += ["", "## Headline", "", "| paper | claims | " + " | ".join(f"{p}: reproduced / partly / not / "
+                                                                        "inconclusive / not run" for p in order) + " |",
+              "| --- | --- | " + " | ".join("---" for _ in order) + " |"]
+    papers = [(study, paper) for study, paper in NOTEBOOK_STUDIES.values() if paper]
+    for study, paper in papers:
+        claims = study_claims(study)
+        counts = []
+        for profile in order:
+            entry = reports[profile]["studies"].get(study)
+            verdicts = [r["verdict"] for r in entry["claims"]] if entry else [NOT_RUN] * len(claims)
+            counts.append(" / ".join(str(verdicts.count(v)) for v in VERDICTS))
+        lines.append(f"| {paper} | {len(claims)} | " + " | ".join(counts) + " |")
+
+    for study, paper in papers:
+        notebook = next(nb for nb, (s, _) in NOTEBOOK_STUDIES.items() if s == study)
+        lines += ["", f"## {PAPER_TITLES[paper]}", "", f"Notebook: `notebooks/{notebook}`.", ""]
+        header = "| claim | where | paper | rule |"
+        rule_line = "| --- | --- | --- | --- |"
+        for profile in order:
+            header += f" ours, {profile} | verdict, {profile} |"
+            rule_line += " --- | --- |"
+        lines += [header, rule_line]
+        for i, claim in enumerate(study_claims(study)):
+            row = f"| {claim.text} | {claim.section} | {claim.paper} | {claim.rule} |"
+            for profile in order:
+                entry = reports[profile]["studies"].get(study)
+                value, verdict = _cell(entry["claims"][i] if entry and i < len(entry["claims"]) else None,
+                                       reports[profile]["reduced"])
+                row += f" {value} | {verdict} |"
+            lines.append(row)
+        lines.append("")
+        for profile in order:
+            entry = reports[profile]["studies"].get(study)
+            if not entry:
+                lines.append(f"- **{profile}**: not run.")
+                continue
+            versions = ", ".join(f"{k} {v}" for k, v in entry["versions"].items())
+            figures = ", ".join(f"[{name}]({figures_root}/{profile}/{name})" for name in entry["figures"]) or "none"
+            lines.append(f"- **{profile}**: {entry['runs']} run records, wall time {_duration(entry['wall_seconds'])}, "
+                         f"device {entry['device']}, commit `{entry['git_commit']}`, {versions}. Figures: {figures}.")
+    return "\n".join(lines) + "\n"
+
+
+def load_reports(folder: Path) -> dict[str, dict]:
+    """``reports/<profile>.json`` of every profile that has one."""
+    out = {}
+    for profile in PROFILE_NAMES:
+        path = folder / f"{profile}.json"
+        if path.is_file():
+            try:
+                out[profile] = json.loads(path.read_text())
+            except json.JSONDecodeError as error:
+                raise records.RecordError(f"{path}: unreadable report data ({error}); delete it and run "
+                                          f"`make report PROFILE={profile}`") from error
+    return out
+
+
+def write_report(profile: str, *, folder: Path | None = None, output: Path | None = None) -> Path:
+    """Measure ``profile``, store ``reports/<profile>.json`` and render ``REPORT.md`` (both atomically)."""
+    folder = folder or paths.reports_dir()
+    output = output or paths.report_path()
+    existing = load_reports(folder)
+    data = measure_profile(profile, existing.get(profile))
+    records.write_json_atomic(data, folder / f"{profile}.json")
+    existing[profile] = data
+    shown = {p: d for p, d in existing.items() if p != "smoke" or profile == "smoke"}
+    text = render(shown)
+    tmp = output.with_name(f".{output.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(output)
+    return output
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mnist_studies.report", description=__doc__.split("\n")[0])
+    parser.add_argument("--profile", default="quick", help=f"one of {', '.join(PROFILE_NAMES)} (default: quick)")
+    parser.add_argument("--output", type=Path, help="where the report goes (default: REPORT.md)")
+    args = parser.parse_args(argv)
+    try:
+        check_profile_name(args.profile)
+        out = write_report(args.profile, output=args.output)
+    except (ValueError, records.RecordError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Claims report for profile {args.profile!r} written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
