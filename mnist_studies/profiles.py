@@ -170,9 +170,78 @@ COMMON: dict[str, dict] = {
 }
 
 
+# What every setting must be: checked by ``check_settings`` (``get_profile`` and every study runner call it).
+_POSITIVE_INTS = ("epochs", "binary_epochs", "batch_size", "runs", "folds", "validation_folds", "n_pairs", "pages",
+                  "evaluate_every", "samples_per_class", "kernel_size")
+_SIZES = {"train_size": 60_000, "test_size": 10_000}  # None (all images) or a positive int up to MNIST's size
+_SEED_LISTS = ("seeds", "ablation_seeds")
+_SEEDS = ("seed", "data_seed", "tuning_seed", "page_seed")
+_RATES = ("learning_rate", "alpha_sweep_lr", "digit_lr")
+_RATE_LISTS = ("learning_rates", "lr_grid")
+_CHOICES = {"optimizers": ("sgd", "adam"), "activations": ("relu", "sigmoid", "tanh"), "models": None}
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _describe(value) -> str:
+    return f"{value!r} ({type(value).__name__})"
+
+
+def check_settings(cfg: dict) -> dict:
+    """Check a study's settings (a profile, maybe edited in a notebook); returns ``cfg`` or raises ``ValueError``
+    with one line naming the setting, what it must be and what it got."""
+    if not isinstance(cfg, dict):
+        raise ValueError(f"settings must be a dict (from profiles.get_profile), got {_describe(cfg)}")
+    where = f"{cfg.get('study', 'study')}/{cfg.get('profile', '?')}"
+
+    def fail(key, must):
+        raise ValueError(f"{where}: setting {key!r} must be {must}, got {_describe(cfg[key])}")
+
+    for key in _POSITIVE_INTS:
+        if key in cfg and not (_is_int(cfg[key]) and cfg[key] > 0):
+            fail(key, "a positive integer")
+    for key, limit in _SIZES.items():
+        if key in cfg and cfg[key] is not None and not (_is_int(cfg[key]) and 0 < cfg[key] <= limit):
+            fail(key, f"None (all images) or an integer from 1 to {limit:,} (the MNIST split's size)")
+    for key in _SEEDS:
+        if key in cfg and not (_is_int(cfg[key]) and cfg[key] >= 0):
+            fail(key, "a non-negative integer")
+    for key in _SEED_LISTS:
+        if key in cfg and not (isinstance(cfg[key], list) and all(_is_int(v) and v >= 0 for v in cfg[key])):
+            fail(key, "a list of non-negative integers")
+    for key in _RATES:
+        if key in cfg and not (isinstance(cfg[key], (int, float)) and not isinstance(cfg[key], bool)
+                               and cfg[key] > 0):
+            fail(key, "a positive number")
+    for key in _RATE_LISTS:
+        if key in cfg and not (isinstance(cfg[key], list) and cfg[key] and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in cfg[key])):
+            fail(key, "a non-empty list of positive numbers")
+    if "alphas" in cfg and not (isinstance(cfg["alphas"], list) and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in cfg["alphas"])):
+        fail("alphas", "a list of numbers >= 0")
+    for key, valid in _CHOICES.items():
+        if key not in cfg:
+            continue
+        values = cfg[key]
+        if not (isinstance(values, (list, dict)) and values and all(isinstance(v, str) for v in values)):
+            fail(key, "a non-empty list of names")
+        unknown = [v for v in values if valid is not None and v not in valid]
+        if unknown:
+            raise ValueError(f"{where}: unknown {key[:-1]} {', '.join(map(repr, unknown))} in {key!r}; valid: "
+                             f"{', '.join(valid)}")
+    if "folds" in cfg and cfg["folds"] < 2:
+        fail("folds", "at least 2 (k-fold cross-validation)")
+    if "validation_folds" in cfg and cfg["validation_folds"] > cfg.get("folds", cfg["validation_folds"]):
+        fail("validation_folds", f"at most folds ({cfg.get('folds')})")
+    return cfg
+
+
 def check_profile_name(name: str) -> str:
     """Return ``name`` if it is a valid profile name, else raise ``ValueError`` listing the valid ones."""
-    if name not in PROFILE_NAMES:
+    if not isinstance(name, str) or name not in PROFILE_NAMES:
         raise ValueError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILE_NAMES)}")
     return name
 
@@ -189,4 +258,4 @@ def get_profile(study: str, name: str) -> dict:
     settings = copy.deepcopy(COMMON.get(study, {}))
     settings.update(copy.deepcopy(PROFILES[study][name]))
     settings.update(study=study, profile=name)
-    return settings
+    return check_settings(settings)

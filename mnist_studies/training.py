@@ -12,6 +12,7 @@ Typical use in a study runner::
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import dataclass, field
@@ -259,7 +260,9 @@ def _read_csv_history(path: Path) -> dict[str, list[float]]:
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     keys = [k for k in (rows[0] if rows else {}) if k != "epoch"]
-    return {key: [float(row[key]) for row in rows] for key in keys}
+    # CSVLogger writes "NA" for a quantity an epoch did not log (its val_ columns when there is no validation)
+    keys = [k for k in keys if any(row[k] != "NA" for row in rows)]
+    return {key: [math.nan if row[key] == "NA" else float(row[key]) for row in rows] for key in keys}
 
 
 @dataclass

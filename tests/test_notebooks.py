@@ -73,3 +73,11 @@ def test_a_dying_kernel_is_reported_and_leaves_nothing_half_written(tmp_path):
     with pytest.raises(reproduce.NotebookFailed, match=r"98_dies\.ipynb did not finish"):
         reproduce.run_notebook(source, tmp_path / "out", {"profile": "smoke"})
     assert list((tmp_path / "out").iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_parameter_of_the_wrong_type_fails_with_one_clear_line(tmp_path, isolated_outputs):
+    notebook = reproduce.paths.NOTEBOOKS_DIR / "04_digit_pairs.ipynb"
+    with pytest.raises(reproduce.NotebookFailed, match=r"ValueError: unknown profile 3; valid profiles: smoke"):
+        reproduce.run_notebook(notebook, tmp_path, {"profile": 3})
+    assert not (tmp_path / notebook.name).exists() and not isolated_outputs["runs"].exists()

@@ -20,7 +20,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mnist_studies import data, records, report, training
+from mnist_studies import data, profiles, records, report, training
 from mnist_studies.data import PairSet
 from mnist_studies.models.digit_pairs import BUILDERS, pair_losses
 from mnist_studies.report import Claim
@@ -302,6 +302,7 @@ def evaluate_models(cfg: dict, learning_rates: dict[str, float], *, device: str)
 
 def run_study(cfg: dict, *, device: str = "auto") -> dict[str, list[dict]]:
     """All three experiments of the profile; returns their records by experiment."""
+    profiles.check_settings(cfg)  # a setting edited in a notebook is checked before anything runs
     device_name = training.configure_device(device)
     cfg = {**cfg, "deterministic": cfg.get("deterministic", not device_name.startswith("GPU"))}
     unknown = [m for m in cfg["models"] if m not in MODELS]

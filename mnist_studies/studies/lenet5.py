@@ -19,7 +19,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mnist_studies import data, paths, records, report, training
+from mnist_studies import data, paths, profiles, records, report, training
 from mnist_studies.models.lenet5 import build_improved_lenet5, build_lenet5
 from mnist_studies.report import Claim
 
@@ -93,6 +93,7 @@ def train_step(step: str, study_data: dict, cfg: dict, seed: int, *, determinist
 
 def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
     """Every ablation step of the profile over its seeds; writes one record per run and saves the improved model."""
+    profiles.check_settings(cfg)  # a setting edited in a notebook is checked before anything runs
     device_name = training.configure_device(device)
     deterministic = cfg.get("deterministic", not device_name.startswith("GPU"))
     study_data = load_study_data(cfg)

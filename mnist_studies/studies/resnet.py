@@ -16,7 +16,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mnist_studies import data, paths, records, report, training
+from mnist_studies import data, paths, profiles, records, report, training
 from mnist_studies.models.resnet import BUILDERS
 from mnist_studies.plotting import plot_misclassified as plot_misclassified_grid
 from mnist_studies.report import Claim
@@ -105,6 +105,7 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
     ``cfg["models"]`` maps each model name to its own ``train_size`` and ``epochs`` (a profile may give the costly
     ResNet less data than the two-layer CNN); everything else is the same protocol for both.
     """
+    profiles.check_settings(cfg)  # a setting edited in a notebook is checked before anything runs
     for model_name in cfg["models"]:
         if model_name not in BUILDERS:
             raise ValueError(f"unknown model {model_name!r}; valid models: {', '.join(BUILDERS)}")

@@ -16,7 +16,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mnist_studies import data, paths, records, report, training
+from mnist_studies import data, paths, profiles, records, report, training
 from mnist_studies.models.training_choices import ACTIVATIONS, BUILDERS, build
 from mnist_studies.report import Claim
 
@@ -108,6 +108,7 @@ def run_cell(cell: dict, study_data: dict, cfg: dict, *, device: str, determinis
 
 def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
     """Run every cell of the profile's grid; returns the records (also in ``runs/<profile>/training_choices/``)."""
+    profiles.check_settings(cfg)  # a setting edited in a notebook is checked before anything runs
     cells = grid_cells(cfg)
     device_name = training.configure_device(device)
     deterministic = cfg.get("deterministic", not device_name.startswith("GPU"))

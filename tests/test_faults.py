@@ -1,0 +1,58 @@
+"""Fault injection: a training process killed with SIGKILL between epochs resumes to the uninterrupted result."""
+
+import json
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SCRIPT = textwrap.dedent('''
+    import json, os, signal, sys
+    import keras, numpy as np
+    from mnist_studies import training
+
+    run_dir, kill_at = sys.argv[1], int(sys.argv[2])
+
+    class Kill(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)  # no cleanup, no exception: the process is gone
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 6)).astype("float32")
+    y = (x[:, 0] + x[:, 1] > 0).astype("int64")
+    training.set_seed(1)
+    inputs = keras.Input((6,))
+    h = keras.layers.Dropout(0.2)(keras.layers.Dense(12, activation="relu")(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(h))
+    model.compile(optimizer=training.make_optimizer("adam", 1e-2), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    result = training.fit(model, x, y, epochs=5, batch_size=32, seed=2, run_dir=run_dir, verbose=0,
+                          callbacks=[Kill()] if kill_at >= 0 else [])
+    print(json.dumps({"history": result.history, "resumed_from": result.resumed_from_epoch,
+                      "weights": [w.tolist() for w in model.get_weights()]}))
+''')
+
+
+def _run(tmp_path, run_dir, kill_at):
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT)
+    return subprocess.run([sys.executable, str(script), str(run_dir), str(kill_at)], capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.mark.slow
+def test_a_training_process_killed_between_epochs_resumes_where_it_stopped(tmp_path):
+    straight = _run(tmp_path, tmp_path / "straight", -1)
+    assert straight.returncode == 0, straight.stderr[-2000:]
+    killed = _run(tmp_path, tmp_path / "killed", 2)
+    assert killed.returncode == -signal.SIGKILL
+    assert (tmp_path / "killed" / "backup").is_dir()
+    resumed = _run(tmp_path, tmp_path / "killed", -1)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    a, b = json.loads(straight.stdout.splitlines()[-1]), json.loads(resumed.stdout.splitlines()[-1])
+    assert b["resumed_from"] == 2  # epochs 0 and 1 were backed up; epoch 2 was logged but killed before its backup
+    assert b["history"] == a["history"] and len(b["history"]["loss"]) == 5
+    assert b["weights"] == a["weights"]
