@@ -114,6 +114,39 @@ def set_seed(seed: int, *, deterministic: bool | None = None) -> bool:
     return _op_determinism
 
 
+_STRATEGY: tf.distribute.Strategy | None = None
+
+
+def get_strategy(name: str | tf.distribute.Strategy = "auto") -> tf.distribute.Strategy:
+    """The ``tf.distribute`` strategy to build and train models under.
+
+    Args:
+        name: ``"auto"`` (``MirroredStrategy`` over all GPUs when more than one is visible, else the default
+            single-device strategy), ``"mirrored"`` (``MirroredStrategy`` over every visible GPU, or the CPU), or
+            a strategy, returned as it is.
+
+    Build and compile a model under ``strategy.scope()`` (or ``distribution_scope()``) and pass the strategy to
+    ``fit``; the batch size is then global (split across the replicas).
+    """
+    if isinstance(name, tf.distribute.Strategy):
+        return name
+    if name == "auto":
+        return tf.distribute.MirroredStrategy() if len(tf.config.get_visible_devices("GPU")) > 1 \
+            else tf.distribute.get_strategy()
+    if name == "mirrored":
+        return tf.distribute.MirroredStrategy()
+    raise ValueError(f"unknown strategy {name!r}; valid: 'auto', 'mirrored' or a tf.distribute.Strategy")
+
+
+def distribution_scope():
+    """``get_strategy("auto").scope()``, made once per process: studies build their models inside it, so the paper
+    profile uses every GPU of a multi-GPU machine and is unchanged on one device."""
+    global _STRATEGY
+    if _STRATEGY is None:
+        _STRATEGY = get_strategy("auto")
+    return _STRATEGY.scope()
+
+
 def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
     """A fresh Keras optimizer by name (``"sgd"`` or ``"adam"``) and learning rate."""
     key = str(name).lower()
@@ -297,6 +330,7 @@ def fit(
     tensorboard: bool = False,
     csv_log: bool = True,
     resume: bool = True,
+    strategy: tf.distribute.Strategy | None = None,
     callbacks: list | tuple = (),
     verbose: int = 2,
     **fit_kwargs,
@@ -319,9 +353,14 @@ def fit(
         resume: with a ``run_dir``, back up the training state after every epoch (``BackupAndRestore`` in
             ``run_dir/backup``, removed when the fit completes): a run killed in the middle continues from its last
             finished epoch when started again with the same arguments, and returns the whole history.
+        strategy: the ``tf.distribute`` strategy the model was built and compiled under (``get_strategy``); a model
+            whose variables were made outside its scope is refused. ``batch_size`` is the global batch.
         callbacks: extra callbacks, run after the standard ones.
         verbose: 2 = one line per epoch (the default: readable logs), 0 = silent.
     """
+    if strategy is not None and getattr(model, "distribute_strategy", None) is not strategy:
+        raise ValueError("the model was not built under the strategy given to fit; build and compile it inside "
+                         "strategy.scope()")
     if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs <= 0:
         raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
     if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size <= 0):

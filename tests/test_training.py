@@ -191,3 +191,50 @@ def test_the_seeded_path_learns_like_the_plain_path():
     _, seeded = _train(5, seed=5)  # fit's seed: the epoch-keyed tf.data path
     assert abs(plain.history["val_accuracy"][-1] - seeded.history["val_accuracy"][-1]) < 0.05
     assert seeded.history["val_accuracy"][-1] > 0.9
+
+
+DISTRIBUTED_SCRIPT = """
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras, numpy as np
+from mnist_studies import training
+
+rng = np.random.default_rng(0)
+x = rng.normal(size=(512, 6)).astype("float32")
+y = (x[:, 0] - x[:, 1] > 0).astype("int64")
+strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+training.set_seed(0)
+with strategy.scope():
+    inputs = keras.Input((6,))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Dense(16, activation="relu")(inputs)))
+    model.compile(optimizer=training.make_optimizer("adam", 1e-2), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+result = training.fit(model, x, y, epochs=5, batch_size=64, seed=0, strategy=strategy, verbose=0)
+outside = keras.Sequential([keras.Input((6,)), keras.layers.Dense(2)])
+try:
+    training.fit(outside, x, y, epochs=1, strategy=strategy, verbose=0)
+    refused = False
+except ValueError:
+    refused = True
+print(strategy.num_replicas_in_sync, result.history["accuracy"][-1], refused)
+"""
+
+
+@pytest.mark.slow
+def test_fit_under_mirrored_strategy_on_two_logical_cpus_learns(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "distributed.py"
+    script.write_text(DISTRIBUTED_SCRIPT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    replicas, accuracy, refused = done.stdout.split()[-3:]
+    assert replicas == "2" and float(accuracy) > 0.9 and refused == "True"
+
+
+def test_strategy_names_are_checked():
+    assert training.get_strategy("auto") is training.tf.distribute.get_strategy()  # one CPU device here
+    with pytest.raises(ValueError, match="unknown strategy 'tpu'"):
+        training.get_strategy("tpu")

@@ -81,9 +81,10 @@ def load_study_data(cfg: dict) -> dict:
 def train_step(step: str, study_data: dict, cfg: dict, seed: int, *, deterministic: bool):
     """Train one ablation step with one seed; returns (model, FitResult, evaluation points)."""
     training.set_seed(seed, deterministic=deterministic)
-    model = build_step(step)
-    model.compile(optimizer=training.make_optimizer("adam", cfg["learning_rate"]),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    with training.distribution_scope():  # every GPU of a multi-GPU machine; a no-op on one device
+        model = build_step(step)
+        model.compile(optimizer=training.make_optimizer("adam", cfg["learning_rate"]),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     x_test, y_test = study_data["test"]
     tracker = EvaluateEvery(cfg["evaluate_every"], x_test, y_test)
     result = training.fit(model, *study_data["train"], epochs=cfg["epochs"], batch_size=cfg["batch_size"],

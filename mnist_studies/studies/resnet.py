@@ -37,10 +37,11 @@ def make_model(model_name: str, cfg: dict, steps_per_epoch: int) -> keras.Model:
     """Build a model by name and compile it with Adam and a cosine learning-rate decay over all steps."""
     if model_name not in BUILDERS:
         raise ValueError(f"unknown model {model_name!r}; valid models: {', '.join(BUILDERS)}")
-    model = BUILDERS[model_name]()
-    schedule = keras.optimizers.schedules.CosineDecay(cfg["learning_rate"], steps_per_epoch * cfg["epochs"])
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    with training.distribution_scope():  # every GPU of a multi-GPU machine; a no-op on one device
+        model = BUILDERS[model_name]()
+        schedule = keras.optimizers.schedules.CosineDecay(cfg["learning_rate"], steps_per_epoch * cfg["epochs"])
+        model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
     return model
 
 

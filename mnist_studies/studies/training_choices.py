@@ -67,9 +67,10 @@ def run_cell(cell: dict, study_data: dict, cfg: dict, *, device: str, determinis
         return done
     run_dir = paths.runs_dir(STUDY, cfg["profile"]) / name  # a killed cell resumes from its last epoch here
     training.set_seed(cfg["seed"], deterministic=deterministic)
-    model = build(cell["model"], input_shape=study_data["train"][0].shape[1:], activation=cell["activation"])
-    model.compile(optimizer=training.make_optimizer(cell["optimizer"], cell["learning_rate"]),
-                  loss="categorical_crossentropy", metrics=["accuracy"])
+    with training.distribution_scope():  # every GPU of a multi-GPU machine; a no-op on one device
+        model = build(cell["model"], input_shape=study_data["train"][0].shape[1:], activation=cell["activation"])
+        model.compile(optimizer=training.make_optimizer(cell["optimizer"], cell["learning_rate"]),
+                      loss="categorical_crossentropy", metrics=["accuracy"])
     result = training.fit(model, *study_data["train"], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
                           seed=cfg["seed"], validation_data=study_data["val"], run_dir=run_dir, checkpoint=True,
                           monitor="val_loss",
