@@ -12,7 +12,7 @@ FORCE   ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fast reproduce report lab clean distclean
+.PHONY: help venv test test-fast reproduce report bench lab clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ reproduce: $(SENTINEL) ## run the studies that changed, then the report: make re
 
 report: $(SENTINEL) ## rewrite REPORT.md from the run records of PROFILE (the last step of make reproduce)
 	$(BIN)/python -m mnist_studies.report --profile "$(PROFILE)"
+
+bench: $(SENTINEL) ## time every builder, plain Keras vs the project's path: benchmarks/results/bench-<device>.json/.png
+	$(BIN)/python -m mnist_studies.benchmark --output benchmarks/results
 
 lab: $(SENTINEL) ## open JupyterLab on notebooks/ with the project kernel
 	$(BIN)/jupyter lab --notebook-dir=notebooks

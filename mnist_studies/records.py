@@ -62,7 +62,7 @@ def git_commit() -> str | None:
 
 
 # Modules that cannot change a result: editing them does not make earlier run records stale.
-_NOT_RESULT_CODE = ("reproduce.py", "report.py")
+_NOT_RESULT_CODE = ("reproduce.py", "report.py", "benchmark.py")
 
 
 @functools.lru_cache(maxsize=1)

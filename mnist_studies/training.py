@@ -27,6 +27,8 @@ tf.get_logger().setLevel("ERROR")  # no retracing notices when studies build man
 DEVICES = ("auto", "cpu", "gpu")
 _op_determinism = False  # TensorFlow's public API can turn op determinism on, not query it or turn it off
 OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
+# compile() options of the project's training path, chosen by `make bench` (see the README for the measured ratios)
+COMPILE_OPTIONS: dict = {}
 
 
 # ---------------------------------------------------------------------------------------------------------------

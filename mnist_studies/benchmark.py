@@ -1,0 +1,243 @@
+"""Training-speed benchmarks behind ``make bench``: every builder on a plain baseline and on the project's path.
+
+    python -m mnist_studies.benchmark [--quick] [--output benchmarks/results]
+
+For each builder, both paths train a freshly built model (same seed) for ``epochs`` epochs on ``images`` random
+inputs of the study's shape and batch size; the first epoch includes tracing, the later ones are steady-state:
+
+- ``plain``: NumPy arrays straight into ``model.fit``, default ``compile`` (what a notebook would write);
+- ``project``: ``training.fit(..., seed=...)`` (the epoch-keyed ``tf.data`` pipeline with prefetching) and
+  ``training.COMPILE_OPTIONS``.
+
+Each case reports images per second (steady state), the ratio project/plain, the time of one epoch of the
+study's real setting, and the time of one *repeated* short run (build, compile, train) both ways — the project
+reuses one compiled model (``training.reset_for_new_run``) where plain code builds and traces again. The results
+(with device and versions) go to ``<output>/bench-<device>.json`` and a bar chart beside it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from mnist_studies import records, training
+
+
+@dataclass(frozen=True)
+class Case:
+    """One builder in its study's setting."""
+
+    name: str
+    build: Callable[[], keras.Model]
+    loss: str
+    batch_size: int
+    real_epoch_images: int  # images per epoch in the study's real (paper) setting
+    images: int = 2048  # images per benchmark epoch
+    targets: str = "sparse"  # sparse | onehot | binary | packed | pair_aux
+
+
+def _targets(case: Case, model: keras.Model, n: int, rng: np.random.Generator):
+    labels = rng.integers(0, 10, n)
+    if case.targets == "sparse":
+        return labels
+    if case.targets == "onehot":
+        return keras.utils.to_categorical(labels, 10)
+    if case.targets == "binary":
+        return (labels % 2).astype("float32")[:, None]
+    if case.targets == "packed":
+        return keras.utils.to_categorical(rng.integers(0, 2, (n, 10)), 2)
+    if case.targets == "pair_aux":
+        return {"pair": (labels % 2).astype("float32")[:, None],
+                "digits": keras.utils.to_categorical(rng.integers(0, 10, (n, 2)), 10)}
+    raise ValueError(f"unknown target kind {case.targets!r}")
+
+
+def _compile(model, case: Case, project: bool):
+    loss = {"pair": "mse", "digits": "mse"} if case.targets == "pair_aux" else case.loss
+    options = training.COMPILE_OPTIONS if project else {}
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, **options)
+    return model
+
+
+def time_case(case: Case, *, epochs: int = 3, seed: int = 0) -> dict:
+    """Both paths on one case: steady-state images per second, first-epoch seconds and a repeated run's seconds."""
+    rng = np.random.default_rng(seed)
+    probe = case.build()
+    x = rng.normal(size=(case.images, *probe.input_shape[1:])).astype("float32")
+    y = _targets(case, probe, case.images, rng)
+    out = {"name": case.name, "parameters": probe.count_params(), "batch_size": case.batch_size,
+           "images": case.images, "epochs": epochs}
+    compiled = None
+    for path in ("plain", "project"):
+        keras.utils.set_random_seed(seed)
+        model = _compile(case.build(), case, path == "project")
+        timer = training.EpochTimer()
+        start = time.perf_counter()
+        if path == "plain":
+            model.fit(x, y, batch_size=case.batch_size, epochs=epochs, verbose=0, callbacks=[timer])
+        else:
+            training.fit(model, x, y, batch_size=case.batch_size, epochs=epochs, seed=seed, verbose=0,
+                         callbacks=[timer])
+            compiled = model
+        wall = time.perf_counter() - start
+        steady = float(np.median(timer.epoch_seconds[1:])) if epochs > 1 else timer.epoch_seconds[0]
+        out[path] = {"images_per_second": case.images / steady, "first_epoch_seconds": timer.epoch_seconds[0],
+                     "steady_epoch_seconds": steady, "wall_seconds": wall,
+                     "real_epoch_seconds": case.real_epoch_images / (case.images / steady)}
+    # a repeated short run (one epoch): plain builds and traces again, the project reuses the compiled model
+    keras.utils.set_random_seed(seed + 1)
+    start = time.perf_counter()
+    model = _compile(case.build(), case, False)
+    model.fit(x, y, batch_size=case.batch_size, epochs=1, verbose=0)
+    out["plain"]["repeated_run_seconds"] = time.perf_counter() - start
+    keras.utils.set_random_seed(seed + 1)
+    start = time.perf_counter()
+    training.reset_for_new_run(compiled, case.build(), 1e-3)
+    training.fit(compiled, x, y, batch_size=case.batch_size, epochs=1, seed=seed + 1, verbose=0)
+    out["project"]["repeated_run_seconds"] = time.perf_counter() - start
+    out["speedup"] = out["project"]["images_per_second"] / out["plain"]["images_per_second"]
+    out["repeated_run_speedup"] = out["plain"]["repeated_run_seconds"] / out["project"]["repeated_run_seconds"]
+    return out
+
+
+def default_cases(scale: float = 1.0) -> list[Case]:
+    """Every builder of the project in its study's setting (``scale`` shrinks the benchmark epochs)."""
+    from mnist_studies.models import digit_pairs, lenet5, resnet, separate_kernels, training_choices
+
+    n = lambda images: max(256, int(images * scale))  # noqa: E731
+    return [
+        Case("002 CNN (421,642)", lambda: training_choices.build_cnn(), "categorical_crossentropy", 64, 48_000,
+             n(2048), "onehot"),
+        Case("002 MLP", lambda: training_choices.build_mlp(), "categorical_crossentropy", 64, 48_000, n(8192),
+             "onehot"),
+        Case("004 LeNet-5", lambda: lenet5.build_lenet5(), "sparse_categorical_crossentropy", 120, 60_000, n(4096)),
+        Case("004 improved LeNet-5", lambda: lenet5.build_improved_lenet5(), "sparse_categorical_crossentropy", 120,
+             60_000, n(2048)),
+        Case("003 simple CNN", lambda: digit_pairs.build_simple_cnn(), "mse", 100, 1_000, n(2000), "binary"),
+        Case("003 CNNws1", lambda: digit_pairs.build_cnn_ws1(), "mse", 100, 1_000, n(2000), "binary"),
+        Case("003 CNNws2", lambda: digit_pairs.build_cnn_ws2(), "mse", 100, 1_000, n(2000), "binary"),
+        Case("003 CNNaux", lambda: digit_pairs.build_cnn_aux(), "mse", 100, 1_000, n(2000), "pair_aux"),
+        Case("003 digit CNN", lambda: digit_pairs.build_digit_cnn(), "mse", 100, 2_000, n(4000), "onehot"),
+        Case("001 two-layer CNN", lambda: resnet.build_two_layer_cnn(), "sparse_categorical_crossentropy", 128,
+             54_000, n(4096)),
+        Case("001 ResNet (paper)", lambda: resnet.build_resnet(), "sparse_categorical_crossentropy", 128, 54_000,
+             n(256)),
+        Case("000 ten binary CNNs (packed)", lambda: separate_kernels.build_packed_binary_classifiers(),
+             "categorical_crossentropy", 32, 60_000, n(4096), "packed"),
+    ]
+
+
+def time_to_accuracy(target: float = 0.99, max_epochs: int = 10) -> dict:
+    """Wall time for the improved LeNet-5 (project path, batch 120, Adam 1e-3) to reach ``target`` MNIST test
+    accuracy, evaluated after every epoch on the full test set."""
+    from mnist_studies import data
+    from mnist_studies.models.lenet5 import build_improved_lenet5
+
+    (x, y), (x_test, y_test) = data.load_mnist()
+    x, x_test = data.pad_to_32(data.to_float(x)), data.pad_to_32(data.to_float(x_test))
+    keras.utils.set_random_seed(0)
+    model = build_improved_lenet5()
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"], **training.COMPILE_OPTIONS)
+    start, curve = time.perf_counter(), []
+    for epoch in range(max_epochs):
+        training.fit(model, x, y, batch_size=120, epochs=epoch + 1, initial_epoch=epoch, seed=0, verbose=0)
+        accuracy = model.evaluate(x_test, y_test, batch_size=2000, verbose=0, return_dict=True)["accuracy"]
+        curve.append((time.perf_counter() - start, float(accuracy)))
+        print(f"  LeNet-5 epoch {epoch + 1}: test accuracy {accuracy:.4f} ({curve[-1][0]:.0f} s)", flush=True)
+        if accuracy >= target:
+            break
+    reached = next((t for t, a in curve if a >= target), None)
+    return {"target": target, "seconds": reached, "epochs": len(curve), "curve": curve}
+
+
+def page_latency(repeats: int = 3) -> dict:
+    """Median latency of the page recognizer on a ~1-megapixel synthetic page: segmentation alone, and
+    segmentation plus recognition (an untrained improved LeNet-5: latency does not depend on the weights)."""
+    from mnist_studies import segmentation as seg
+    from mnist_studies.models.lenet5 import build_improved_lenet5
+    from mnist_studies.segmentation import pages
+
+    page = pages.make_page(7, rows=12, width=1000)
+    grey = page.image / 255.0
+    model = build_improved_lenet5()
+    seg.recognize_page("warm-up", model, grey=grey)
+    segment, full = [], []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        seg.segment(seg.remove_specks(seg.binarize(grey)))
+        segment.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        result = seg.recognize_page("page", model, grey=grey)
+        full.append(time.perf_counter() - start)
+    return {"pixels": int(grey.size), "digits": len(result.digits), "segmentation_seconds": float(np.median(segment)),
+            "segmentation_and_recognition_seconds": float(np.median(full))}
+
+
+def plot(results: dict):
+    import matplotlib.pyplot as plt
+
+    cases = results["cases"]
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(cases) + 1.2))
+    names = [c["name"] for c in cases]
+    ypos = np.arange(len(cases))
+    ax.barh(ypos - 0.2, [c["speedup"] for c in cases], height=0.4, label="steady-state throughput")
+    ax.barh(ypos + 0.2, [c["repeated_run_speedup"] for c in cases], height=0.4, label="repeated short run")
+    ax.axvline(1.0, color="grey", lw=0.8)
+    ax.axvline(1.5, color="C3", lw=0.8, ls="--", label="target 1.5×")
+    ax.set_yticks(ypos, names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("project path / plain baseline (higher is faster)")
+    ax.set_title(f"Training speed-up on {results['device']}", fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def run(cases: list[Case], *, epochs: int = 3, accuracy: bool = True, pages: bool = True) -> dict:
+    device = training.configure_device("auto")
+    out = {"device": device, "versions": records.library_versions(), "git_commit": records.git_commit(),
+           "compile_options": training.COMPILE_OPTIONS, "cases": []}
+    for i, case in enumerate(cases, start=1):
+        result = time_case(case, epochs=epochs)
+        out["cases"].append(result)
+        print(f"[{i}/{len(cases)}] {case.name}: plain {result['plain']['images_per_second']:,.0f} img/s, project "
+              f"{result['project']['images_per_second']:,.0f} img/s ({result['speedup']:.2f}x); repeated run "
+              f"{result['plain']['repeated_run_seconds']:.1f} s -> {result['project']['repeated_run_seconds']:.1f} s "
+              f"({result['repeated_run_speedup']:.2f}x)", flush=True)
+    if pages:
+        out["page_latency"] = page_latency()
+        print(f"page recognizer, {out['page_latency']['pixels']:,} pixels: segmentation "
+              f"{out['page_latency']['segmentation_seconds']:.2f} s, with recognition "
+              f"{out['page_latency']['segmentation_and_recognition_seconds']:.2f} s", flush=True)
+    if accuracy:
+        out["lenet5_time_to_99"] = time_to_accuracy()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mnist_studies.benchmark", description=__doc__.split("\n")[0])
+    parser.add_argument("--output", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--quick", action="store_true", help="smaller epochs, no time-to-99%% run")
+    args = parser.parse_args(argv)
+    results = run(default_cases(0.25 if args.quick else 1.0), accuracy=not args.quick)
+    slug = re.sub(r"[^a-z0-9]+", "-", results["device"].lower()).strip("-")
+    path = records.write_json_atomic(results, args.output / f"bench-{slug}.json")
+    from mnist_studies import plotting
+
+    figure = plot(results)
+    figure.savefig(path.with_suffix(".png"), dpi=plotting.DPI)
+    print(f"Benchmark results: {path} and {path.with_suffix('.png')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

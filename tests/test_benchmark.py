@@ -1,0 +1,34 @@
+"""The benchmark harness (``make bench``) on a tiny model: it produces a well-formed record."""
+
+import json
+
+import keras
+
+from mnist_studies import benchmark
+
+
+def _tiny():
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.Flatten()(keras.layers.Conv2D(4, 3, activation="relu")(inputs))
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(x), name="tiny")
+
+
+def test_the_harness_times_both_paths_and_writes_json_and_a_plot(tmp_path, monkeypatch):
+    case = benchmark.Case("tiny", _tiny, "sparse_categorical_crossentropy", 32, 1_000, images=256)
+    monkeypatch.setattr(benchmark, "default_cases", lambda scale=1.0: [case])
+    monkeypatch.setattr(benchmark, "page_latency", lambda: {"pixels": 1, "segmentation_seconds": 0.1,
+                                                            "segmentation_and_recognition_seconds": 0.2})
+    assert benchmark.main(["--quick", "--output", str(tmp_path)]) == 0
+    [path] = list(tmp_path.glob("bench-*.json"))
+    assert path.with_suffix(".png").is_file()
+    result = json.loads(path.read_text())
+    assert result["device"].startswith("CPU") and result["versions"]["keras"]
+    [row] = result["cases"]
+    assert row["name"] == "tiny" and row["parameters"] == _tiny().count_params()
+    for side in ("plain", "project"):
+        timing = row[side]
+        assert timing["images_per_second"] > 0 and timing["steady_epoch_seconds"] > 0
+        assert abs(timing["real_epoch_seconds"] - 1_000 / timing["images_per_second"]) < 1e-6
+        assert timing["repeated_run_seconds"] > 0
+    assert abs(row["speedup"] - row["project"]["images_per_second"] / row["plain"]["images_per_second"]) < 1e-9
+    assert "lenet5_time_to_99" not in result  # --quick leaves out the long run
