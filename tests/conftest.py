@@ -19,3 +19,23 @@ def mnist():
     from mnist_studies.data import load_mnist
 
     return load_mnist()
+
+
+@pytest.fixture
+def fresh_runs(tmp_path, monkeypatch):
+    """Call it to point MNIST_STUDIES_RUNS at a new empty folder: a rerun then recomputes everything instead of
+    reusing the finished runs' records (the repeatability checks need that)."""
+    count = iter(range(1, 1000))
+
+    def switch():
+        folder = tmp_path / f"runs-rerun-{next(count)}"
+        monkeypatch.setenv("MNIST_STUDIES_RUNS", str(folder))
+        return folder
+
+    return switch
+
+
+def same_numbers(first: list[dict], second: list[dict]) -> bool:
+    """Metrics and histories of two lists of records, equal to the last digit (timings excluded)."""
+    key = lambda records: [(r["name"], r["metrics"], r["history"]) for r in records]  # noqa: E731
+    return key(first) == key(second) and all(r["deterministic"] for r in first + second)

@@ -5,6 +5,7 @@ import pytest
 from mnist_studies import data, profiles, records
 from mnist_studies.models import digit_pairs as dpm
 from mnist_studies.studies import digit_pairs as study
+from conftest import same_numbers
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +134,7 @@ def test_alpha_zero_trains_exactly_like_the_siamese_network(pairs):
 
 
 @pytest.mark.slow
-def test_smoke_study_runs_records_and_a_rerun_reuses_every_record(isolated_outputs, capsys):
+def test_smoke_study_runs_records_and_a_rerun_reuses_every_record(isolated_outputs, fresh_runs):
     cfg = profiles.get_profile("digit_pairs", "smoke")
     out = study.run_study(cfg, device="cpu")
     assert len(out["tuning"]) == 4 and len(out["alpha"]) == 3 and len(out["evaluation"]) == 8
@@ -150,6 +151,9 @@ def test_smoke_study_runs_records_and_a_rerun_reuses_every_record(isolated_outpu
     again = study.run_study(cfg, device="cpu")
     assert {r["name"]: r["created"] for r in again["evaluation"]} == created
     assert [r["metrics"] for r in again["evaluation"]] == [r["metrics"] for r in out["evaluation"]]
+    fresh_runs()  # recomputed from scratch in another folder: the same numbers to the last digit
+    recomputed = study.run_study(cfg, device="cpu")
+    assert all(same_numbers(out[part], recomputed[part]) for part in ("tuning", "alpha", "evaluation"))
 
 
 def test_a_reused_compiled_model_trains_like_a_freshly_compiled_one(pairs):

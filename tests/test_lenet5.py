@@ -5,6 +5,7 @@ import pytest
 from mnist_studies import profiles, records
 from mnist_studies.models import lenet5
 from mnist_studies.studies import lenet5 as study
+from conftest import same_numbers
 
 
 def test_classic_parameter_counts():
@@ -71,7 +72,7 @@ def test_ablation_steps_add_one_change_at_a_time():
 
 
 @pytest.mark.slow
-def test_smoke_ablation_learns_and_saves_the_default_model(isolated_outputs):
+def test_smoke_ablation_learns_is_repeatable_and_saves_the_default_model(isolated_outputs, fresh_runs):
     cfg = profiles.get_profile("lenet5", "smoke")
     cfg["epochs"] = 2
     out = study.run_study(cfg, device="cpu")
@@ -81,3 +82,5 @@ def test_smoke_ablation_learns_and_saves_the_default_model(isolated_outputs):
     assert [p[0] for p in points] == list(range(5, 21, 5))  # every 5 iterations of 10 per epoch
     assert study.default_model_path().exists()
     assert len(records.read_records("lenet5", "smoke")) == 2
+    fresh_runs()
+    assert same_numbers(out, study.run_study(cfg, device="cpu"))  # repeatable to the last digit

@@ -5,6 +5,7 @@ import pytest
 from mnist_studies import profiles, training
 from mnist_studies.models import resnet
 from mnist_studies.studies import resnet as study
+from conftest import same_numbers
 
 
 def _count(model, kind=None, suffix=None):
@@ -69,7 +70,7 @@ def test_iteration_loss_recovers_the_loss_of_each_batch():
 
 
 @pytest.mark.slow
-def test_the_best_validation_model_is_the_one_tested(isolated_outputs):
+def test_the_best_validation_model_is_the_one_tested(isolated_outputs, fresh_runs):
     cfg = profiles.get_profile("resnet", "smoke")
     cfg.update(models={"two_layer_cnn": {"train_size": 600, "epochs": 3}}, verbose=0)
     (record,) = study.run_study(cfg, device="cpu")
@@ -84,3 +85,5 @@ def test_the_best_validation_model_is_the_one_tested(isolated_outputs):
     assert record["metrics"]["test_accuracy"] == pytest.approx(float((predicted == data["test"][1]).mean()))
     assert record["metrics"]["test_accuracy"] > 0.5  # 540 images, 3 epochs: it learns (chance 0.1)
     assert any((isolated_outputs["runs"] / "smoke" / "resnet" / "two_layer_cnn" / "tensorboard").rglob("events*"))
+    fresh_runs()
+    assert same_numbers([record], study.run_study(cfg, device="cpu"))  # repeatable to the last digit

@@ -5,6 +5,7 @@ import pytest
 from mnist_studies import profiles, records
 from mnist_studies.models import training_choices as tc
 from mnist_studies.studies import training_choices as study
+from conftest import same_numbers
 
 
 def test_cnn_has_the_papers_421642_parameters():
@@ -62,9 +63,14 @@ def test_claims_on_hand_made_records():
 
 
 @pytest.mark.slow
-def test_grid_runner_writes_a_record_per_cell_and_keeps_the_lowest_val_loss_checkpoint(isolated_outputs):
+def test_grid_runner_writes_a_record_per_cell_and_keeps_the_lowest_val_loss_checkpoint(isolated_outputs,
+                                                                                      fresh_runs):
     cfg = profiles.get_profile("training_choices", "smoke")
     cfg.update(models=["mlp"], optimizers=["adam", "sgd"], learning_rates=[3e-3], epochs=4)
+    recs = study.run_study(cfg, device="cpu")
+    fresh_runs()
+    assert same_numbers(recs, study.run_study(cfg, device="cpu"))  # repeatable to the last digit
+    fresh_runs()
     recs = study.run_study(cfg, device="cpu")
     assert sorted(r["name"] for r in records.read_records("training_choices", "smoke")) == [
         "mlp-adam-lr0.003-relu", "mlp-sgd-lr0.003-relu"]
