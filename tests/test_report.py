@@ -168,3 +168,16 @@ def test_a_run_killed_in_the_middle_is_not_counted_as_done(isolated_outputs, not
     assert reproduce.plan(notebook, "quick", out) == "skip"
     assert reproduce.run_study_notebook(notebook, "quick", out, force=True)[0] == "fresh"
     assert not finished_cell.exists()
+
+
+def test_the_readme_headline_is_replaced_between_its_markers(isolated_outputs, tmp_path):
+    _handmade_records()
+    data = {"quick": report.measure_profile("quick")}
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{report.README_START}\nold table\n{report.README_END}\nrest\n")
+    assert report.update_readme(readme, data)
+    text = readme.read_text()
+    assert "old table" not in text and text.startswith("intro\n") and text.endswith("rest\n")
+    assert "| 004 | 2 | 1 / 0 / 1 / 0 / 0 |" in text
+    readme.write_text("no markers")
+    assert not report.update_readme(readme, data)
