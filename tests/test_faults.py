@@ -56,3 +56,33 @@ def test_a_training_process_killed_between_epochs_resumes_where_it_stopped(tmp_p
     assert b["resumed_from"] == 2  # epochs 0 and 1 were backed up; epoch 2 was logged but killed before its backup
     assert b["history"] == a["history"] and len(b["history"]["loss"]) == 5
     assert b["weights"] == a["weights"]
+
+
+@pytest.mark.slow
+def test_make_reproduce_killed_in_a_notebook_leaves_nothing_finished_and_the_rerun_resumes(tmp_path,
+                                                                                            isolated_outputs):
+    import os
+    import time
+
+    out = tmp_path / "outputs"
+    command = [sys.executable, "-m", "mnist_studies.reproduce", "--profile", "smoke", "--only", "00",
+               "--output-dir", str(out), "--no-report"]
+    runner = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env=os.environ.copy())
+    partial = out / "00_mnist_data.partial.ipynb"
+    deadline = time.monotonic() + 120
+    while not partial.exists() and time.monotonic() < deadline and runner.poll() is None:
+        time.sleep(0.2)
+    assert partial.exists(), "the notebook never started"
+    runner.send_signal(signal.SIGTERM)  # as `kill` or a closed terminal would
+    runner.wait(timeout=60)
+    assert runner.returncode != 0
+    assert not (out / "00_mnist_data.ipynb").exists() and not partial.exists()  # nothing looks finished
+    stamp = json.loads((isolated_outputs["runs"] / "smoke" / "mnist_data" / "reproduce.stamp").read_text())
+    assert stamp["state"] == "running"
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
+    assert "resumed and finished" in again.stdout and (out / "00_mnist_data.ipynb").exists()
+    third = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert "is up to date" in third.stdout  # finished: not run a third time
