@@ -138,15 +138,15 @@ def record_path(study: str, profile: str, name: str) -> Path:
     return paths.runs_dir(study, profile) / f"{name}.json"
 
 
-def write_json_atomic(data, path: str | Path) -> Path:
-    """Write ``data`` as JSON to ``path`` via a temporary file and ``os.replace`` (never half-written)."""
+def write_text_atomic(text: str, path: str | Path) -> Path:
+    """Write ``text`` to ``path`` via a temporary file and ``os.replace`` (never half-written)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o644)  # mkstemp makes 0600 files; these are ordinary project files
         with os.fdopen(fd, "w") as handle:
-            json.dump(_plain(data), handle, indent=1, allow_nan=True)
-            handle.write("\n")
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -154,6 +154,11 @@ def write_json_atomic(data, path: str | Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_json_atomic(data, path: str | Path) -> Path:
+    """Write ``data`` as JSON to ``path`` atomically (``write_text_atomic``)."""
+    return write_text_atomic(json.dumps(_plain(data), indent=1, allow_nan=True) + "\n", path)
 
 
 def write_record(record: dict) -> Path:

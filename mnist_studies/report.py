@@ -210,7 +210,7 @@ def update_readme(readme: Path, reports: dict[str, dict]) -> bool:
         return False
     before, rest = text.split(README_START, 1)
     after = rest.split(README_END, 1)[1]
-    readme.write_text(f"{before}{README_START}\n{headline(reports)}\n{README_END}{after}")
+    records.write_text_atomic(f"{before}{README_START}\n{headline(reports)}\n{README_END}{after}", readme)
     return True
 
 
@@ -283,10 +283,7 @@ def write_report(profile: str, *, folder: Path | None = None, output: Path | Non
     records.write_json_atomic(data, folder / f"{profile}.json")
     existing[profile] = data
     shown = {p: d for p, d in existing.items() if p != "smoke" or profile == "smoke"}
-    text = render(shown)
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(text)
-    tmp.replace(output)
+    records.write_text_atomic(render(shown), output)
     if output == paths.PROJECT_ROOT / "REPORT.md":  # the project's own report: keep the README's headline in step
         update_readme(paths.PROJECT_ROOT / "README.md", shown)
     return output

@@ -325,7 +325,7 @@ def run_study(cfg: dict, *, device: str = "auto") -> dict[str, list[dict]]:
 
 
 def _verdict(ok: bool) -> str:
-    return "reproduced" if ok else "not reproduced"
+    return report.REPRODUCED if ok else report.NOT_REPRODUCED
 
 
 def table_i(tuning: list[dict]) -> str:
@@ -351,8 +351,8 @@ def table_ii_rows(evaluation: list[dict]) -> list[dict]:
         (paper_test, paper_test_std), (paper_train, paper_train_std) = PAPER_TABLE_II[name]
         rows.append({
             "model": name, "n": len(group),
-            "test": (float(test.mean()), float(test.std(ddof=1)) if len(group) > 1 else 0.0),
-            "train": (float(train.mean()), float(train.std(ddof=1)) if len(group) > 1 else 0.0),
+            "test": report.mean_std(test),
+            "train": report.mean_std(train),
             "paper_test": (paper_test, paper_test_std), "paper_train": (paper_train, paper_train_std),
             "test_reproduces": reproduces(test.mean(), paper_test, paper_test_std),
             "train_reproduces": reproduces(train.mean(), paper_train, paper_train_std),
@@ -417,10 +417,6 @@ def plot_training_error(evaluation: list[dict]):
 _RULE = "our mean within 2 of the paper's standard deviations, or within 2 points where that is wider"
 
 
-def _verdict_label(ok: bool) -> str:
-    return report.REPRODUCED if ok else report.NOT_REPRODUCED
-
-
 def _measure_table_i(model_name: str):
     def measure(study_records: list[dict]):
         found = [r for r in study_records if r["name"] == f"tuning-{model_name}"]
@@ -430,7 +426,7 @@ def _measure_table_i(model_name: str):
         ours = 100 * m["best_val_accuracy"]
         folds = len(m["val_accuracy_by_rate"][f"{m['best_learning_rate']:g}"])
         return report.Measurement(f"{ours:.1f}% at lr {m['best_learning_rate']:g} ({folds} fold(s))", 1,
-                                  _verdict_label(reproduces(ours, PAPER_TABLE_I[model_name][1])))
+                                  _verdict(reproduces(ours, PAPER_TABLE_I[model_name][1])))
 
     return measure
 
@@ -443,7 +439,7 @@ def _measure_table_ii(model_name: str, split: str):
         values = [100 * r["metrics"][f"{split}_accuracy"] for r in group]
         paper_mean, paper_std = PAPER_TABLE_II[model_name][0 if split == "test" else 1]
         return report.Measurement(report.format_mean_std(values), len(values),
-                                  _verdict_label(reproduces(float(np.mean(values)), paper_mean, paper_std)))
+                                  _verdict(reproduces(float(np.mean(values)), paper_mean, paper_std)))
 
     return measure
 

@@ -178,8 +178,7 @@ def ablation_rows(study_records: list[dict]) -> list[dict]:
     for step in dict.fromkeys(r["config"]["step"] for r in study_records):
         errors = np.array([r["metrics"]["test_error_percent"] for r in study_records if r["config"]["step"] == step])
         params = next(r["metrics"]["parameters"] for r in study_records if r["config"]["step"] == step)
-        rows.append({"step": step, "n": len(errors), "error": (float(errors.mean()),
-                     float(errors.std(ddof=1)) if len(errors) > 1 else 0.0), "parameters": params})
+        rows.append({"step": step, "n": len(errors), "error": report.mean_std(errors), "parameters": params})
     return rows
 
 

@@ -178,11 +178,6 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _mean_std(values) -> tuple[float, float]:
-    values = np.asarray(values, dtype=float)
-    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
-
-
 def verdict(gains_points) -> str:
     """Our verdict on "about +2 points": the mean paired gain lies in [1, 3] points and a paired t-test
     rejects "no gain" at 5% → reproduced; a significant gain outside that range → partly; otherwise not reproduced.
@@ -215,9 +210,9 @@ def summarize(study_records: list[dict]) -> list[dict]:
         rows.append({
             "activation": activation,
             "n_seeds": len(group),
-            "pretrained": _mean_std(pre),
-            "conventional": _mean_std(conv),
-            "gain_points": _mean_std(gains),
+            "pretrained": report.mean_std(pre),
+            "conventional": report.mean_std(conv),
+            "gain_points": report.mean_std(gains),
             "p_value": p_value,
             "verdict": verdict(gains),
         })
@@ -288,7 +283,7 @@ def plot_accuracy_over_seeds(study_records: list[dict]):
             values = [100 * r["metrics"][f"{kind}_test_accuracy"] for r in group]
             ax.scatter(np.full(len(values), i) + np.linspace(-0.08, 0.08, len(values)), values, s=14,
                        color=f"C{i}", alpha=0.7)
-            mean, std = _mean_std(values)
+            mean, std = report.mean_std(values)
             ax.errorbar(i + 0.25, mean, yerr=std, fmt="o", color=f"C{i}", capsize=4)
         for r in group:  # pair lines
             ax.plot([0, 1], [100 * r["metrics"][f"{k}_test_accuracy"] for k in MODELS], color="grey", lw=0.5)
