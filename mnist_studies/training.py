@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -357,7 +358,9 @@ def fit(
         csv_log: write ``run_dir/history.csv`` (``CSVLogger``).
         resume: with a ``run_dir``, back up the training state after every epoch (``BackupAndRestore`` in
             ``run_dir/backup``, removed when the fit completes): a run killed in the middle continues from its last
-            finished epoch when started again with the same arguments, and returns the whole history.
+            finished epoch when started again with the same arguments, and returns the whole history. A backup
+            made by another run (other model, optimizer settings, loss, data, batch size or seed: ``run_signature``)
+            is discarded with a notice, and the run starts from scratch.
         strategy: the ``tf.distribute`` strategy the model was built and compiled under (``get_strategy``); a model
             whose variables were made outside its scope is refused. ``batch_size`` is the global batch.
         callbacks: extra callbacks, run after the standard ones.
@@ -376,6 +379,8 @@ def fit(
     files = {}
     resumed_from = 0
     backup = []
+    signature = (run_signature(model, x, y, batch_size=batch_size, seed=seed, validation_data=validation_data)
+                 if run_dir is not None and resume else None)
     if seed is not None and y is not None and not isinstance(x, tf.data.Dataset):
         epoch = tf.Variable(0, dtype=tf.int64, trainable=False)
         x, y = epoch_dataset(x, y, batch_size=batch_size or 32, seed=seed, epoch=epoch), None
@@ -386,7 +391,14 @@ def fit(
         run_dir = Path(run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         backup_dir = run_dir / "backup"
+        if resume and backup_dir.is_dir() and _read_signature(backup_dir) != signature:
+            print(f"{backup_dir}: a backup of another run (other model, settings or data); starting from scratch",
+                  flush=True)
+            shutil.rmtree(backup_dir)
         resuming = resume and backup_dir.is_dir()
+        if resume:
+            backup_dir.mkdir(exist_ok=True)
+            (backup_dir / SIGNATURE_FILE).write_text(signature + "\n")
         if resuming:
             resumed_from = _backup_epoch(backup_dir)
         if csv_log:
@@ -428,6 +440,68 @@ def fit(
     if resumed_from and "history_csv" in files:  # Keras' History holds only the epochs run after the resume
         clean = _read_csv_history(Path(files["history_csv"]))
     return FitResult(clean, list(timer.epoch_seconds), wall, checkpoint_path, tensorboard_dir, files, resumed_from)
+
+
+SIGNATURE_FILE = "run_signature.txt"  # in the backup folder: which run the backup belongs to
+
+
+def _digest_data(digest, data) -> None:
+    """Feed arrays (or dicts/tuples/lists of them) into ``digest``; a ``tf.data.Dataset`` by its element spec."""
+    if isinstance(data, dict):
+        for key in sorted(data):
+            digest.update(str(key).encode())
+            _digest_data(digest, data[key])
+    elif isinstance(data, (tuple, list)):
+        for item in data:
+            _digest_data(digest, item)
+    elif isinstance(data, tf.data.Dataset):
+        digest.update(repr(data.element_spec).encode())
+    elif data is not None:
+        array = np.ascontiguousarray(data)
+        digest.update(f"{array.dtype}{array.shape}".encode())
+        digest.update(array.data if array.dtype != object else repr(array.tolist()).encode())
+
+
+def _architecture(model: keras.Model) -> list:
+    """Each layer's class and configuration without its name (Keras numbers unnamed layers per process: a model
+    built again in the same notebook kernel gets new names, not a new architecture)."""
+    parts = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            parts.append([type(layer).__name__, _architecture(layer)])
+            continue
+        try:
+            config = {k: v for k, v in layer.get_config().items() if k != "name"}
+        except NotImplementedError:
+            config = [tuple(w.shape) for w in layer.weights]
+        parts.append([type(layer).__name__, config])
+    return parts
+
+
+def run_signature(model: keras.Model, x, y=None, *, batch_size=None, seed=None, validation_data=None) -> str:
+    """A hash of what a run's backup depends on: the model's architecture, its optimizer's settings and loss, the
+    data, the batch size and the seed (not ``epochs``: a finished backup may be continued for more epochs)."""
+    import hashlib
+    import json
+
+    architecture = _architecture(model)
+    optimizer = keras.optimizers.serialize(model.optimizer) if model.optimizer is not None else None
+    if optimizer is not None:
+        optimizer["config"].pop("name", None)  # numbered per process too ("adam_1")
+    loss = keras.saving.serialize_keras_object(model.loss)
+    settings = json.dumps({"architecture": architecture, "optimizer": optimizer, "loss": loss,
+                           "batch_size": batch_size, "seed": seed}, sort_keys=True, default=repr)
+    digest = hashlib.sha256(settings.encode())
+    for data in (x, y, validation_data):
+        _digest_data(digest, data)
+    return digest.hexdigest()[:16]
+
+
+def _read_signature(backup_dir: Path) -> str | None:
+    try:
+        return (backup_dir / SIGNATURE_FILE).read_text().strip()
+    except OSError:
+        return None
 
 
 def _keep_csv_rows(path: Path, rows: int) -> None:

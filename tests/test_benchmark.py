@@ -31,4 +31,6 @@ def test_the_harness_times_both_paths_and_writes_json_and_a_plot(tmp_path, monke
         assert abs(timing["real_epoch_seconds"] - 1_000 / timing["images_per_second"]) < 1e-6
         assert timing["repeated_run_seconds"] > 0
     assert abs(row["speedup"] - row["project"]["images_per_second"] / row["plain"]["images_per_second"]) < 1e-9
+    assert row["compute"]["steps_per_execution"] == 256 // 32 and row["compute"]["images_per_second"] > 0
+    assert abs(row["ceiling"] - row["compute"]["images_per_second"] / row["plain"]["images_per_second"]) < 1e-9
     assert "lenet5_time_to_99" not in result  # --quick leaves out the long run

@@ -71,6 +71,22 @@ def test_ablation_steps_add_one_change_at_a_time():
         lenet5.build_improved_lenet5(activation="gelu")
 
 
+def test_the_improved_network_trains_first_over_its_own_seeds():
+    paper = profiles.get_profile("lenet5", "paper")
+    runs = study.planned_runs(paper)
+    assert runs[:3] == [(study.IMPROVED_STEP, 0), (study.IMPROVED_STEP, 1), (study.IMPROVED_STEP, 2)]
+    assert runs[3:] == [(step, 0) for step in paper["steps"] if step != study.IMPROVED_STEP]
+    quick = profiles.get_profile("lenet5", "quick")
+    assert len(study.planned_runs(quick)) == len(quick["steps"]) * 2
+    # tables and figures keep the ablation's order whatever the training order
+    fake = [{"name": f"{step}-{seed}", "config": {"step": step}, "metrics": {"test_error_percent": 1.0 + seed,
+                                                                            "parameters": 1}}
+            for step, seed in runs]
+    assert [row["step"] for row in study.ablation_rows(fake)] == paper["steps"]
+    assert [row["n"] for row in study.ablation_rows(fake)] == [3 if s == study.IMPROVED_STEP else 1
+                                                               for s in paper["steps"]]
+
+
 @pytest.mark.slow
 def test_smoke_ablation_learns_is_repeatable_and_saves_the_default_model(isolated_outputs, fresh_runs):
     cfg = profiles.get_profile("lenet5", "smoke")

@@ -166,6 +166,38 @@ def test_a_run_interrupted_between_epochs_resumes_to_the_uninterrupted_result(tm
     assert (tmp_path / "killed" / "history.csv").read_text().count("\n") == 5
 
 
+def test_a_backup_of_other_settings_is_discarded_not_resumed(tmp_path, capsys):
+    with pytest.raises(KeyboardInterrupt):
+        _seeded_fit(tmp_path / "run", callbacks=[_Interrupt(2)])
+    assert (tmp_path / "run" / "backup" / training.SIGNATURE_FILE).is_file()
+    training.set_seed(3)
+    model = _dropout_model()  # the same run with another learning rate (a setting edited by hand)
+    model.compile(optimizer=training.make_optimizer("adam", 1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    result = training.fit(model, *_toy_data(), epochs=4, batch_size=32, seed=11, run_dir=tmp_path / "run",
+                          verbose=0)
+    assert result.resumed_from_epoch == 0 and result.epochs_run == 4
+    assert "a backup of another run" in capsys.readouterr().out
+    assert (tmp_path / "run" / "history.csv").read_text().count("\n") == 5  # the old rows are gone
+
+
+def test_the_run_signature_sees_model_optimizer_loss_data_and_seed():
+    def signature(units=16, rate=1e-2, loss=keras.losses.SparseCategoricalCrossentropy(), seed=11, shift=0.0):
+        inputs = keras.Input((8, 8, 1))
+        x = keras.layers.Dense(units)(keras.layers.Flatten()(inputs))
+        model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
+        model.compile(optimizer=training.make_optimizer("adam", rate), loss=loss)
+        x, y = _toy_data()
+        return training.run_signature(model, x + shift, y, batch_size=32, seed=seed)
+
+    base = signature()
+    assert signature() == base  # fresh objects and layer names, same settings (no object addresses or names)
+    assert signature(loss=keras.losses.SparseCategoricalCrossentropy()) == base
+    changed = [signature(units=8), signature(rate=1e-3), signature(loss="mse"), signature(seed=12),
+               signature(shift=1e-3)]
+    assert len({base, *changed}) == 6
+
+
 def test_epoch_dataset_order_depends_on_seed_and_epoch_only():
     x = np.arange(20, dtype="float32")[:, None]
     epoch = training.tf.Variable(0, dtype="int64")

@@ -71,6 +71,14 @@ class EvaluateEvery(keras.callbacks.Callback):
             self.points.append((self._iteration, float((predicted == self.y).mean())))
 
 
+def planned_runs(cfg: dict) -> list[tuple[str, int]]:
+    """The (step, seed) runs of a profile in training order: the improved network over ``seeds`` first (the
+    paper's claim and the page recognizer's model), then the other steps over ``ablation_seeds``."""
+    improved = [(IMPROVED_STEP, seed) for seed in cfg["seeds"]] if IMPROVED_STEP in cfg["steps"] else []
+    others = [(step, seed) for step in cfg["steps"] if step != IMPROVED_STEP for seed in cfg["ablation_seeds"]]
+    return improved + others
+
+
 def load_study_data(cfg: dict) -> dict:
     """MNIST padded to 32×32, scaled to [0, 1] (subsets when the profile asks)."""
     (x_train, y_train), (x_test, y_test) = data.load_subsets(cfg)
@@ -93,13 +101,13 @@ def train_step(step: str, study_data: dict, cfg: dict, seed: int, *, determinist
 
 
 def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
-    """Every ablation step of the profile over its seeds; writes one record per run and saves the improved model."""
+    """Every run of ``planned_runs``; writes one record per run and saves the improved model of the first seed."""
     profiles.check_settings(cfg)  # a setting edited in a notebook is checked before anything runs
     device_name = training.configure_device(device)
     deterministic = cfg.get("deterministic", not device_name.startswith("GPU"))
     study_data = load_study_data(cfg)
     x_test, y_test = study_data["test"]
-    runs = [(step, seed) for step in cfg["steps"] for seed in cfg["seeds"]]
+    runs = planned_runs(cfg)
     print(f"{STUDY}: {len(runs)} runs on {len(study_data['train'][1]):,} training images, {cfg['epochs']} epochs, "
           f"device {device_name}", flush=True)
     out = []
@@ -173,9 +181,16 @@ def train_default_model(profile: str = "quick") -> Path:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def _steps_in_order(study_records: list[dict]) -> list[str]:
+    """The ablation steps present in ``study_records``, in the ablation's order (not the training order)."""
+    present = {r["config"]["step"] for r in study_records if "step" in r["config"]}
+    return [name for name, _, _ in ABLATION if name in present]
+
+
 def ablation_rows(study_records: list[dict]) -> list[dict]:
+    """Test error (mean, std, n) and parameters of each step, in the ablation's order."""
     rows = []
-    for step in dict.fromkeys(r["config"]["step"] for r in study_records):
+    for step in _steps_in_order(study_records):
         errors = np.array([r["metrics"]["test_error_percent"] for r in study_records if r["config"]["step"] == step])
         params = next(r["metrics"]["parameters"] for r in study_records if r["config"]["step"] == step)
         rows.append({"step": step, "n": len(errors), "error": report.mean_std(errors), "parameters": params})
@@ -199,7 +214,7 @@ def format_ablation(study_records: list[dict]) -> str:
 def plot_accuracy_every(study_records: list[dict]):
     """Test accuracy every ``evaluate_every`` iterations for each ablation step (mean over seeds)."""
     fig, ax = plt.subplots(figsize=(7, 3.6))
-    for i, step in enumerate(dict.fromkeys(r["config"]["step"] for r in study_records)):
+    for i, step in enumerate(_steps_in_order(study_records)):
         curves = [r["history"]["test_accuracy_every"] for r in study_records if r["config"]["step"] == step]
         if not curves or not curves[0]:
             continue
