@@ -22,6 +22,8 @@ from collections.abc import Sequence
 
 import keras
 
+from mnist_studies.models import checks
+
 PAIR_SHAPE = (14, 14, 2)
 DIGIT_SHAPE = (14, 14, 1)
 
@@ -45,10 +47,7 @@ class SelectChannel(keras.layers.Layer):
 
 
 def _check_shape(input_shape, channels: int) -> tuple:
-    shape = tuple(input_shape)
-    if len(shape) != 3 or shape[-1] != channels or min(shape[:2]) < 8:
-        raise ValueError(f"input_shape must be (height >= 8, width >= 8, {channels}), got {input_shape!r}")
-    return shape
+    return checks.image_shape(input_shape, min_size=8, channels=channels)
 
 
 def _conv_features(x, prefix: str, filters: Sequence[int] = (16, 32, 32)):

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+from mnist_studies.models import checks
+
 # LeCun et al. (1998), Table I: which S2 maps (rows 0-5) each C3 map (columns 0-15) is connected to
 LECUN_C3_TABLE = (
     (0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (0, 4, 5), (0, 1, 5),
@@ -110,18 +112,13 @@ class LeNetC3(keras.layers.Layer):
 
 
 def _activation(name: str):
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; valid activations: {', '.join(ACTIVATIONS)}")
+    checks.choice(name, ACTIVATIONS)
     return keras.layers.LeakyReLU(negative_slope=0.1) if name == "leaky_relu" else keras.layers.Activation(name)
 
 
 def _check(input_shape, num_classes):
-    shape = tuple(input_shape)
-    if len(shape) != 3 or shape[-1] < 1 or min(shape[:2]) < 20:
-        raise ValueError(f"input_shape must be (height >= 20, width >= 20, channels), got {input_shape!r}")
-    if num_classes < 2:
-        raise ValueError(f"num_classes must be at least 2, got {num_classes!r}")
-    return shape
+    checks.num_classes(num_classes)
+    return checks.image_shape(input_shape, min_size=20)
 
 
 def build_lenet5(

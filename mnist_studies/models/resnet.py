@@ -20,17 +20,12 @@ from collections.abc import Sequence
 
 import keras
 
+from mnist_studies.models import checks
+
 RESNET_LAYOUTS = {
     "paper": {"blocks_per_stage": (3, 3, 3), "widths": (64, 128, 256)},
     "resnet18": {"blocks_per_stage": (2, 2, 2, 2), "widths": (64, 128, 256, 512)},
 }
-
-
-def _check(input_shape, num_classes):
-    if len(tuple(input_shape)) != 3 or min(input_shape) <= 0:
-        raise ValueError(f"input_shape must be (height, width, channels), got {input_shape!r}")
-    if num_classes < 2:
-        raise ValueError(f"num_classes must be at least 2, got {num_classes!r}")
 
 
 def _basic_block(x, width: int, stride: int, name: str, bn_momentum: float):
@@ -72,7 +67,8 @@ def build_resnet(
 
     Layer names are stable: ``stage2_block1_conv1``, ``stage2_block1_proj_conv``, ``stage2_block1_add`` …
     """
-    _check(input_shape, num_classes)
+    checks.image_shape(input_shape)
+    checks.num_classes(num_classes)
     if len(blocks_per_stage) != len(widths) or not blocks_per_stage or min(blocks_per_stage) < 1:
         raise ValueError(f"blocks_per_stage {tuple(blocks_per_stage)} and widths {tuple(widths)} must be non-empty, "
                          "of the same length, with at least one block per stage")
@@ -102,7 +98,8 @@ def build_two_layer_cnn(
 ) -> keras.Model:
     """The two-layer CNN of paper 001's conclusion (§4): Conv2D(5×5) → MaxPool(2) → Conv2D(3×3) → MaxPool(2) →
     Flatten → Dense(softmax). 35,338 parameters with the defaults on 28×28×1 (the filter counts are our choice)."""
-    _check(input_shape, num_classes)
+    checks.image_shape(input_shape)
+    checks.num_classes(num_classes)
     inputs = keras.Input(shape=tuple(input_shape), name="image")
     x = keras.layers.Conv2D(filters[0], 5, activation="relu", name="conv1")(inputs)
     x = keras.layers.MaxPooling2D(2, name="pool1")(x)

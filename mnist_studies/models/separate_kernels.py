@@ -20,21 +20,20 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
+from mnist_studies.models import checks
+
 CONV_LAYER = "conv"
 ACTIVATIONS = ("sigmoid", "relu", "tanh")
 
 
 def _check(input_shape, num_classes: int, filters: int, kernel_size: int, activation: str) -> None:
-    if len(tuple(input_shape)) != 3 or min(input_shape) <= 0:
-        raise ValueError(f"input_shape must be (height, width, channels), got {input_shape!r}")
-    if num_classes < 2:
-        raise ValueError(f"num_classes must be at least 2, got {num_classes!r}")
+    checks.image_shape(input_shape)
+    checks.num_classes(num_classes)
     if filters < 1 or kernel_size < 1:
         raise ValueError(f"filters and kernel_size must be positive, got {filters!r} and {kernel_size!r}")
     if kernel_size > min(input_shape[:2]):
         raise ValueError(f"kernel_size {kernel_size} is larger than the input {tuple(input_shape[:2])}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; valid activations: {', '.join(ACTIVATIONS)}")
+    checks.choice(activation, ACTIVATIONS)
 
 
 def _conv_flatten_dense(input_shape, num_classes, filters, kernel_size, activation, name) -> keras.Model:

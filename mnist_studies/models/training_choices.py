@@ -16,16 +16,15 @@ from collections.abc import Sequence
 
 import keras
 
+from mnist_studies.models import checks
+
 ACTIVATIONS = ("relu", "sigmoid")
 
 
 def _check(input_shape, num_classes, activation):
-    if len(tuple(input_shape)) != 3 or min(input_shape) <= 0:
-        raise ValueError(f"input_shape must be (height, width, channels), got {input_shape!r}")
-    if num_classes < 2:
-        raise ValueError(f"num_classes must be at least 2, got {num_classes!r}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; valid activations: {', '.join(ACTIVATIONS)}")
+    checks.image_shape(input_shape)
+    checks.num_classes(num_classes)
+    checks.choice(activation, ACTIVATIONS)
 
 
 def build_cnn(
