@@ -73,7 +73,10 @@ def test_one_vs_rest_targets():
 def test_verdict_rule():
     assert study.verdict([2.1, 1.9, 2.3]) == "reproduced"
     assert study.verdict([8.0, 9.5, 10.2]).startswith("partly")
-    assert study.verdict([-1.0, 1.2, 0.1]) == "not reproduced"
+    assert study.verdict([-0.2, 0.1, 0.0, -0.1, 0.2]) == "not reproduced"  # CI of the mean far below 1 point
+    assert study.verdict([-3.0, -2.5, -3.2]) == "not reproduced"  # a significant loss
+    assert study.verdict([-1.0, 1.2, 0.1]).startswith("inconclusive")  # 3 noisy seeds: CI from -2.6 to +2.8
+    assert study.verdict([4.0, 20.0, 13.0]).startswith("inconclusive")  # a large but not significant gain
     assert study.verdict([2.0]) == "not tested (1 seed)"
 
 
