@@ -198,6 +198,19 @@ def test_the_run_signature_sees_model_optimizer_loss_data_and_seed():
     assert len({base, *changed}) == 6
 
 
+def test_validation_runs_in_large_batches():
+    training.set_seed(0)
+    inputs = keras.Input((8, 8, 1))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inputs)))
+    model.compile(optimizer=training.make_optimizer("adam", 1e-2), loss="sparse_categorical_crossentropy")
+    x_val, y_val = _toy_data(3000, 1)
+    result = training.fit(model, *_toy_data(), epochs=1, batch_size=32, seed=0, validation_data=(x_val, y_val),
+                          verbose=0)
+    by_batch = {size: model.evaluate(x_val, y_val, batch_size=size, verbose=0) for size in (32, 1024)}
+    assert by_batch[32] != by_batch[1024]  # the batch size shows in the last digits of the mean
+    assert result.history["val_loss"][-1] == by_batch[training.EVAL_BATCH_SIZE]
+
+
 def test_epoch_dataset_order_depends_on_seed_and_epoch_only():
     x = np.arange(20, dtype="float32")[:, None]
     epoch = training.tf.Variable(0, dtype="int64")
