@@ -2,14 +2,16 @@
 
     python -m mnist_studies.benchmark [--quick] [--output benchmarks/results]
 
-For each builder, both paths train a freshly built model (same seed) for ``epochs`` epochs on ``images`` random
-inputs of the study's shape and batch size; the first epoch includes tracing, the later ones are steady-state:
+For each builder, each path trains its own freshly built model (same seed) on ``images`` random inputs of the
+study's shape and batch size, in interleaved rounds (``time_case``: the machine's slow spells fall on every path; the
+first epoch of each call, with tracing, is not counted):
 
 - ``plain``: NumPy arrays straight into ``model.fit``, default ``compile`` (what a notebook would write);
 - ``project``: ``training.fit(..., seed=...)`` (the epoch-keyed ``tf.data`` pipeline with prefetching) and
   ``training.COMPILE_OPTIONS``.
 
-Each case reports images per second (steady state), the ratio project/plain, the time of one epoch of the
+Each case reports images per second (steady state), the ratio project/plain (median round, with the range over
+rounds), the time of one epoch of the
 study's real setting, and the time of one *repeated* short run (build, compile, train) both ways — the project
 reuses one compiled model (``training.reset_for_new_run``) where plain code builds and traces again.
 
@@ -78,49 +80,66 @@ def _batch(data, size: int):
     return {k: v[:size] for k, v in data.items()} if isinstance(data, dict) else data[:size]
 
 
-def compute_ceiling(case: Case, x, y, *, epochs: int, seed: int = 0) -> dict:
-    """Steady-state images per second of the model's arithmetic alone: one in-memory batch, repeated, one
-    ``steps_per_execution`` call per epoch (no input pipeline, no per-step Python)."""
+def _paths(case: Case, x, y, seed: int) -> Callable[[str, int, int], list[float]]:
+    """The three ways to train one case, each with its own model: ``run(path, start, n)`` trains ``n`` more epochs
+    from epoch ``start`` and returns the seconds of each (``run.models`` holds the models)."""
     import tensorflow as tf
 
+    models = {}
+    for path in ("plain", "project", "compute"):
+        keras.utils.set_random_seed(seed)
+        spe = {"steps_per_execution": case.images // case.batch_size} if path == "compute" else {}
+        models[path] = _compile(case.build(), case, path != "plain", **spe)
     steps = case.images // case.batch_size
-    batch = (tf.constant(_batch(x, case.batch_size)),
-             tf.nest.map_structure(tf.constant, _batch(y, case.batch_size)))
-    dataset = tf.data.Dataset.from_tensors(batch).repeat()
-    keras.utils.set_random_seed(seed)
-    model = _compile(case.build(), case, True, steps_per_execution=steps)
-    timer = training.EpochTimer()
-    model.fit(dataset, epochs=epochs, steps_per_epoch=steps, verbose=0, callbacks=[timer])
-    steady = float(np.median(timer.epoch_seconds[1:])) if epochs > 1 else timer.epoch_seconds[0]
-    return {"images_per_second": steps * case.batch_size / steady, "steady_epoch_seconds": steady,
-            "steps_per_execution": steps}
+    batch = (tf.constant(_batch(x, case.batch_size)), tf.nest.map_structure(tf.constant, _batch(y, case.batch_size)))
+    one_batch = tf.data.Dataset.from_tensors(batch).repeat()
+
+    def run(path, start, n):
+        timer = training.EpochTimer()
+        model, epochs = models[path], start + n
+        if path == "plain":  # NumPy arrays straight into fit
+            model.fit(x, y, batch_size=case.batch_size, epochs=epochs, initial_epoch=start, verbose=0,
+                      callbacks=[timer])
+        elif path == "project":  # the studies' path
+            training.fit(model, x, y, batch_size=case.batch_size, epochs=epochs, initial_epoch=start, seed=seed,
+                         verbose=0, callbacks=[timer])
+        else:  # the arithmetic alone: one in-memory batch, the whole epoch in one call
+            model.fit(one_batch, epochs=epochs, initial_epoch=start, steps_per_epoch=steps, verbose=0,
+                      callbacks=[timer])
+        return list(timer.epoch_seconds)
+
+    run.models = models
+    return run
 
 
-def time_case(case: Case, *, epochs: int = 3, seed: int = 0) -> dict:
-    """Both paths on one case: steady-state images per second, first-epoch seconds and a repeated run's seconds."""
+def time_case(case: Case, *, epochs: int = 2, repeats: int = 3, seed: int = 0) -> dict:
+    """The three paths of one case, interleaved: ``repeats`` rounds, each training every path ``epochs`` more epochs
+    in a rotating order, so that a slow spell of the machine falls on all of them. The first epoch of each call is
+    dropped (tracing, pipeline start); ratios are per round, and the median round is reported with the range."""
     rng = np.random.default_rng(seed)
     probe = case.build()
     x = rng.normal(size=(case.images, *probe.input_shape[1:])).astype("float32")
     y = _targets(case, probe, case.images, rng)
     out = {"name": case.name, "parameters": probe.count_params(), "batch_size": case.batch_size,
-           "images": case.images, "epochs": epochs}
-    compiled = None
-    for path in ("plain", "project"):
-        keras.utils.set_random_seed(seed)
-        model = _compile(case.build(), case, path == "project")
-        timer = training.EpochTimer()
-        start = time.perf_counter()
-        if path == "plain":
-            model.fit(x, y, batch_size=case.batch_size, epochs=epochs, verbose=0, callbacks=[timer])
-        else:
-            training.fit(model, x, y, batch_size=case.batch_size, epochs=epochs, seed=seed, verbose=0,
-                         callbacks=[timer])
-            compiled = model
-        wall = time.perf_counter() - start
-        steady = float(np.median(timer.epoch_seconds[1:])) if epochs > 1 else timer.epoch_seconds[0]
-        out[path] = {"images_per_second": case.images / steady, "first_epoch_seconds": timer.epoch_seconds[0],
-                     "steady_epoch_seconds": steady, "wall_seconds": wall,
-                     "real_epoch_seconds": case.real_epoch_images / (case.images / steady)}
+           "images": case.images, "epochs": epochs, "repeats": repeats}
+    run = _paths(case, x, y, seed)
+    names = ("plain", "project", "compute")
+    rounds: dict[str, list[float]] = {name: [] for name in names}  # steady images per second, per round
+    first: dict[str, float] = {}
+    for r in range(repeats):
+        for path in names[r % 3:] + names[: r % 3]:
+            seconds = run(path, r * epochs, epochs)
+            first.setdefault(path, seconds[0])  # includes tracing
+            rounds[path].append(case.images / float(np.median(seconds[1:] or seconds)))
+    for path in names:
+        ips = float(np.median(rounds[path]))
+        out[path] = {"images_per_second": ips, "images_per_second_per_round": rounds[path],
+                     "first_epoch_seconds": first[path], "steady_epoch_seconds": case.images / ips,
+                     "real_epoch_seconds": case.real_epoch_images / ips}
+    out["compute"]["steps_per_execution"] = case.images // case.batch_size
+    for key, path in (("speedup", "project"), ("ceiling", "compute")):
+        ratios = [a / b for a, b in zip(rounds[path], rounds["plain"])]
+        out[key], out[f"{key}_range"] = float(np.median(ratios)), [min(ratios), max(ratios)]
     # a repeated short run (one epoch): plain builds and traces again, the project reuses the compiled model
     keras.utils.set_random_seed(seed + 1)
     start = time.perf_counter()
@@ -129,12 +148,10 @@ def time_case(case: Case, *, epochs: int = 3, seed: int = 0) -> dict:
     out["plain"]["repeated_run_seconds"] = time.perf_counter() - start
     keras.utils.set_random_seed(seed + 1)
     start = time.perf_counter()
+    compiled = run.models["project"]
     training.reset_for_new_run(compiled, case.build(), 1e-3)
     training.fit(compiled, x, y, batch_size=case.batch_size, epochs=1, seed=seed + 1, verbose=0)
     out["project"]["repeated_run_seconds"] = time.perf_counter() - start
-    out["speedup"] = out["project"]["images_per_second"] / out["plain"]["images_per_second"]
-    out["compute"] = compute_ceiling(case, x, y, epochs=epochs, seed=seed)
-    out["ceiling"] = out["compute"]["images_per_second"] / out["plain"]["images_per_second"]
     out["repeated_run_speedup"] = out["plain"]["repeated_run_seconds"] / out["project"]["repeated_run_seconds"]
     return out
 
@@ -220,8 +237,12 @@ def plot(results: dict):
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(cases) + 1.2))
     names = [c["name"] for c in cases]
     ypos = np.arange(len(cases))
-    ax.barh(ypos - 0.27, [c["speedup"] for c in cases], height=0.27, label="steady-state throughput")
-    ax.barh(ypos, [c["ceiling"] for c in cases], height=0.27, color="C7",
+    def spread(key):  # error bars: the range over the interleaved rounds
+        return np.array([[c[key] - c[f"{key}_range"][0], c[f"{key}_range"][1] - c[key]] for c in cases]).T
+
+    ax.barh(ypos - 0.27, [c["speedup"] for c in cases], height=0.27, xerr=spread("speedup"), capsize=2,
+            label="steady-state throughput (range over rounds)")
+    ax.barh(ypos, [c["ceiling"] for c in cases], height=0.27, color="C7", xerr=spread("ceiling"), capsize=2,
             label="ceiling: arithmetic alone (no input, no per-step Python)")
     ax.barh(ypos + 0.27, [c["repeated_run_speedup"] for c in cases], height=0.27, label="repeated short run")
     ax.axvline(1.0, color="grey", lw=0.8)
@@ -235,16 +256,17 @@ def plot(results: dict):
     return fig
 
 
-def run(cases: list[Case], *, epochs: int = 3, accuracy: bool = True, pages: bool = True) -> dict:
+def run(cases: list[Case], *, epochs: int = 2, repeats: int = 3, accuracy: bool = True, pages: bool = True) -> dict:
     device = training.configure_device("auto")
     out = {"device": device, "versions": records.library_versions(), "git_commit": records.git_commit(),
            "compile_options": training.COMPILE_OPTIONS, "cases": []}
     for i, case in enumerate(cases, start=1):
-        result = time_case(case, epochs=epochs)
+        result = time_case(case, epochs=epochs, repeats=repeats)
         out["cases"].append(result)
+        low, high = result["speedup_range"]
         print(f"[{i}/{len(cases)}] {case.name}: plain {result['plain']['images_per_second']:,.0f} img/s, project "
-              f"{result['project']['images_per_second']:,.0f} img/s ({result['speedup']:.2f}x; ceiling "
-              f"{result['ceiling']:.2f}x); repeated run "
+              f"{result['project']['images_per_second']:,.0f} img/s ({result['speedup']:.2f}x, rounds {low:.2f}-"
+              f"{high:.2f}; ceiling {result['ceiling']:.2f}x); repeated run "
               f"{result['plain']['repeated_run_seconds']:.1f} s -> {result['project']['repeated_run_seconds']:.1f} s "
               f"({result['repeated_run_speedup']:.2f}x)", flush=True)
     if pages:

@@ -30,7 +30,14 @@ def test_the_harness_times_both_paths_and_writes_json_and_a_plot(tmp_path, monke
         assert timing["images_per_second"] > 0 and timing["steady_epoch_seconds"] > 0
         assert abs(timing["real_epoch_seconds"] - 1_000 / timing["images_per_second"]) < 1e-6
         assert timing["repeated_run_seconds"] > 0
-    assert abs(row["speedup"] - row["project"]["images_per_second"] / row["plain"]["images_per_second"]) < 1e-9
+    rounds = {path: row[path]["images_per_second_per_round"] for path in ("plain", "project", "compute")}
+    per_round = sorted(a / b for a, b in zip(rounds["project"], rounds["plain"]))
+    assert abs(row["speedup"] - per_round[1]) < 1e-9  # the median of the per-round ratios
     assert row["compute"]["steps_per_execution"] == 256 // 32 and row["compute"]["images_per_second"] > 0
-    assert abs(row["ceiling"] - row["compute"]["images_per_second"] / row["plain"]["images_per_second"]) < 1e-9
+    for key in ("speedup", "ceiling"):  # the median round lies inside the range over the interleaved rounds
+        low, high = row[f"{key}_range"]
+        assert low <= row[key] <= high
+    assert all(len(row[path]["images_per_second_per_round"]) == row["repeats"] == 3
+               for path in ("plain", "project", "compute"))
+    assert abs(row["ceiling"] - sorted(a / b for a, b in zip(rounds["compute"], rounds["plain"]))[1]) < 1e-9
     assert "lenet5_time_to_99" not in result  # --quick leaves out the long run

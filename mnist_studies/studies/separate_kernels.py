@@ -300,10 +300,10 @@ def plot_accuracy_over_seeds(study_records: list[dict]):
             ax.plot([0, 1], [100 * r["metrics"][f"{k}_test_accuracy"] for k in MODELS], color="grey", lw=0.5)
         ax.set_xticks([0, 1], ["pre-trained", "conventional"])
         ax.set_xlim(-0.4, 1.5)
-        ax.set_title(f"{row['activation']}: gain {row['gain_points'][0]:+.2f} ± {row['gain_points'][1]:.2f}",
-                     fontsize=9)
+        ax.set_title(f"{row['activation']}: gain {row['gain_points'][0]:+.2f} ± {row['gain_points'][1]:.2f} "
+                     f"({row['n_seeds']} seeds)", fontsize=9)
     axes[0, 0].set_ylabel("test accuracy (%)")
-    fig.suptitle(f"Pre-trained vs conventional kernels, {rows[0]['n_seeds']} seed(s) per activation", fontsize=10)
+    fig.suptitle("Pre-trained vs conventional kernels: test accuracy per seed, mean ± std", fontsize=10)
     fig.tight_layout()
     return fig
 
