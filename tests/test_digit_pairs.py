@@ -174,3 +174,23 @@ def test_a_reused_compiled_model_trains_like_a_freshly_compiled_one(pairs):
     training.fit(model, x, y, epochs=2, batch_size=100, seed=6, verbose=0)
     np.testing.assert_array_equal(first_run[1], model.predict(pairs["test"].x[:100], verbose=0))
     assert not np.array_equal(first_run[0], first_run[1])
+
+
+@pytest.mark.parametrize("name", ["Shared Weights 2", "Auxiliary @ 2", "Digit"])
+def test_many_steps_per_execution_train_to_the_same_weights(pairs, monkeypatch, name):
+    """The study runs ``STEPS_PER_EXECUTION`` train steps per call; one step per call must give the same model."""
+    from mnist_studies import training
+
+    train = pairs["train"].subset(slice(0, 250))  # 3 batches of 100: a short last call too
+    weights, histories = {}, {}
+    for steps in (1, study.STEPS_PER_EXECUTION):
+        monkeypatch.setattr(study, "STEPS_PER_EXECUTION", steps)
+        keras.utils.set_random_seed(4)
+        model = study.build_and_compile(name, 1e-3)
+        assert model.steps_per_execution == steps
+        x, y = study._inputs_and_targets(model, train)
+        histories[steps] = training.fit(model, x, y, epochs=2, batch_size=100, seed=4, verbose=0).history
+        weights[steps] = model.get_weights()
+    for a, b in zip(weights[1], weights[study.STEPS_PER_EXECUTION]):
+        np.testing.assert_array_equal(a, b)
+    assert histories[1] == histories[study.STEPS_PER_EXECUTION]
