@@ -188,3 +188,11 @@ def test_cli_blank_page_alone_exits_zero_and_bad_model_is_one_line(tiny_model, p
     run = _cli(folder / "good.png", "--model", tmp_path / "bad.keras")
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.startswith("error:") and "bad.keras" in run.stderr and len(run.stderr.splitlines()) == 1
+
+
+def test_split_row_ends_even_when_the_expected_digit_is_narrower_than_two_pixels():
+    """Found by the property test: an expected width under ~1.7 px made the cut not advance, looping forever."""
+    mask = np.zeros((5, 40), dtype=bool)
+    mask[:, 5:30] = True
+    boxes = seg.split_row(mask, (0, 5), expected_width=1.0)
+    assert boxes and all(0 <= x0 < x1 <= 40 for x0, _, x1, _ in boxes)

@@ -171,7 +171,7 @@ def split_row(mask: np.ndarray, row: tuple[int, int], *, expected_width: float |
     for start, end in _runs(projection):
         while end - start > TOUCHING * width:
             lo, hi = int(start + 0.6 * width), int(min(end - 0.3 * width, start + 1.4 * width))
-            if hi <= lo:
+            if hi <= lo or lo <= start:  # no room to cut, or a cut that would not advance (digits < 2 px wide)
                 break
             # least ink, ties broken towards the expected digit width
             distance = np.abs(np.arange(lo, hi) - (start + width)) / width
