@@ -30,8 +30,9 @@ _op_determinism = False  # TensorFlow's public API can turn op determinism on, n
 OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}
 # compile() options of the project's training path, chosen by `make bench` (README: measured ratios). XLA
 # (jit_compile=True) was measured at 0.2-0.75x of the plain path for the convolutional builders on the 2-core CPU
-# (1.2x only for the MLP), so it is not used; steps_per_execution would break the per-batch callbacks
-# (IterationLoss, LeNet-5's test accuracy every n iterations).
+# (1.2x only for the MLP), so it is not used. steps_per_execution is not set here because it would break the
+# per-batch callbacks (IterationLoss, LeNet-5's test accuracy every n iterations); study 003, which has none, sets
+# it itself (studies/digit_pairs.STEPS_PER_EXECUTION).
 COMPILE_OPTIONS: dict = {}
 # Batch size of the validation pass inside fit (Keras' default is the training batch size, or 32 with our epoch
 # datasets): evaluating 10,000 images at 32 costs ~1 s more per epoch here than at 1024, and far more on a GPU.
