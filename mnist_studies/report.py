@@ -146,6 +146,9 @@ def measure_profile(profile: str, previous: dict | None = None) -> dict:
         studies[study] = {
             "paper": paper, "notebook": notebook,
             "wall_seconds": stamp.get("wall_seconds") if stamp.get("state") == "done" else None,
+            # a study whose last `make reproduce` has not finished (still running, or stopped) is reported with the
+            # records it has and marked incomplete; without a stamp (a notebook run by hand) nothing is claimed
+            "complete": stamp.get("state") != "running",
             **_provenance(study_records),
             "figures": sorted(p.name for p in paths.figures_dir(profile).glob(f"{notebook[:2]}_*.png")),
             "claims": measure_claims(study_claims(study), study_records),
@@ -255,8 +258,12 @@ def render(reports: dict[str, dict], *, figures_root: str = "figures") -> str:
                 continue
             versions = ", ".join(f"{k} {v}" for k, v in entry["versions"].items())
             figures = ", ".join(f"[{name}]({figures_root}/{profile}/{name})" for name in entry["figures"]) or "none"
-            lines.append(f"- **{profile}**: {entry['runs']} run records, wall time {_duration(entry['wall_seconds'])}, "
-                         f"device {entry['device']}, commit `{entry['git_commit']}`, {versions}. Figures: {figures}.")
+            state = ("" if entry.get("complete", True) else
+                     f"**incomplete** (its `make reproduce` has not finished: the claims without runs are "
+                     f"*not run*; `make reproduce PROFILE={profile} ONLY={entry['notebook'][:2]}` continues it), ")
+            lines.append(f"- **{profile}**: {state}{entry['runs']} run records, wall time "
+                         f"{_duration(entry['wall_seconds'])}, device {entry['device']}, commit "
+                         f"`{entry['git_commit']}`, {versions}. Figures: {figures}.")
     return "\n".join(lines) + "\n"
 
 

@@ -53,6 +53,20 @@ def test_report_from_handmade_records(isolated_outputs):
     assert "| 004 | 2 | 1 / 0 / 1 / 0 / 0 |" in text
     assert "0.95 ± 0.07% (n = 2) | reproduced, reduced |" in text  # quick is a reduced profile and says so
     assert "- **quick**: 3 run records" in text and "device CPU: test" in text
+    assert "incomplete" not in text  # no stamp at all: records written by hand or by a notebook opened directly
+
+
+def test_a_study_whose_reproduce_has_not_finished_is_marked_incomplete(isolated_outputs):
+    _handmade_records()
+    reproduce.write_stamp("lenet5", "quick", fingerprint="x", state="running")
+    reproduce.write_stamp("digit_pairs", "quick", fingerprint="y", state="done", wall_seconds=120)
+    data = report.measure_profile("quick")
+    assert not data["studies"]["lenet5"]["complete"] and data["studies"]["digit_pairs"]["complete"]
+    text = report.render({"quick": data})
+    lenet_line = next(line for line in text.splitlines() if "**incomplete**" in line)
+    assert "make reproduce PROFILE=quick ONLY=05" in lenet_line and "wall time –" in lenet_line
+    assert text.count("**incomplete**") == 1  # 003 finished: wall time shown, not marked
+    assert "wall time 2.0 min" in text
 
 
 def test_write_report_keeps_the_other_profiles_and_studies(isolated_outputs):
