@@ -7,8 +7,9 @@ study's shape and batch size, in interleaved rounds (``time_case``: the machine'
 first epoch of each call, with tracing, is not counted):
 
 - ``plain``: NumPy arrays straight into ``model.fit``, default ``compile`` (what a notebook would write);
-- ``project``: ``training.fit(..., seed=...)`` (the epoch-keyed ``tf.data`` pipeline with prefetching) and
-  ``training.COMPILE_OPTIONS``.
+- ``project``: ``training.fit(..., seed=...)`` (the epoch-keyed ``tf.data`` pipeline with prefetching),
+  ``training.COMPILE_OPTIONS`` and the study's own compile options (``Case.compile_options``: study 003 runs
+  ``steps_per_execution`` steps per call).
 
 Each case reports images per second (steady state), the ratio project/plain (median round, with the range over
 rounds), the time of one epoch of the
@@ -30,7 +31,7 @@ import re
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
@@ -50,6 +51,12 @@ class Case:
     real_epoch_images: int  # images per epoch in the study's real (paper) setting
     images: int = 2048  # images per benchmark epoch
     targets: str = "sparse"  # sparse | onehot | binary | packed | pair_aux
+    compile_options: dict = field(default_factory=dict)  # the study's own, on top of training.COMPILE_OPTIONS
+
+    @property
+    def project_options(self) -> dict:
+        """What the project path passes to ``compile``."""
+        return {**training.COMPILE_OPTIONS, **self.compile_options}
 
 
 def _targets(case: Case, model: keras.Model, n: int, rng: np.random.Generator):
@@ -70,7 +77,7 @@ def _targets(case: Case, model: keras.Model, n: int, rng: np.random.Generator):
 
 def _compile(model, case: Case, project: bool, **options):
     loss = {"pair": "mse", "digits": "mse"} if case.targets == "pair_aux" else case.loss
-    options = {**(training.COMPILE_OPTIONS if project else {}), **options}
+    options = {**(case.project_options if project else {}), **options}
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss, **options)
     return model
 
@@ -121,7 +128,8 @@ def time_case(case: Case, *, epochs: int = 2, repeats: int = 3, seed: int = 0) -
     x = rng.normal(size=(case.images, *probe.input_shape[1:])).astype("float32")
     y = _targets(case, probe, case.images, rng)
     out = {"name": case.name, "parameters": probe.count_params(), "batch_size": case.batch_size,
-           "images": case.images, "epochs": epochs, "repeats": repeats}
+           "images": case.images, "epochs": epochs, "repeats": repeats,
+           "project_compile_options": case.project_options}
     run = _paths(case, x, y, seed)
     names = ("plain", "project", "compute")
     rounds: dict[str, list[float]] = {name: [] for name in names}  # steady images per second, per round
@@ -159,8 +167,10 @@ def time_case(case: Case, *, epochs: int = 2, repeats: int = 3, seed: int = 0) -
 def default_cases(scale: float = 1.0) -> list[Case]:
     """Every builder of the project in its study's setting (``scale`` shrinks the benchmark epochs)."""
     from mnist_studies.models import digit_pairs, lenet5, resnet, separate_kernels, training_choices
+    from mnist_studies.studies.digit_pairs import STEPS_PER_EXECUTION
 
     n = lambda images: max(256, int(images * scale))  # noqa: E731
+    pairs = {"compile_options": {"steps_per_execution": STEPS_PER_EXECUTION}}  # as study 003 compiles them
     return [
         Case("002 CNN (421,642)", lambda: training_choices.build_cnn(), "categorical_crossentropy", 64, 48_000,
              n(2048), "onehot"),
@@ -169,11 +179,11 @@ def default_cases(scale: float = 1.0) -> list[Case]:
         Case("004 LeNet-5", lambda: lenet5.build_lenet5(), "sparse_categorical_crossentropy", 120, 60_000, n(4096)),
         Case("004 improved LeNet-5", lambda: lenet5.build_improved_lenet5(), "sparse_categorical_crossentropy", 120,
              60_000, n(2048)),
-        Case("003 simple CNN", lambda: digit_pairs.build_simple_cnn(), "mse", 100, 1_000, n(2000), "binary"),
-        Case("003 CNNws1", lambda: digit_pairs.build_cnn_ws1(), "mse", 100, 1_000, n(2000), "binary"),
-        Case("003 CNNws2", lambda: digit_pairs.build_cnn_ws2(), "mse", 100, 1_000, n(2000), "binary"),
-        Case("003 CNNaux", lambda: digit_pairs.build_cnn_aux(), "mse", 100, 1_000, n(2000), "pair_aux"),
-        Case("003 digit CNN", lambda: digit_pairs.build_digit_cnn(), "mse", 100, 2_000, n(4000), "onehot"),
+        Case("003 simple CNN", lambda: digit_pairs.build_simple_cnn(), "mse", 100, 1_000, n(2000), "binary", **pairs),
+        Case("003 CNNws1", lambda: digit_pairs.build_cnn_ws1(), "mse", 100, 1_000, n(2000), "binary", **pairs),
+        Case("003 CNNws2", lambda: digit_pairs.build_cnn_ws2(), "mse", 100, 1_000, n(2000), "binary", **pairs),
+        Case("003 CNNaux", lambda: digit_pairs.build_cnn_aux(), "mse", 100, 1_000, n(2000), "pair_aux", **pairs),
+        Case("003 digit CNN", lambda: digit_pairs.build_digit_cnn(), "mse", 100, 2_000, n(4000), "onehot", **pairs),
         Case("001 two-layer CNN", lambda: resnet.build_two_layer_cnn(), "sparse_categorical_crossentropy", 128,
              54_000, n(4096)),
         Case("001 ResNet (paper)", lambda: resnet.build_resnet(), "sparse_categorical_crossentropy", 128, 54_000,

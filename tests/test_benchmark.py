@@ -41,3 +41,21 @@ def test_the_harness_times_both_paths_and_writes_json_and_a_plot(tmp_path, monke
                for path in ("plain", "project", "compute"))
     assert abs(row["ceiling"] - sorted(a / b for a, b in zip(rounds["compute"], rounds["plain"]))[1]) < 1e-9
     assert "lenet5_time_to_99" not in result  # --quick leaves out the long run
+
+
+def test_the_project_path_compiles_with_the_studys_own_options():
+    import numpy as np
+
+    case = benchmark.Case("tiny", _tiny, "sparse_categorical_crossentropy", 32, 1_000, images=128,
+                          compile_options={"steps_per_execution": 2})
+    x, y = np.zeros((128, 8, 8, 1), "float32"), np.zeros(128, "int64")
+    models = benchmark._paths(case, x, y, seed=0).models
+    assert models["plain"].steps_per_execution == 1 and models["project"].steps_per_execution == 2
+    assert models["compute"].steps_per_execution == 128 // 32  # the ceiling path keeps its whole-epoch call
+    # study 003's builders are timed as the study compiles them
+    from mnist_studies.studies.digit_pairs import STEPS_PER_EXECUTION
+
+    pairs = [c for c in benchmark.default_cases() if c.name.startswith("003")]
+    assert len(pairs) == 5 and all(c.project_options["steps_per_execution"] == STEPS_PER_EXECUTION for c in pairs)
+    assert all("steps_per_execution" not in c.project_options for c in benchmark.default_cases()
+               if not c.name.startswith("003"))
