@@ -5,7 +5,8 @@ Modules:
     profiles  -- the named profiles (smoke, quick, paper) of every study, as data
     training  -- seeding, device choice, the fit helper and its callbacks
     records   -- run records: one JSON per run, written atomically
-    plotting  -- figure helpers (fixed size and dpi, no timestamps)
+    plotting  -- figures from run records, one module per study, and the shared helpers (fixed dpi, no
+                 timestamps); not part of the result-code fingerprint
     models    -- model builders, one module per paper
     studies   -- study runners, one module per paper
     reproduce -- the headless notebook runner behind ``make reproduce``

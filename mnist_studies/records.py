@@ -63,6 +63,23 @@ def git_commit() -> str | None:
 
 # Modules that cannot change a result: editing them does not make earlier run records stale.
 _NOT_RESULT_CODE = ("reproduce.py", "report.py", "benchmark.py")
+# The figures, drawn from records: editing them makes ``make reproduce`` redraw (rerun the notebook on the finished
+# runs' records), not retrain.
+FIGURE_CODE = "plotting"
+
+
+def _hash_sources(include) -> str:
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package)
+        if include(relative):
+            digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _is_figure_code(relative: Path) -> bool:
+    return relative.parts[0] == FIGURE_CODE
 
 
 @functools.lru_cache(maxsize=1)
@@ -70,15 +87,17 @@ def code_fingerprint() -> str:
     """SHA-256 (first 16 hex digits) of the package's source files that compute results.
 
     Stored in every record; a record made by other code is not reused (``completed``) and marks its study out of
-    date for ``make reproduce``.
+    date for ``make reproduce``. Leaves out the figures (``mnist_studies/plotting/``, ``figure_code_fingerprint``)
+    and the modules that only run, report or time studies.
     """
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        if path.name in _NOT_RESULT_CODE and path.parent == package:
-            continue
-        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
+    return _hash_sources(lambda r: not _is_figure_code(r) and not (len(r.parts) == 1 and r.name in _NOT_RESULT_CODE))
+
+
+@functools.lru_cache(maxsize=1)
+def figure_code_fingerprint() -> str:
+    """SHA-256 (first 16 hex digits) of the figure code (``mnist_studies/plotting/``): when only it changed,
+    ``make reproduce`` redraws a study's figures from its records instead of training again."""
+    return _hash_sources(_is_figure_code)
 
 
 def _plain(value):

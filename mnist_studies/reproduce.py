@@ -7,14 +7,18 @@ Each notebook gets ``profile`` as a papermill parameter and runs on the project 
 written as ``NAME.partial.ipynb`` and renamed to ``NAME.ipynb`` only when every cell succeeded; a failing notebook
 is kept as ``NAME.failed.ipynb`` (with its traceback) and the runner stops with a message naming notebook and cell.
 
-Only what changed is rerun. A study's fingerprint is the hash of its notebook, the package code that computes
-results (``records.code_fingerprint``) and its profile settings; ``runs/<profile>/<study>/reproduce.stamp`` records
-the fingerprint with the state ``running`` or ``done``:
+Only what changed is rerun. A study's fingerprint is the hash of what its results depend on: its notebook's code
+cells, the package code that computes results (``records.code_fingerprint``) and its profile settings. Its figures
+fingerprint hashes the whole notebook (markdown included) and the figure code (``mnist_studies/plotting/``,
+``records.figure_code_fingerprint``). ``runs/<profile>/<study>/reproduce.stamp`` records both with the state
+``running`` or ``done``:
 
-- ``done`` with the same fingerprint and the executed notebook present: up to date, skipped (``--force`` reruns);
-- ``running`` with the same fingerprint (the last run was killed, crashed or stopped with Ctrl-C): resumed — its
-  finished cells are reused from their records (``records.completed``), a killed fit resumes from its backup;
-- anything else: the study's run folder is cleared and the study runs from scratch.
+- another fingerprint (or ``--force``): the study's run folder is cleared and the study runs from scratch;
+- ``running`` (the last run was killed, crashed or stopped with Ctrl-C): resumed — its finished cells are reused
+  from their records (``records.completed``), a killed fit resumes from its backup;
+- ``done`` with the same figures fingerprint and the executed notebook present: up to date, skipped;
+- ``done`` otherwise (a figure or the notebook's text was edited, or the executed copy is gone): redrawn — the
+  notebook runs again on the finished runs' records (seconds to minutes: nothing is trained).
 """
 
 from __future__ import annotations
@@ -113,13 +117,29 @@ def study_of(notebook: Path) -> str:
     return NOTEBOOK_STUDIES[notebook.name][0]
 
 
+def _code_cells(notebook: Path) -> bytes:
+    """The sources of a notebook's code cells (its markdown and metadata left out)."""
+    try:
+        cells = json.loads(notebook.read_text())["cells"]
+    except (ValueError, KeyError) as error:
+        raise ValueError(f"{notebook}: not a readable notebook ({error}); restore it with git") from error
+    return "\0".join("".join(c["source"]) for c in cells if c["cell_type"] == "code").encode()
+
+
 def fingerprint(notebook: Path, profile: str) -> str:
-    """Hash of what a study's results depend on: its notebook, the result code and its profile settings."""
+    """Hash of what a study's results depend on: its notebook's code, the result code and its profile settings."""
     from mnist_studies.records import code_fingerprint
 
     settings = json.dumps(get_profile(study_of(notebook), profile), sort_keys=True, default=str)
-    digest = hashlib.sha256(notebook.read_bytes() + code_fingerprint().encode() + settings.encode())
+    digest = hashlib.sha256(_code_cells(notebook) + code_fingerprint().encode() + settings.encode())
     return digest.hexdigest()[:16]
+
+
+def figures_fingerprint(notebook: Path) -> str:
+    """Hash of what only a study's figures and text depend on: the whole notebook and the figure code."""
+    from mnist_studies.records import figure_code_fingerprint
+
+    return hashlib.sha256(notebook.read_bytes() + figure_code_fingerprint().encode()).hexdigest()[:16]
 
 
 def stamp_path(study: str, profile: str) -> Path:
@@ -141,15 +161,17 @@ def write_stamp(study: str, profile: str, **fields) -> None:
 
 
 def plan(notebook: Path, profile: str, output_dir: Path, *, force: bool = False) -> str:
-    """What ``make reproduce`` does with one notebook: ``"skip"`` (up to date), ``"resume"`` (its last run was
-    interrupted under the same fingerprint) or ``"fresh"`` (never run, changed, or ``force``)."""
+    """What ``make reproduce`` does with one notebook: ``"fresh"`` (never run, results changed, or ``force``),
+    ``"resume"`` (its last run was interrupted), ``"skip"`` (up to date) or ``"redraw"`` (finished, but its figures
+    or text changed, or the executed copy is missing: rerun on the finished runs' records)."""
     stamp = read_stamp(study_of(notebook), profile)
-    same = stamp.get("fingerprint") == fingerprint(notebook, profile)
-    if force or not same:
+    if force or stamp.get("fingerprint") != fingerprint(notebook, profile):
         return "fresh"
-    if stamp.get("state") == "done" and (output_dir / notebook.name).is_file():
+    if stamp.get("state") != "done":
+        return "resume"
+    if stamp.get("figures_fingerprint") == figures_fingerprint(notebook) and (output_dir / notebook.name).is_file():
         return "skip"
-    return "resume"
+    return "redraw"
 
 
 def run_study_notebook(notebook: Path, profile: str, output_dir: Path, *, force: bool = False) -> tuple[str, float]:
@@ -160,12 +182,15 @@ def run_study_notebook(notebook: Path, profile: str, output_dir: Path, *, force:
     study = study_of(notebook)
     if action == "fresh":  # stale records of other code or settings must not be reused or reported
         shutil.rmtree(paths.runs_dir(study, profile), ignore_errors=True)
-    current = fingerprint(notebook, profile)
-    write_stamp(study, profile, fingerprint=current, state="running", notebook=notebook.name)
+    previous = read_stamp(study, profile)
+    current = {"fingerprint": fingerprint(notebook, profile), "figures_fingerprint": figures_fingerprint(notebook)}
+    write_stamp(study, profile, **current, state="running", notebook=notebook.name)
     start = time.perf_counter()
     run_notebook(notebook, output_dir, {"profile": profile})
     wall = time.perf_counter() - start
-    write_stamp(study, profile, fingerprint=current, state="done", notebook=notebook.name, wall_seconds=wall,
+    # a redraw keeps the wall time of the training run (the report's "wall time" is the study's cost)
+    wall_seconds = previous.get("wall_seconds", wall) if action == "redraw" else wall
+    write_stamp(study, profile, **current, state="done", notebook=notebook.name, wall_seconds=wall_seconds,
                 resumed=action == "resume")
     return action, wall
 
@@ -203,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{i}/{len(notebooks)}] {notebook.name} is up to date (unchanged notebook, code and profile; "
                   f"FORCE=1 reruns it)")
         else:
-            how = "resumed and finished" if action == "resume" else "done"
+            how = {"resume": "resumed and finished", "redraw": "redrawn from its records"}.get(action, "done")
             print(f"[{i}/{len(notebooks)}] {notebook.name} {how} in {wall:.0f} s -> {output_dir / notebook.name}")
     print(f"All {len(notebooks)} notebook(s) done in {time.perf_counter() - total:.0f} s.")
     if not args.no_report:

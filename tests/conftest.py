@@ -39,3 +39,16 @@ def same_numbers(first: list[dict], second: list[dict]) -> bool:
     """Metrics and histories of two lists of records, equal to the last digit (timings excluded)."""
     key = lambda records: [(r["name"], r["metrics"], r["history"]) for r in records]  # noqa: E731
     return key(first) == key(second) and all(r["deterministic"] for r in first + second)
+
+
+def kill_after_epoch(epoch: int):
+    """A callback that stops training at the end of ``epoch`` (0-based) like a kill: after the CSV log and the
+    other callbacks' per-epoch files, before the backup (``training.fit`` runs ``BackupAndRestore`` last)."""
+    import keras
+
+    class KillAfterEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, finished, logs=None):
+            if finished == epoch:
+                raise KeyboardInterrupt
+
+    return KillAfterEpoch()

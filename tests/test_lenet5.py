@@ -5,7 +5,7 @@ import pytest
 from mnist_studies import profiles, records
 from mnist_studies.models import lenet5
 from mnist_studies.studies import lenet5 as study
-from conftest import same_numbers
+from conftest import kill_after_epoch, same_numbers
 
 
 def test_classic_parameter_counts():
@@ -100,3 +100,24 @@ def test_smoke_ablation_learns_is_repeatable_and_saves_the_default_model(isolate
     assert len(records.read_records("lenet5", "smoke")) == 2
     fresh_runs()
     assert same_numbers(out, study.run_study(cfg, device="cpu"))  # repeatable to the last digit
+
+
+@pytest.mark.slow
+def test_a_run_killed_mid_fit_resumes_to_the_same_weights_and_test_accuracy_points(isolated_outputs, tmp_path):
+    cfg = {**profiles.get_profile("lenet5", "smoke"), "epochs": 3, "evaluate_every": 3}  # 10 iterations per epoch
+    study_data = study.load_study_data(cfg)
+
+    def train(run_dir, callbacks=()):
+        return study.train_step(study.IMPROVED_STEP, study_data, cfg, 0, deterministic=True, run_dir=run_dir,
+                                callbacks=callbacks)
+
+    straight, straight_fit, straight_points = train(tmp_path / "straight")
+    with pytest.raises(KeyboardInterrupt):
+        train(tmp_path / "killed", callbacks=(kill_after_epoch(1),))  # epoch 1's points saved, its backup not made
+    resumed, resumed_fit, resumed_points = train(tmp_path / "killed")
+    assert resumed_fit.resumed_from_epoch == 1  # epoch 0 was not trained again
+    assert [p[0] for p in straight_points] == list(range(3, 31, 3))  # the iteration count runs on across epochs
+    assert resumed_points == straight_points  # epoch 1's saved points were dropped and measured again
+    assert resumed_fit.history == straight_fit.history
+    for a, b in zip(straight.get_weights(), resumed.get_weights()):
+        np.testing.assert_array_equal(a, b)

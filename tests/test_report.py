@@ -133,7 +133,8 @@ def notebook(tmp_path):
 
 def _finish(notebook, output_dir, profile="quick"):
     """What a successful run leaves: a done stamp and the executed copy."""
-    reproduce.write_stamp("digit_pairs", profile, fingerprint=reproduce.fingerprint(notebook, profile), state="done")
+    reproduce.write_stamp("digit_pairs", profile, fingerprint=reproduce.fingerprint(notebook, profile),
+                          figures_fingerprint=reproduce.figures_fingerprint(notebook), state="done")
     output_dir.mkdir(exist_ok=True)
     (output_dir / notebook.name).write_text("{}")
 
@@ -146,9 +147,18 @@ def test_an_unchanged_study_is_skipped_and_a_changed_one_rerun(isolated_outputs,
     assert reproduce.plan(notebook, "quick", out, force=True) == "fresh"  # FORCE=1
 
     original = notebook.read_text()
-    notebook.write_text(original.replace("Digit pairs", "Digit pairs!", 1))  # an edited notebook
-    assert reproduce.plan(notebook, "quick", out) == "fresh"
+    code = 'results = study.run_study(cfg, device=device)'
+    assert code in original
+    notebook.write_text(original.replace(code, code.replace("device=device", "device='cpu'"), 1))
+    assert reproduce.plan(notebook, "quick", out) == "fresh"  # an edited code cell: results may change
+    notebook.write_text(original.replace("# 04 · Digit pairs", "# 04 · Digit pairs!", 1))
+    assert notebook.read_text() != original
+    assert reproduce.plan(notebook, "quick", out) == "redraw"  # edited text: rerun on the records, no training
     notebook.write_text(original)
+    assert reproduce.plan(notebook, "quick", out) == "skip"
+    with monkeypatch.context() as patch:  # an edited figure (mnist_studies/plotting/): redrawn, not retrained
+        patch.setattr(records, "figure_code_fingerprint", lambda: "edited")
+        assert reproduce.plan(notebook, "quick", out) == "redraw"
     assert reproduce.plan(notebook, "quick", out) == "skip"
 
     changed = json.loads(json.dumps(profiles.PROFILES))
@@ -158,7 +168,7 @@ def test_an_unchanged_study_is_skipped_and_a_changed_one_rerun(isolated_outputs,
         assert reproduce.plan(notebook, "quick", out) == "fresh"
     assert reproduce.plan(notebook, "quick", out) == "skip"
     (out / notebook.name).unlink()  # the executed notebook is gone: run again (finished cells are reused)
-    assert reproduce.plan(notebook, "quick", out) == "resume"
+    assert reproduce.plan(notebook, "quick", out) == "redraw"
 
 
 def test_a_run_killed_in_the_middle_is_not_counted_as_done(isolated_outputs, notebook, tmp_path, monkeypatch):
@@ -182,8 +192,44 @@ def test_a_run_killed_in_the_middle_is_not_counted_as_done(isolated_outputs, not
     assert reproduce.run_study_notebook(notebook, "quick", out)[0] == "resume"
     assert finished_cell.exists()
     assert reproduce.plan(notebook, "quick", out) == "skip"
+    # an edited figure reruns the notebook on the records: nothing cleared, the study's wall time kept
+    reproduce.write_stamp("digit_pairs", "quick", **{**reproduce.read_stamp("digit_pairs", "quick"),
+                                                    "wall_seconds": 1234.0})
+    monkeypatch.setattr(records, "figure_code_fingerprint", lambda: "edited")
+    assert reproduce.run_study_notebook(notebook, "quick", out)[0] == "redraw"
+    assert finished_cell.exists() and reproduce.read_stamp("digit_pairs", "quick")["wall_seconds"] == 1234.0
+    assert reproduce.plan(notebook, "quick", out) == "skip"
     assert reproduce.run_study_notebook(notebook, "quick", out, force=True)[0] == "fresh"
     assert not finished_cell.exists()
+
+
+def _fingerprints(package_copy):
+    """(code_fingerprint, figure_code_fingerprint) of a copy of the package, computed in a fresh interpreter."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from mnist_studies import records; "
+            "print(records.code_fingerprint(), records.figure_code_fingerprint())")
+    out = subprocess.run([sys.executable, "-c", code, str(package_copy)], capture_output=True, text=True, check=True)
+    return tuple(out.stdout.split())
+
+
+def test_figure_code_is_outside_the_result_fingerprint(tmp_path):
+    root = tmp_path / "copy"
+    shutil.copytree(paths.PROJECT_ROOT / "mnist_studies", root / "mnist_studies",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    before = _fingerprints(root)
+    figure = root / "mnist_studies" / "plotting" / "lenet5.py"
+    figure.write_text(figure.read_text() + "\n# a figure edit\n")
+    after_figure = _fingerprints(root)
+    assert after_figure[0] == before[0] and after_figure[1] != before[1]  # records stay valid; figures redrawn
+    runner = root / "mnist_studies" / "studies" / "lenet5.py"
+    runner.write_text(runner.read_text() + "\n# a runner edit\n")
+    after_runner = _fingerprints(root)
+    assert after_runner[0] != after_figure[0] and after_runner[1] == after_figure[1]  # results are stale
+    report_module = root / "mnist_studies" / "report.py"
+    report_module.write_text(report_module.read_text() + "\n# a report edit\n")
+    assert _fingerprints(root) == after_runner  # reporting cannot change a result
 
 
 def test_the_readme_headline_is_replaced_between_its_markers(isolated_outputs, tmp_path):

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from mnist_studies import records, training
+from conftest import kill_after_epoch
 
 
 def _tiny_model():
@@ -125,19 +126,6 @@ def _dropout_model():
     return keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x), name="tiny_dropout")
 
 
-class _Interrupt(keras.callbacks.Callback):
-    """Stops the process's training at the end of ``epoch`` (0-based), like a kill: after the CSV log, before the
-    backup (``fit`` runs ``BackupAndRestore`` last)."""
-
-    def __init__(self, epoch):
-        super().__init__()
-        self.epoch = epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch == self.epoch:
-            raise KeyboardInterrupt
-
-
 def _seeded_fit(run_dir, callbacks=(), epochs=4):
     training.set_seed(3)
     model = _dropout_model()
@@ -153,7 +141,7 @@ def _seeded_fit(run_dir, callbacks=(), epochs=4):
 def test_a_run_interrupted_between_epochs_resumes_to_the_uninterrupted_result(tmp_path):
     model_a, result_a = _seeded_fit(tmp_path / "straight")
     with pytest.raises(KeyboardInterrupt):
-        _seeded_fit(tmp_path / "killed", callbacks=[_Interrupt(1)])
+        _seeded_fit(tmp_path / "killed", callbacks=[kill_after_epoch(1)])
     assert (tmp_path / "killed" / "backup").is_dir()
     model_b, result_b = _seeded_fit(tmp_path / "killed")
     # the kill came after epoch 2 was logged (CSV) but before it was backed up: epoch 2 is run again, its logged
@@ -168,7 +156,7 @@ def test_a_run_interrupted_between_epochs_resumes_to_the_uninterrupted_result(tm
 
 def test_a_backup_of_other_settings_is_discarded_not_resumed(tmp_path, capsys):
     with pytest.raises(KeyboardInterrupt):
-        _seeded_fit(tmp_path / "run", callbacks=[_Interrupt(2)])
+        _seeded_fit(tmp_path / "run", callbacks=[kill_after_epoch(2)])
     assert (tmp_path / "run" / "backup" / training.SIGNATURE_FILE).is_file()
     training.set_seed(3)
     model = _dropout_model()  # the same run with another learning rate (a setting edited by hand)

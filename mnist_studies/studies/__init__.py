@@ -1,4 +1,5 @@
-"""Study runners, tables, figures and claims, one module per paper; the notebooks call into these.
+"""Study runners, tables and claims, one module per paper; the notebooks call into these (the figures are drawn by
+``mnist_studies.plotting.<study>``, from the same records).
 
 Each runner takes a profile (``profiles.get_profile(study, name)``), writes one run record per training run to
 ``runs/<profile>/<study>/`` and returns the records; tables, figures and the claims report are made from records.

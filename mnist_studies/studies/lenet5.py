@@ -1,4 +1,5 @@
-"""Study 004: LeNet-5, the improved LeNet-5 and its ablation (M. Lu, N. Ke). Runner, tables and figures.
+"""Study 004: LeNet-5, the improved LeNet-5 and its ablation (M. Lu, N. Ke). Runner, tables, claims
+(figures: ``mnist_studies/plotting/lenet5.py``).
 
 Training as §4.2: batch 120 (60,000 / 120 × 20 epochs = 10,000 weight updates), test accuracy recorded every 500
 iterations. The paper names "stochastic gradient descent" without a learning rate; we use Adam at 1e-3 for every
@@ -16,7 +17,6 @@ import time
 from pathlib import Path
 
 import keras
-import matplotlib.pyplot as plt
 import numpy as np
 
 from mnist_studies import data, paths, profiles, records, report, training
@@ -56,19 +56,43 @@ def build_step(step: str) -> keras.Model:
 
 
 class EvaluateEvery(keras.callbacks.Callback):
-    """Test accuracy every ``every`` training iterations (§4.2 records it every 500), as (iteration, accuracy)."""
+    """Test accuracy every ``every`` training iterations (§4.2 records it every 500), as (iteration, accuracy).
 
-    def __init__(self, every: int, x, y, batch_size: int = 2000):
+    With a ``path`` the points of the finished epochs are kept in that JSON file, so a run resumed at epoch k
+    (``training.fit``'s ``BackupAndRestore``) still returns the points of every epoch (like ``training.IterationLoss``).
+    """
+
+    def __init__(self, every: int, x, y, batch_size: int = 2000, path: str | Path | None = None):
         super().__init__()
         self.every, self.x, self.y, self.batch_size = int(every), x, y, batch_size
-        self.points: list[tuple[int, float]] = []
+        self.path = Path(path) if path else None
+        self.per_epoch: list[list[tuple[int, float]]] = []
         self._iteration = 0
+
+    @property
+    def points(self) -> list[tuple[int, float]]:
+        return [point for epoch in self.per_epoch for point in epoch]
+
+    def on_train_begin(self, logs=None):
+        import json
+
+        self.per_epoch = []
+        if self.path and self.path.is_file():
+            self.per_epoch = [[tuple(p) for p in epoch] for epoch in json.loads(self.path.read_text())]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.per_epoch = self.per_epoch[:epoch] + [[]]  # a resumed run restarts at its first unfinished epoch
+        self._iteration = int(keras.ops.convert_to_numpy(self.model.optimizer.iterations))  # restored on resume
 
     def on_train_batch_end(self, batch, logs=None):
         self._iteration += 1
         if self._iteration % self.every == 0:
             predicted = self.model.predict(self.x, batch_size=self.batch_size, verbose=0).argmax(axis=1)
-            self.points.append((self._iteration, float((predicted == self.y).mean())))
+            self.per_epoch[-1].append((self._iteration, float((predicted == self.y).mean())))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.path:
+            records.write_json_atomic(self.per_epoch, self.path)
 
 
 def planned_runs(cfg: dict) -> list[tuple[str, int]]:
@@ -86,17 +110,25 @@ def load_study_data(cfg: dict) -> dict:
             "test": (data.pad_to_32(data.to_float(x_test)), y_test), "test_uint8": x_test}
 
 
-def train_step(step: str, study_data: dict, cfg: dict, seed: int, *, deterministic: bool):
-    """Train one ablation step with one seed; returns (model, FitResult, evaluation points)."""
+def run_name(step: str, seed: int) -> str:
+    """The record name (and run folder) of one step and seed, e.g. ``leakyrelu-seed0``."""
+    return f"{step.strip('+').replace(' ', '_').lower()}-seed{seed}"
+
+
+def train_step(step: str, study_data: dict, cfg: dict, seed: int, *, deterministic: bool,
+               run_dir: str | Path | None = None, callbacks: tuple = ()):
+    """Train one ablation step with one seed; returns (model, FitResult, evaluation points). With a ``run_dir`` a
+    run killed in the middle resumes from its last finished epoch (``training.fit``)."""
     training.set_seed(seed, deterministic=deterministic)
     with training.distribution_scope():  # every GPU of a multi-GPU machine; a no-op on one device
         model = build_step(step)
         model.compile(optimizer=training.make_optimizer("adam", cfg["learning_rate"]),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     x_test, y_test = study_data["test"]
-    tracker = EvaluateEvery(cfg["evaluate_every"], x_test, y_test)
+    tracker = EvaluateEvery(cfg["evaluate_every"], x_test, y_test,
+                            path=Path(run_dir) / "test_accuracy_every.json" if run_dir else None)
     result = training.fit(model, *study_data["train"], epochs=cfg["epochs"], batch_size=cfg["batch_size"],
-                          seed=seed, callbacks=[tracker], verbose=cfg["verbose"])
+                          seed=seed, run_dir=run_dir, callbacks=[tracker, *callbacks], verbose=cfg["verbose"])
     return model, result, tracker.points
 
 
@@ -113,21 +145,22 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
     out = []
     for i, (step, seed) in enumerate(runs, start=1):
         start = time.perf_counter()
-        slug = step.strip("+").replace(" ", "_").lower()
-        done = records.completed(STUDY, cfg["profile"], f"{slug}-seed{seed}", {**cfg, "step": step})
+        name = run_name(step, seed)
+        done = records.completed(STUDY, cfg["profile"], name, {**cfg, "step": step})
         if done:  # finished before this study was stopped and started again
             print(f"[{i}/{len(runs)}] {step} seed {seed}: test error {done['metrics']['test_error_percent']:.2f}% "
                   f"(from its record)", flush=True)
             out.append(done)
             continue
-        model, result, points = train_step(step, study_data, cfg, seed, deterministic=deterministic)
+        model, result, points = train_step(step, study_data, cfg, seed, deterministic=deterministic,
+                                           run_dir=paths.runs_dir(STUDY, cfg["profile"]) / name)
         probabilities = model.predict(x_test, batch_size=2000, verbose=0)
         predicted = probabilities.argmax(axis=1)
         accuracy = float((predicted == y_test).mean())
         if step == IMPROVED_STEP and seed == cfg["seeds"][0]:  # saved before the record that marks the run done
             save_default_model(model, cfg["profile"])
         record = records.make_record(
-            study=STUDY, profile=cfg["profile"], name=f"{slug}-seed{seed}", seed=seed, config={**cfg, "step": step},
+            study=STUDY, profile=cfg["profile"], name=name, seed=seed, config={**cfg, "step": step},
             metrics={"test_accuracy": accuracy, "test_error_percent": 100 * (1 - accuracy),
                      "parameters": model.count_params()},
             history={**result.history, "test_accuracy_every": points}, device=device_name,
@@ -177,11 +210,11 @@ def train_default_model(profile: str = "quick") -> Path:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Tables and figures (from records)
+# Tables (from records; the figures are in mnist_studies/plotting/lenet5.py)
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _steps_in_order(study_records: list[dict]) -> list[str]:
+def steps_in_order(study_records: list[dict]) -> list[str]:
     """The ablation steps present in ``study_records``, in the ablation's order (not the training order)."""
     present = {r["config"]["step"] for r in study_records if "step" in r["config"]}
     return [name for name, _, _ in ABLATION if name in present]
@@ -190,7 +223,7 @@ def _steps_in_order(study_records: list[dict]) -> list[str]:
 def ablation_rows(study_records: list[dict]) -> list[dict]:
     """Test error (mean, std, n) and parameters of each step, in the ablation's order."""
     rows = []
-    for step in _steps_in_order(study_records):
+    for step in steps_in_order(study_records):
         errors = np.array([r["metrics"]["test_error_percent"] for r in study_records if r["config"]["step"] == step])
         params = next(r["metrics"]["parameters"] for r in study_records if r["config"]["step"] == step)
         rows.append({"step": step, "n": len(errors), "error": report.mean_std(errors), "parameters": params})
@@ -209,36 +242,6 @@ def format_ablation(study_records: list[dict]) -> str:
         lines.append(f"| {row['step']} | {row['parameters']:,} | {row['n']} | {row['error'][0]:.2f} ± "
                      f"{row['error'][1]:.2f} | {paper} |")
     return "\n".join(lines)
-
-
-def plot_accuracy_every(study_records: list[dict]):
-    """Test accuracy every ``evaluate_every`` iterations for each ablation step (mean over seeds)."""
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    for i, step in enumerate(_steps_in_order(study_records)):
-        curves = [r["history"]["test_accuracy_every"] for r in study_records if r["config"]["step"] == step]
-        if not curves or not curves[0]:
-            continue
-        iterations = [p[0] for p in curves[0]]
-        mean = 100 * np.mean([[p[1] for p in c] for c in curves], axis=0)
-        ax.plot(iterations, mean, marker=".", color=plt.cm.viridis(i / max(1, len(ABLATION) - 1)), label=step)
-    ax.set(xlabel="iteration", ylabel="test accuracy (%)", title="Test accuracy during training")
-    ax.set_ylim(bottom=max(0.0, ax.get_ylim()[0]))
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    return fig
-
-
-def plot_confusion(record: dict, y_test: np.ndarray):
-    """Confusion matrix of the improved model (scikit-learn)."""
-    from sklearn.metrics import ConfusionMatrixDisplay
-
-    fig, ax = plt.subplots(figsize=(5, 4.4))
-    ConfusionMatrixDisplay.from_predictions(y_test, np.asarray(record["extra"]["predicted"]), ax=ax, colorbar=False,
-                                            cmap="Blues")
-    ax.set_title(f"{record['config']['step']} (seed {record['seed']}): confusion matrix", fontsize=9)
-    fig.tight_layout()
-    return fig
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -267,59 +270,6 @@ def evaluate_pages(cfg: dict, model: keras.Model, *, device: str = "") -> dict:
                                  config=cfg, metrics=metrics, device=device, extra={"pages": per_page})
     records.write_record(record)
     return record
-
-
-def plot_pipeline(grey: np.ndarray, model: keras.Model):
-    """The recognizer stage by stage on one page: original, binarized, projections, boxes, normalized digits,
-    annotated result."""
-    from mnist_studies import segmentation
-
-    mask = segmentation.remove_specks(segmentation.binarize(grey))
-    boxes = segmentation.segment(mask)
-    result = segmentation.recognize_page("page", model, grey=grey)
-    aspect = grey.shape[0] / grey.shape[1]
-    fig = plt.figure(figsize=(12, 2 * 6 * aspect + 1.6))
-    grid = fig.add_gridspec(3, 2, height_ratios=[6 * aspect, 6 * aspect, 1.2])
-    ax = fig.add_subplot(grid[0, 0])
-    ax.imshow(grey, cmap="gray", vmin=0, vmax=1)
-    ax.set_title("1. original page", fontsize=9)
-    ax = fig.add_subplot(grid[0, 1])
-    ax.imshow(~mask, cmap="gray")
-    ax.set_title("2. adaptive binarization (Sauvola), specks removed", fontsize=9)
-    ax = fig.add_subplot(grid[1, 0])
-    ax.imshow(~mask, cmap="gray", alpha=0.35)
-    ax.plot(mask.sum(axis=1) * (mask.shape[1] / 4) / max(1, mask.sum(axis=1).max()), np.arange(mask.shape[0]),
-            color="C0", label="horizontal projection → rows")
-    for y0, y1 in segmentation.find_rows(mask):
-        ax.axhspan(y0, y1, color="C1", alpha=0.12)
-        band = mask[y0:y1].sum(axis=0)
-        ax.plot(np.arange(mask.shape[1]), y1 - band * (y1 - y0) / max(1, band.max()), color="C2", lw=0.8)
-    ax.set_title("3. projections: rows (blue), digits within each row (green)", fontsize=9)
-    ax = fig.add_subplot(grid[1, 1])
-    ax.imshow(grey, cmap="gray", vmin=0, vmax=1)
-    for digit in result.digits:
-        x0, y0, x1, y1 = digit.box
-        ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="C3", lw=1))
-        ax.text(x0, y0 - 2, str(digit.label), color="C3", fontsize=8, va="bottom")
-    ax.set_title(f"5. recognized (label at the upper left): {result.text!r}", fontsize=9)
-    strip = [segmentation.normalize_digit(mask[y0:y1, x0:x1]) for _, (x0, y0, x1, y1) in boxes[:20]]
-    ax = fig.add_subplot(grid[2, :])
-    if strip:
-        ax.imshow(np.concatenate(strip, axis=1), cmap="gray_r")
-    ax.set_title("4. digits normalized like MNIST (20×20 box in 28×28, centred by mass), first 20", fontsize=9)
-    for a in fig.axes:
-        a.set_xticks([])
-        a.set_yticks([])
-    fig.tight_layout()
-    return fig
-
-
-def plot_misclassified(record: dict, test_images: np.ndarray, y_test: np.ndarray, *, limit: int = 30):
-    """The misclassified test digits of the run whose predictions the record keeps (the improved model)."""
-    from mnist_studies.plotting import plot_misclassified as grid
-
-    return grid(test_images, y_test, record["extra"]["predicted"], limit=limit,
-                title=f"{record['config']['step']} (seed {record['seed']})")
 
 
 # ---------------------------------------------------------------------------------------------------------------

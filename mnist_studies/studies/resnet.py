@@ -13,12 +13,10 @@ from __future__ import annotations
 import time
 
 import keras
-import matplotlib.pyplot as plt
 import numpy as np
 
 from mnist_studies import data, paths, profiles, records, report, training
 from mnist_studies.models.resnet import BUILDERS
-from mnist_studies.plotting import plot_misclassified as plot_misclassified_grid
 from mnist_studies.report import Claim
 
 STUDY = "resnet"
@@ -133,7 +131,7 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Tables and figures (from records)
+# Tables (from records; the figures are in mnist_studies/plotting/resnet.py)
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -152,34 +150,6 @@ def format_table(study_records: list[dict]) -> str:
                      f"{100 * m['best_val_accuracy']:.2f} | {100 * m['test_accuracy']:.2f} | 98–99 | "
                      f"{verdict(m['test_accuracy'])} |")
     return "\n".join(lines)
-
-
-def plot_training_curves(study_records: list[dict]):
-    """Training loss per iteration (the paper's Figure 3), validation accuracy and the learning rate per epoch."""
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.4))
-    for i, r in enumerate(study_records):
-        losses = np.array(r["history"]["iteration_loss"])
-        axes[0].plot(np.arange(1, len(losses) + 1), losses, lw=0.6, alpha=0.8, color=f"C{i}", label=r["name"])
-        epochs = np.arange(1, len(r["history"]["val_accuracy"]) + 1)
-        axes[1].plot(epochs, 100 * np.array(r["history"]["val_accuracy"]), marker=".", color=f"C{i}",
-                     label=r["name"])
-        axes[2].plot(epochs, r["history"]["learning_rate"], color=f"C{i}", label=r["name"])
-    axes[0].set(xlabel="iteration", ylabel="training loss", yscale="log", title="Training loss per iteration")
-    axes[1].set(xlabel="epoch", ylabel="validation accuracy (%)", title="Validation accuracy")
-    axes[2].set(xlabel="epoch", ylabel="learning rate (end of epoch)", title="Cosine learning-rate schedule")
-    for ax in axes:
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def plot_misclassified(record: dict, test_images: np.ndarray, *, limit: int = 40):
-    """The misclassified test digits of one model, titled "true→predicted"."""
-    wrong = record["extra"]["misclassified"]
-    index = np.asarray(wrong["index"], dtype=int)
-    return plot_misclassified_grid(test_images[index], wrong["true"], wrong["predicted"], title=record["name"],
-                                   limit=limit)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,96 @@
+"""Figures of study 004 (notebooks/05_lenet5_and_page_recognition.ipynb), drawn from run records; no training here.
+
+Kept out of the result-code fingerprint (``records.code_fingerprint``): editing a figure redraws it
+(``make reproduce`` reruns the notebook on the finished runs' records) without retraining anything.
+"""
+
+from __future__ import annotations
+
+import keras
+import matplotlib.pyplot as plt
+import numpy as np
+
+from mnist_studies.studies import lenet5 as study
+
+
+def plot_accuracy_every(study_records: list[dict]):
+    """Test accuracy every ``evaluate_every`` iterations for each ablation step (mean over seeds)."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for i, step in enumerate(study.steps_in_order(study_records)):
+        curves = [r["history"]["test_accuracy_every"] for r in study_records if r["config"]["step"] == step]
+        if not curves or not curves[0]:
+            continue
+        iterations = [p[0] for p in curves[0]]
+        mean = 100 * np.mean([[p[1] for p in c] for c in curves], axis=0)
+        ax.plot(iterations, mean, marker=".", color=plt.cm.viridis(i / max(1, len(study.ABLATION) - 1)), label=step)
+    ax.set(xlabel="iteration", ylabel="test accuracy (%)", title="Test accuracy during training")
+    ax.set_ylim(bottom=max(0.0, ax.get_ylim()[0]))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion(record: dict, y_test: np.ndarray):
+    """Confusion matrix of the improved model (scikit-learn)."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    fig, ax = plt.subplots(figsize=(5, 4.4))
+    ConfusionMatrixDisplay.from_predictions(y_test, np.asarray(record["extra"]["predicted"]), ax=ax, colorbar=False,
+                                            cmap="Blues")
+    ax.set_title(f"{record['config']['step']} (seed {record['seed']}): confusion matrix", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_pipeline(grey: np.ndarray, model: keras.Model):
+    """The recognizer stage by stage on one page: original, binarized, projections, boxes, normalized digits,
+    annotated result."""
+    from mnist_studies import segmentation
+
+    mask = segmentation.remove_specks(segmentation.binarize(grey))
+    boxes = segmentation.segment(mask)
+    result = segmentation.recognize_page("page", model, grey=grey)
+    aspect = grey.shape[0] / grey.shape[1]
+    fig = plt.figure(figsize=(12, 2 * 6 * aspect + 1.6))
+    grid = fig.add_gridspec(3, 2, height_ratios=[6 * aspect, 6 * aspect, 1.2])
+    ax = fig.add_subplot(grid[0, 0])
+    ax.imshow(grey, cmap="gray", vmin=0, vmax=1)
+    ax.set_title("1. original page", fontsize=9)
+    ax = fig.add_subplot(grid[0, 1])
+    ax.imshow(~mask, cmap="gray")
+    ax.set_title("2. adaptive binarization (Sauvola), specks removed", fontsize=9)
+    ax = fig.add_subplot(grid[1, 0])
+    ax.imshow(~mask, cmap="gray", alpha=0.35)
+    ax.plot(mask.sum(axis=1) * (mask.shape[1] / 4) / max(1, mask.sum(axis=1).max()), np.arange(mask.shape[0]),
+            color="C0", label="horizontal projection → rows")
+    for y0, y1 in segmentation.find_rows(mask):
+        ax.axhspan(y0, y1, color="C1", alpha=0.12)
+        band = mask[y0:y1].sum(axis=0)
+        ax.plot(np.arange(mask.shape[1]), y1 - band * (y1 - y0) / max(1, band.max()), color="C2", lw=0.8)
+    ax.set_title("3. projections: rows (blue), digits within each row (green)", fontsize=9)
+    ax = fig.add_subplot(grid[1, 1])
+    ax.imshow(grey, cmap="gray", vmin=0, vmax=1)
+    for digit in result.digits:
+        x0, y0, x1, y1 = digit.box
+        ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="C3", lw=1))
+        ax.text(x0, y0 - 2, str(digit.label), color="C3", fontsize=8, va="bottom")
+    ax.set_title(f"5. recognized (label at the upper left): {result.text!r}", fontsize=9)
+    strip = [segmentation.normalize_digit(mask[y0:y1, x0:x1]) for _, (x0, y0, x1, y1) in boxes[:20]]
+    ax = fig.add_subplot(grid[2, :])
+    if strip:
+        ax.imshow(np.concatenate(strip, axis=1), cmap="gray_r")
+    ax.set_title("4. digits normalized like MNIST (20×20 box in 28×28, centred by mass), first 20", fontsize=9)
+    for a in fig.axes:
+        a.set_xticks([])
+        a.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def plot_misclassified(record: dict, test_images: np.ndarray, y_test: np.ndarray, *, limit: int = 30):
+    """The misclassified test digits of the run whose predictions the record keeps (the improved model)."""
+    from mnist_studies.plotting import plot_misclassified as grid
+
+    return grid(test_images, y_test, record["extra"]["predicted"], limit=limit,
+                title=f"{record['config']['step']} (seed {record['seed']})")
