@@ -101,6 +101,7 @@ def test_verdict_rules_at_their_boundaries():
     assert report.within(97.79, 98.0, 0.2) == report.NOT_REPRODUCED
     assert lenet5.error_verdict(lenet5.PAPER_ERROR + 0.2) == "reproduced"
     assert lenet5.error_verdict(lenet5.PAPER_ERROR + 0.21) == "not reproduced"
+    assert lenet5.page_verdict(92.01) == "reproduced" and lenet5.page_verdict(92.0) == "not reproduced"  # "above"
     assert digit_pairs.reproduces(76.4, 80.2, 1.9) and not digit_pairs.reproduces(76.39, 80.2, 1.9)
     assert separate_kernels.verdict([2.0, 2.1, 1.9]) == "reproduced"
     assert separate_kernels.verdict([0.5, 0.6, 0.4]).startswith("partly")

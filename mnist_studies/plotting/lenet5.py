@@ -10,6 +10,7 @@ import keras
 import matplotlib.pyplot as plt
 import numpy as np
 
+from mnist_studies.plotting import plot_misclassified as plot_misclassified_grid
 from mnist_studies.studies import lenet5 as study
 
 
@@ -90,7 +91,5 @@ def plot_pipeline(grey: np.ndarray, model: keras.Model):
 
 def plot_misclassified(record: dict, test_images: np.ndarray, y_test: np.ndarray, *, limit: int = 30):
     """The misclassified test digits of the run whose predictions the record keeps (the improved model)."""
-    from mnist_studies.plotting import plot_misclassified as grid
-
-    return grid(test_images, y_test, record["extra"]["predicted"], limit=limit,
+    return plot_misclassified_grid(test_images, y_test, record["extra"]["predicted"], limit=limit,
                 title=f"{record['config']['step']} (seed {record['seed']})")
