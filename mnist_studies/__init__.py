@@ -9,7 +9,12 @@ Modules:
                  timestamps); not part of the result-code fingerprint
     models    -- model builders, one module per paper
     studies   -- study runners, one module per paper
+    claims    -- claims, measurements and verdicts as data (the studies declare theirs with it)
+    fingerprints -- what a run depends on: hashes of the import closure of its code
+    stamps    -- each study's stamp: what its last ``make reproduce`` ran on and how it ended
+    report    -- the claims report (REPORT.md) from the run records
     reproduce -- the headless notebook runner behind ``make reproduce``
+    status    -- ``make status``: what is up to date, without running anything
 """
 
 import os
@@ -17,5 +22,9 @@ import os
 # Quiet TensorFlow C++ logs (CUDA probing, CPU features, graph notices): errors still surface as Python exceptions.
 # Set TF_CPP_MIN_LOG_LEVEL=0 before importing to see them again.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from mnist_studies import native_logs  # noqa: E402
+
+native_logs.install()  # and the lines TensorFlow's C++ layer prints while it is imported (see native_logs)
 
 __version__ = "0.1.0"

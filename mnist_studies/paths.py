@@ -3,7 +3,10 @@
 Environment variables let a test or a user redirect the writable folders without touching code:
 
 - ``MNIST_STUDIES_DATA``: folder with the four gzipped MNIST IDX files and ``SHA256SUMS``.
-- ``MNIST_STUDIES_RUNS``: root of run records, checkpoints and TensorBoard logs (git-ignored).
+- ``MNIST_STUDIES_RESULTS``: root of the run records and study stamps (``results/<profile>/<study>/``; committed
+  for the quick and paper profiles, so a fresh clone reports and resumes from them).
+- ``MNIST_STUDIES_RUNS``: root of what a run leaves besides its record: backups, checkpoints, TensorBoard logs,
+  saved models (git-ignored).
 - ``MNIST_STUDIES_FIGURES``: root of the figures (``figures/<profile>/``).
 - ``MNIST_STUDIES_REPORTS``: folder of the claims report's data (``reports/<profile>.json``); ``REPORT.md`` is
   written next to it (the project root by default).
@@ -30,8 +33,15 @@ def mnist_dir() -> Path:
     return _from_env("MNIST_STUDIES_DATA", VENDORED_MNIST_DIR)
 
 
+def results_dir(study: str | None = None, profile: str | None = None) -> Path:
+    """Root of run records and study stamps (``results/<profile>/<study>/``); not created here."""
+    root = _from_env("MNIST_STUDIES_RESULTS", PROJECT_ROOT / "results")
+    parts = [p for p in (profile, study) if p]
+    return root.joinpath(*parts)
+
+
 def runs_dir(study: str | None = None, profile: str | None = None) -> Path:
-    """Root of run records (``runs/<profile>/<study>/``); not created here."""
+    """Root of the runs' working files (``runs/<profile>/<study>/``: backups, checkpoints, logs); not created."""
     root = _from_env("MNIST_STUDIES_RUNS", PROJECT_ROOT / "runs")
     parts = [p for p in (profile, study) if p]
     return root.joinpath(*parts)

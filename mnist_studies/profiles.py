@@ -260,3 +260,41 @@ def get_profile(study: str, name: str) -> dict:
     settings.update(copy.deepcopy(PROFILES[study][name]))
     settings.update(study=study, profile=name)
     return check_settings(settings)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# How many run records a profile writes (``make reproduce``'s progress bar and ``make status``). Plain arithmetic on
+# the settings, so that neither imports TensorFlow; the smoke test of every notebook checks each count against the
+# records the study really used.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _digit_pairs_runs(cfg: dict) -> int:
+    # the tuning's cells (model × rate), the alpha sweep's cells (shared with the tuning where they coincide: see
+    # studies/digit_pairs.sweep_model), one tuning and one sweep summary per model / alpha, the evaluation runs
+    paper_alphas = (0.5, 2.0, 10.0, 40.0)  # the alphas of the paper's "Auxiliary @ α" models
+    cells = {(model, lr, None) for model in cfg["models"] for lr in cfg["lr_grid"]}
+    for alpha in cfg["alphas"]:
+        model, explicit = (("Shared Weights 2", None) if alpha == 0 else
+                           (f"Auxiliary @ {alpha:g}", None) if alpha in paper_alphas else ("Auxiliary @ 2", alpha))
+        cells.add((model, cfg["alpha_sweep_lr"], explicit))
+    cells.add(("Digit", cfg["digit_lr"], None))
+    return len(cells) + len(cfg["models"]) + len(cfg["alphas"]) + 1 + len(cfg["models"]) * cfg["runs"]
+
+
+RUN_COUNTS = {
+    "mnist_data": lambda cfg: 0,
+    "separate_kernels": lambda cfg: len(cfg["seeds"]) + (len(cfg["activations"]) - 1) * len(cfg["ablation_seeds"]),
+    "resnet": lambda cfg: len(cfg["models"]),
+    "training_choices": lambda cfg: (len(cfg["models"]) * len(cfg["optimizers"]) * len(cfg["learning_rates"])
+                                     * len(cfg["activations"])),
+    "digit_pairs": _digit_pairs_runs,
+    # the improved network over seeds, the other steps over ablation_seeds, and the page evaluation
+    "lenet5": lambda cfg: (len(cfg["seeds"]) * ("+LeakyReLU" in cfg["steps"])
+                           + len([s for s in cfg["steps"] if s != "+LeakyReLU"]) * len(cfg["ablation_seeds"]) + 1),
+}
+
+
+def run_count(study: str, cfg: dict) -> int:
+    """The number of run records the study writes under the settings ``cfg`` (``get_profile``)."""
+    return RUN_COUNTS[study](cfg)

@@ -7,8 +7,6 @@ never leaves a record that looks finished. Figures and tables are produced from 
 from __future__ import annotations
 
 import datetime as _dt
-import functools
-import hashlib
 import json
 import os
 import platform
@@ -18,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_studies import paths
+from mnist_studies import fingerprints, paths
 
 SCHEMA_VERSION = 1
 REQUIRED_KEYS = ("schema", "study", "profile", "name", "seed", "config", "metrics")
@@ -61,43 +59,9 @@ def git_commit() -> str | None:
     return commit + ("-dirty" if dirty else "")
 
 
-# Modules that cannot change a result: editing them does not make earlier run records stale.
-_NOT_RESULT_CODE = ("reproduce.py", "report.py", "benchmark.py")
-# The figures, drawn from records: editing them makes ``make reproduce`` redraw (rerun the notebook on the finished
-# runs' records), not retrain.
-FIGURE_CODE = "plotting"
-
-
-def _hash_sources(include) -> str:
-    digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
-        relative = path.relative_to(package)
-        if include(relative):
-            digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()[:16]
-
-
-def _is_figure_code(relative: Path) -> bool:
-    return relative.parts[0] == FIGURE_CODE
-
-
-@functools.lru_cache(maxsize=1)
-def code_fingerprint() -> str:
-    """SHA-256 (first 16 hex digits) of the package's source files that compute results.
-
-    Stored in every record; a record made by other code is not reused (``completed``) and marks its study out of
-    date for ``make reproduce``. Leaves out the figures (``mnist_studies/plotting/``, ``figure_code_fingerprint``)
-    and the modules that only run, report or time studies.
-    """
-    return _hash_sources(lambda r: not _is_figure_code(r) and not (len(r.parts) == 1 and r.name in _NOT_RESULT_CODE))
-
-
-@functools.lru_cache(maxsize=1)
-def figure_code_fingerprint() -> str:
-    """SHA-256 (first 16 hex digits) of the figure code (``mnist_studies/plotting/``): when only it changed,
-    ``make reproduce`` redraws a study's figures from its records instead of training again."""
-    return _hash_sources(_is_figure_code)
+def run_code_module(study: str, code: str | None = None) -> str:
+    """The module whose import closure a run of ``study`` executes: ``code`` if given, else the study's module."""
+    return code or f"mnist_studies.studies.{study}"
 
 
 def _plain(value):
@@ -128,8 +92,15 @@ def make_record(
     device: str | None = None,
     deterministic: bool | None = None,
     extra: dict | None = None,
+    code: str | None = None,
 ) -> dict:
-    """Assemble a run record with the environment (versions, git commit, time) filled in."""
+    """Assemble a run record with the environment (versions, git commit, time) filled in.
+
+    ``code`` names the module that computed the run (default: the study's module, ``mnist_studies.studies.<study>``);
+    the record stores the fingerprint of its import closure (``fingerprints.code_fingerprint``), so the record is
+    reused exactly as long as that code is unchanged.
+    """
+    module = run_code_module(study, code)
     return _plain(
         {
             "schema": SCHEMA_VERSION,
@@ -145,7 +116,8 @@ def make_record(
             "deterministic": deterministic,
             "versions": library_versions(),
             "git_commit": git_commit(),
-            "code_fingerprint": code_fingerprint(),
+            "code_module": module,
+            "code_fingerprint": fingerprints.code_fingerprint(module),
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "extra": extra or {},
         }
@@ -153,8 +125,30 @@ def make_record(
 
 
 def record_path(study: str, profile: str, name: str) -> Path:
-    """Where the record of run ``name`` lives: ``runs/<profile>/<study>/<name>.json``."""
-    return paths.runs_dir(study, profile) / f"{name}.json"
+    """Where the record of run ``name`` lives: ``results/<profile>/<study>/<name>.json``."""
+    return paths.results_dir(study, profile) / f"{name}.json"
+
+
+# ``make reproduce`` sets this for the notebook's kernel: every record the study writes or reuses is noted there
+# (one JSON line each), which drives its progress bar and tells it which records the finished study used.
+MANIFEST_ENV = "MNIST_STUDIES_MANIFEST"
+
+
+def note_used(record: dict, *, reused: bool) -> None:
+    """Append ``{"name", "reused"}`` to the manifest of the running ``make reproduce`` (a no-op without one)."""
+    manifest = os.environ.get(MANIFEST_ENV, "").strip()
+    if not manifest:
+        return
+    line = json.dumps({"study": record["study"], "name": record["name"], "reused": reused,
+                       "seconds": _run_seconds(record)})
+    with open(manifest, "a") as handle:
+        handle.write(line + "\n")
+
+
+def _run_seconds(record: dict) -> float | None:
+    timings = record.get("timings") or {}
+    value = timings.get("wall_seconds", timings.get("seconds"))
+    return value if isinstance(value, (int, float)) else None
 
 
 def write_text_atomic(text: str, path: str | Path) -> Path:
@@ -183,7 +177,9 @@ def write_json_atomic(data, path: str | Path) -> Path:
 def write_record(record: dict) -> Path:
     """Write a record made by ``make_record`` to its ``record_path`` atomically; returns the path."""
     validate_record(record, source="record to write")
-    return write_json_atomic(record, record_path(record["study"], record["profile"], record["name"]))
+    path = write_json_atomic(record, record_path(record["study"], record["profile"], record["name"]))
+    note_used(record, reused=False)
+    return path
 
 
 def validate_record(record, *, source: str = "record") -> dict:
@@ -204,27 +200,41 @@ def read_record(path: str | Path) -> dict:
     try:
         record = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as error:
-        raise RecordError(f"{path}: unreadable run record ({error}); delete it and rerun the study") from error
+        raise RecordError(f"{path}: unreadable run record ({error}); delete it (or `git checkout` it) and run "
+                          f"`make reproduce` again: only that run is redone") from error
     return validate_record(record, source=str(path))
 
 
-def completed(study: str, profile: str, name: str, config: dict) -> dict | None:
-    """The record of run ``name`` if it already finished with exactly ``config`` and this code, else None.
+def is_current(record: dict, config: dict | None = None) -> bool:
+    """Whether ``record`` was made by the code its module executes today (and, if given, with ``config``)."""
+    module = record.get("code_module") or run_code_module(record["study"])
+    try:
+        same_code = record.get("code_fingerprint") == fingerprints.code_fingerprint(module)
+    except ValueError:  # its module no longer exists
+        return False
+    return same_code and (config is None or record["config"] == _plain(config))
+
+
+def completed(study: str, profile: str, name: str, config: dict, *, code: str | None = None) -> dict | None:
+    """The record of run ``name`` if it already finished with exactly ``config`` and today's code, else None.
 
     Grids and multi-seed studies call this before each cell, so a study started again after a kill, a crash or
     Ctrl-C skips the cells it finished (records are written atomically: a record on disk is a finished run). A
-    record written under another configuration or by other code (``code_fingerprint``) is not reused; a damaged one
-    raises ``RecordError`` naming it.
+    record written under another configuration or by other code (the import closure of ``code``, see
+    ``make_record``) is not reused; a damaged one raises ``RecordError`` naming it.
     """
     path = record_path(study, profile, name)
     if not path.is_file():
         return None
     record = read_record(path)
-    fresh = record["config"] == _plain(config) and record.get("code_fingerprint") == code_fingerprint()
-    return record if fresh else None
+    if record.get("code_module", run_code_module(study)) != run_code_module(study, code) \
+            or not is_current(record, config):
+        return None
+    note_used(record, reused=True)
+    return record
 
 
 def read_records(study: str, profile: str) -> list[dict]:
     """All records of ``study`` under ``profile``, sorted by name (empty when none ran)."""
-    folder = paths.runs_dir(study, profile)
+    folder = paths.results_dir(study, profile)
     return [read_record(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []

@@ -18,22 +18,18 @@ import datetime as _dt
 import importlib
 import json
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from mnist_studies import paths, records
+from mnist_studies import paths, records, stamps
+from mnist_studies.claims import (  # noqa: F401  (re-exported: the report's vocabulary)
+    INCONCLUSIVE, NOT_REPRODUCED, NOT_RUN, PARTLY, REPRODUCED, VERDICTS, Claim, Measurement, format_mean_std,
+    mean_std, within,
+)
 from mnist_studies.profiles import PROFILE_NAMES, REDUCED_PROFILES, check_profile_name
 from mnist_studies.studies import NOTEBOOK_STUDIES
-
-REPRODUCED = "reproduced"
-PARTLY = "partly"
-NOT_REPRODUCED = "not reproduced"
-INCONCLUSIVE = "inconclusive"  # too few runs to decide (one seed where a test needs several)
-NOT_RUN = "not run in this profile"
-VERDICTS = (REPRODUCED, PARTLY, NOT_REPRODUCED, INCONCLUSIVE, NOT_RUN)
 
 PAPER_TITLES = {
     "000": "Z. Yang — separately trained kernels (paper 000)",
@@ -42,60 +38,6 @@ PAPER_TITLES = {
     "003": "Jomeau, Rajaonson, Dandjee — pairs of digits (paper 003)",
     "004": "M. Lu, N. Ke — LeNet-5, improved LeNet-5 and page recognition (paper 004)",
 }
-
-
-@dataclass(frozen=True)
-class Measurement:
-    """Our number for one claim: ``value`` as shown (e.g. "97.4 ± 0.2 %"), over ``n`` runs, and the verdict."""
-
-    value: str
-    n: int
-    verdict: str
-
-    def __post_init__(self):
-        if self.verdict not in VERDICTS:
-            raise ValueError(f"unknown verdict {self.verdict!r}; valid verdicts: {', '.join(VERDICTS)}")
-
-
-@dataclass(frozen=True)
-class Claim:
-    """One claim of a paper, as data.
-
-    Attributes:
-        text: what the paper claims, in a line.
-        section: where (e.g. "§4", "Table II").
-        paper: the paper's number with its spread, or its qualitative statement.
-        rule: when our measurement counts as reproducing it.
-        measure: the study's records of one profile -> ``Measurement``, or None when none of the records
-            measure this claim (the report then says "not run in this profile").
-    """
-
-    text: str
-    section: str
-    paper: str
-    rule: str
-    measure: Callable[[list[dict]], Measurement | None]
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Helpers for the studies' measure functions
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def mean_std(values: Sequence[float]) -> tuple[float, float]:
-    """Mean and sample standard deviation (0 for a single value)."""
-    values = np.asarray(values, dtype=float)
-    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
-
-
-def format_mean_std(values: Sequence[float], unit: str = "%", digits: int = 1) -> str:
-    mean, std = mean_std(values)
-    return f"{mean:.{digits}f} ± {std:.{digits}f}{unit}"
-
-
-def within(ours: float, paper: float, tolerance: float) -> str:
-    """``REPRODUCED`` when ``|ours - paper| <= tolerance``, else ``NOT_REPRODUCED`` (the boundary reproduces)."""
-    return REPRODUCED if abs(ours - paper) <= tolerance + 1e-9 else NOT_REPRODUCED
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -129,8 +71,6 @@ def _provenance(study_records: list[dict]) -> dict:
 
 def measure_profile(profile: str, previous: dict | None = None) -> dict:
     """The report data of one profile from its run records; studies without records keep ``previous`` entries."""
-    from mnist_studies import reproduce
-
     check_profile_name(profile)
     previous = previous or {}
     studies = {}
@@ -142,7 +82,7 @@ def measure_profile(profile: str, previous: dict | None = None) -> dict:
             if study in previous.get("studies", {}):
                 studies[study] = previous["studies"][study]
             continue
-        stamp = reproduce.read_stamp(study, profile)
+        stamp = stamps.read_stamp(study, profile)  # a damaged stamp raises StampError, naming the file
         studies[study] = {
             "paper": paper, "notebook": notebook,
             "wall_seconds": stamp.get("wall_seconds") if stamp.get("state") == "done" else None,
@@ -304,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_profile_name(args.profile)
         out = write_report(args.profile, output=args.output)
-    except (ValueError, records.RecordError) as error:
+    except (ValueError, records.RecordError) as error:  # StampError is a ValueError
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"Claims report for profile {args.profile!r} written to {out}")

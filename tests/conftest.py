@@ -5,12 +5,15 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def isolated_outputs(tmp_path, monkeypatch):
-    """Point MNIST_STUDIES_RUNS, _FIGURES and _REPORTS at temporary folders (kernels inherit them too)."""
+    """Point MNIST_STUDIES_RESULTS, _RUNS, _FIGURES and _REPORTS at temporary folders (kernels inherit them)."""
     runs, figures, reports = tmp_path / "runs", tmp_path / "figures", tmp_path / "reports"
+    results = tmp_path / "results"
+    monkeypatch.setenv("MNIST_STUDIES_RESULTS", str(results))
     monkeypatch.setenv("MNIST_STUDIES_RUNS", str(runs))
     monkeypatch.setenv("MNIST_STUDIES_FIGURES", str(figures))
     monkeypatch.setenv("MNIST_STUDIES_REPORTS", str(reports))
-    return {"runs": runs, "figures": figures, "reports": reports, "report": tmp_path / "REPORT.md"}
+    return {"results": results, "runs": runs, "figures": figures, "reports": reports,
+            "report": tmp_path / "REPORT.md"}
 
 
 @pytest.fixture(scope="session")
@@ -23,13 +26,15 @@ def mnist():
 
 @pytest.fixture
 def fresh_runs(tmp_path, monkeypatch):
-    """Call it to point MNIST_STUDIES_RUNS at a new empty folder: a rerun then recomputes everything instead of
-    reusing the finished runs' records (the repeatability checks need that)."""
+    """Call it to point MNIST_STUDIES_RESULTS and _RUNS at new empty folders: a rerun then recomputes everything
+    instead of reusing the finished runs' records (the repeatability checks need that)."""
     count = iter(range(1, 1000))
 
     def switch():
-        folder = tmp_path / f"runs-rerun-{next(count)}"
+        n = next(count)
+        folder = tmp_path / f"runs-rerun-{n}"
         monkeypatch.setenv("MNIST_STUDIES_RUNS", str(folder))
+        monkeypatch.setenv("MNIST_STUDIES_RESULTS", str(tmp_path / f"results-rerun-{n}"))
         return folder
 
     return switch

@@ -9,7 +9,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mnist_studies import report
+from mnist_studies import claims
 from mnist_studies.studies import separate_kernels as study
 
 
@@ -46,7 +46,7 @@ def plot_accuracy_over_seeds(study_records: list[dict]):
             values = [100 * r["metrics"][f"{kind}_test_accuracy"] for r in group]
             ax.scatter(np.full(len(values), i) + np.linspace(-0.08, 0.08, len(values)), values, s=14,
                        color=f"C{i}", alpha=0.7)
-            mean, std = report.mean_std(values)
+            mean, std = claims.mean_std(values)
             ax.errorbar(i + 0.25, mean, yerr=std, fmt="o", color=f"C{i}", capsize=4)
         for r in group:  # pair lines
             ax.plot([0, 1], [100 * r["metrics"][f"{k}_test_accuracy"] for k in study.MODELS], color="grey", lw=0.5)

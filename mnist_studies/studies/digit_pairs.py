@@ -19,10 +19,10 @@ import time
 import keras
 import numpy as np
 
-from mnist_studies import data, profiles, records, report, training
+from mnist_studies import claims, data, profiles, records, training
 from mnist_studies.data import PairSet
 from mnist_studies.models.digit_pairs import BUILDERS, pair_losses
-from mnist_studies.report import Claim
+from mnist_studies.claims import Claim
 
 STUDY = "digit_pairs"
 
@@ -333,7 +333,7 @@ def run_study(cfg: dict, *, device: str = "auto") -> dict[str, list[dict]]:
 
 
 def _verdict(ok: bool) -> str:
-    return report.REPRODUCED if ok else report.NOT_REPRODUCED
+    return claims.REPRODUCED if ok else claims.NOT_REPRODUCED
 
 
 def table_i(tuning: list[dict]) -> str:
@@ -359,8 +359,8 @@ def table_ii_rows(evaluation: list[dict]) -> list[dict]:
         (paper_test, paper_test_std), (paper_train, paper_train_std) = PAPER_TABLE_II[name]
         rows.append({
             "model": name, "n": len(group),
-            "test": report.mean_std(test),
-            "train": report.mean_std(train),
+            "test": claims.mean_std(test),
+            "train": claims.mean_std(train),
             "paper_test": (paper_test, paper_test_std), "paper_train": (paper_train, paper_train_std),
             "test_reproduces": reproduces(test.mean(), paper_test, paper_test_std),
             "train_reproduces": reproduces(train.mean(), paper_train, paper_train_std),
@@ -394,7 +394,7 @@ def _measure_table_i(model_name: str):
         m = found[0]["metrics"]
         ours = 100 * m["best_val_accuracy"]
         folds = len(m["val_accuracy_by_rate"][f"{m['best_learning_rate']:g}"])
-        return report.Measurement(f"{ours:.1f}% at lr {m['best_learning_rate']:g} ({folds} fold(s))", 1,
+        return claims.Measurement(f"{ours:.1f}% at lr {m['best_learning_rate']:g} ({folds} fold(s))", 1,
                                   _verdict(reproduces(ours, PAPER_TABLE_I[model_name][1])))
 
     return measure
@@ -407,7 +407,7 @@ def _measure_table_ii(model_name: str, split: str):
             return None
         values = [100 * r["metrics"][f"{split}_accuracy"] for r in group]
         paper_mean, paper_std = PAPER_TABLE_II[model_name][0 if split == "test" else 1]
-        return report.Measurement(report.format_mean_std(values), len(values),
+        return claims.Measurement(claims.format_mean_std(values), len(values),
                                   _verdict(reproduces(float(np.mean(values)), paper_mean, paper_std)))
 
     return measure

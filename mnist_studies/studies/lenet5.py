@@ -7,11 +7,14 @@ variant, so that the ablation compares architectures rather than optimizer tunin
 
 The ablation adds §3's changes one at a time to the classic model: ReLU, 32 kernels, dropout, spatial pyramid
 pooling, LeakyReLU, and the deformed training samples of §4.2. Its last step is the paper's full improved model; the
-first seed's copy is saved as the page recognizer's default model (``default_model_path()``).
+first seed's copy is kept beside the records (``study_model_path``; committed for the quick and paper profiles, so the
+page evaluation of ``studies/page_reading.py`` can rerun on a fresh clone) and saved as the page recognizer's default
+model (``default_model_path()``).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -19,9 +22,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from mnist_studies import data, paths, profiles, records, report, training
+from mnist_studies import claims, data, paths, profiles, records, training
 from mnist_studies.models.lenet5 import build_improved_lenet5, build_lenet5
-from mnist_studies.report import Claim
+from mnist_studies.claims import Claim
 
 STUDY = "lenet5"
 PAPER_ERROR = 0.86  # % (§5: "the false recognition rate was reduced to 0.86%")
@@ -44,6 +47,12 @@ IMPROVED_STEP = "+LeakyReLU"  # the network of §3 (the deformations are §4.2's
 def default_model_path() -> Path:
     """Where the page recognizer finds its default digit model (``runs/models/improved_lenet5.keras``)."""
     return paths.runs_dir() / "models" / "improved_lenet5.keras"
+
+
+def study_model_path(profile: str) -> Path:
+    """The improved LeNet-5 of the profile's first seed, beside its records:
+    ``results/<profile>/lenet5/improved_lenet5.keras`` (weights only, no optimizer state: about 0.5 MB)."""
+    return paths.results_dir(STUDY, profile) / "improved_lenet5.keras"
 
 
 def build_step(step: str) -> keras.Model:
@@ -147,6 +156,11 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
         start = time.perf_counter()
         name = run_name(step, seed)
         done = records.completed(STUDY, cfg["profile"], name, {**cfg, "step": step})
+        keeps_model = step == IMPROVED_STEP and seed == cfg["seeds"][0]
+        if done and keeps_model and not study_model_path(cfg["profile"]).is_file():
+            print(f"[{i}/{len(runs)}] {step} seed {seed}: its saved model {study_model_path(cfg['profile'])} is "
+                  f"missing: training it again", flush=True)
+            done = None
         if done:  # finished before this study was stopped and started again
             print(f"[{i}/{len(runs)}] {step} seed {seed}: test error {done['metrics']['test_error_percent']:.2f}% "
                   f"(from its record)", flush=True)
@@ -157,7 +171,7 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
         probabilities = model.predict(x_test, batch_size=2000, verbose=0)
         predicted = probabilities.argmax(axis=1)
         accuracy = float((predicted == y_test).mean())
-        if step == IMPROVED_STEP and seed == cfg["seeds"][0]:  # saved before the record that marks the run done
+        if keeps_model:  # saved before the record that marks the run done
             save_default_model(model, cfg["profile"])
         record = records.make_record(
             study=STUDY, profile=cfg["profile"], name=name, seed=seed, config={**cfg, "step": step},
@@ -166,7 +180,7 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
             history={**result.history, "test_accuracy_every": points}, device=device_name,
             deterministic=deterministic, timings={"epoch_seconds": result.epoch_seconds,
                                                   "wall_seconds": result.wall_seconds},
-            extra={"predicted": predicted} if step == IMPROVED_STEP and seed == cfg["seeds"][0] else None,
+            extra={"predicted": predicted} if keeps_model else None,
         )
         records.write_record(record)
         print(f"[{i}/{len(runs)}] {step} seed {seed}: test error {100 * (1 - accuracy):.2f}% "
@@ -176,12 +190,15 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
 
 
 def save_default_model(model: keras.Model, profile: str) -> Path:
-    """Save the improved model as ``runs/<profile>/lenet5/improved_lenet5.keras`` and as the recognizer's default
-    (a profile never replaces a default saved by a longer profile: paper > quick > smoke)."""
-    own = paths.runs_dir(STUDY, profile) / "improved_lenet5.keras"
+    """Save the improved model as ``study_model_path(profile)`` (its weights, without the optimizer's state) and as
+    the recognizer's default (a profile never replaces a default saved by a longer profile: paper > quick > smoke)."""
+    own = study_model_path(profile)
     own.parent.mkdir(parents=True, exist_ok=True)
     tmp = own.with_suffix(".tmp.keras")
-    model.save(tmp)
+    bare = model.__class__.from_config(model.get_config())  # uncompiled: no optimizer state in the file
+    bare.set_weights(model.get_weights())
+    bare.save(tmp)
+    os.chmod(tmp, 0o644)
     tmp.replace(own)
     target = default_model_path()
     rank = {"smoke": 0, "quick": 1, "paper": 2}
@@ -226,13 +243,13 @@ def ablation_rows(study_records: list[dict]) -> list[dict]:
     for step in steps_in_order(study_records):
         errors = np.array([r["metrics"]["test_error_percent"] for r in study_records if r["config"]["step"] == step])
         params = next(r["metrics"]["parameters"] for r in study_records if r["config"]["step"] == step)
-        rows.append({"step": step, "n": len(errors), "error": report.mean_std(errors), "parameters": params})
+        rows.append({"step": step, "n": len(errors), "error": claims.mean_std(errors), "parameters": params})
     return rows
 
 
 def page_verdict(digit_accuracy_percent: float) -> str:
     """"Above 92%" reproduces when our per-digit accuracy on the synthetic pages is above 92%."""
-    return report.REPRODUCED if digit_accuracy_percent > PAPER_PAGE_ACCURACY else report.NOT_REPRODUCED
+    return claims.REPRODUCED if digit_accuracy_percent > PAPER_PAGE_ACCURACY else claims.NOT_REPRODUCED
 
 
 def error_verdict(mean_error: float) -> str:
@@ -250,34 +267,6 @@ def format_ablation(study_records: list[dict]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The page recognizer on synthetic pages of MNIST test digits
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def evaluate_pages(cfg: dict, model: keras.Model, *, device: str = "") -> dict:
-    """Recognize ``cfg["pages"]`` synthetic pages (``segmentation.pages.make_page``) and score them against their
-    ground truth: per-digit accuracy (edit distance per row) and the share of pages read exactly; writes a record."""
-    from mnist_studies import segmentation
-    from mnist_studies.segmentation import pages
-
-    correct = total = exact = 0
-    per_page = []
-    for i in range(cfg["pages"]):
-        page = pages.make_page(cfg["page_seed"] + i)
-        result = segmentation.recognize_page(f"synthetic-page-{cfg['page_seed'] + i}", model,
-                                             grey=page.image / 255.0)
-        ok, n = pages.score_text(result.text, page.text)
-        correct, total, exact = correct + ok, total + n, exact + (result.text == page.text)
-        per_page.append({"truth": page.text, "predicted": result.text, "correct": ok, "digits": n})
-    metrics = {"digit_accuracy": correct / total, "page_accuracy": exact / cfg["pages"], "pages": cfg["pages"],
-               "digits": total}
-    record = records.make_record(study=STUDY, profile=cfg["profile"], name="pages", seed=cfg["page_seed"],
-                                 config=cfg, metrics=metrics, device=device, extra={"pages": per_page})
-    records.write_record(record)
-    return record
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # Claims (the report's data)
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -287,7 +276,7 @@ def _measure_improved_error(study_records: list[dict]):
               if r["name"] != "pages" and r["config"].get("step") == IMPROVED_STEP]
     if not errors:
         return None
-    return report.Measurement(report.format_mean_std(errors, "%", 2), len(errors),
+    return claims.Measurement(claims.format_mean_std(errors, "%", 2), len(errors),
                               error_verdict(float(np.mean(errors))))
 
 
@@ -297,7 +286,7 @@ def _measure_pages(study_records: list[dict]):
         return None
     m = found[0]["metrics"]
     accuracy = 100 * m["digit_accuracy"]
-    return report.Measurement(f"{accuracy:.1f}% of {m['digits']} digits on {m['pages']} pages", 1,
+    return claims.Measurement(f"{accuracy:.1f}% of {m['digits']} digits on {m['pages']} pages", 1,
                               page_verdict(accuracy))
 
 

@@ -15,9 +15,9 @@ import time
 import keras
 import numpy as np
 
-from mnist_studies import data, paths, profiles, records, report, training
+from mnist_studies import claims, data, paths, profiles, records, training
 from mnist_studies.models.resnet import BUILDERS
-from mnist_studies.report import Claim
+from mnist_studies.claims import Claim
 
 STUDY = "resnet"
 PAPER_ACCURACY_RANGE = (98.0, 99.0)  # §4: test accuracy "stable between 98% and 99%"
@@ -163,7 +163,7 @@ def _measure_accuracy(model_name: str):
         if not found:
             return None
         accuracy = 100 * found[0]["metrics"]["test_accuracy"]
-        return report.Measurement(f"{accuracy:.2f}%", 1, verdict(accuracy / 100))
+        return claims.Measurement(f"{accuracy:.2f}%", 1, verdict(accuracy / 100))
 
     return measure
 

@@ -25,14 +25,14 @@ import time
 import keras
 import numpy as np
 
-from mnist_studies import data, profiles, records, report, training
+from mnist_studies import claims, data, profiles, records, training
 from mnist_studies.models.separate_kernels import (
     build_comprehensive_classifier,
     build_packed_binary_classifiers,
     stack_kernels,
     unpack_binary_classifiers,
 )
-from mnist_studies.report import Claim
+from mnist_studies.claims import Claim
 
 STUDY = "separate_kernels"
 PAPER_GAIN_POINTS = 2.0  # §4: "an increase of approximately 2% in accuracy"
@@ -221,9 +221,9 @@ def summarize(study_records: list[dict]) -> list[dict]:
         rows.append({
             "activation": activation,
             "n_seeds": len(group),
-            "pretrained": report.mean_std(pre),
-            "conventional": report.mean_std(conv),
-            "gain_points": report.mean_std(gains),
+            "pretrained": claims.mean_std(pre),
+            "conventional": claims.mean_std(conv),
+            "gain_points": claims.mean_std(gains),
             "p_value": p_value,
             "verdict": verdict(gains),
         })
@@ -266,9 +266,9 @@ def _measure_gain(study_records: list[dict]):
     if not gains:
         return None
     ours = verdict(gains)
-    label = (report.INCONCLUSIVE if ours.startswith(("not tested", "inconclusive"))
-             else report.PARTLY if ours.startswith("partly") else ours)
-    return report.Measurement(report.format_mean_std(gains, " points", 2), len(gains), label)
+    label = (claims.INCONCLUSIVE if ours.startswith(("not tested", "inconclusive"))
+             else claims.PARTLY if ours.startswith("partly") else ours)
+    return claims.Measurement(claims.format_mean_std(gains, " points", 2), len(gains), label)
 
 
 CLAIMS = [

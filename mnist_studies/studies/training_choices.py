@@ -16,9 +16,9 @@ import time
 import keras
 import numpy as np
 
-from mnist_studies import data, paths, profiles, records, report, training
+from mnist_studies import claims, data, paths, profiles, records, training
 from mnist_studies.models.training_choices import ACTIVATIONS, BUILDERS, build
-from mnist_studies.report import Claim
+from mnist_studies.claims import Claim
 
 STUDY = "training_choices"
 # Thresholds that turn the paper's qualitative claims into checks (see the notebook for the wording).
@@ -265,8 +265,8 @@ def check_claims(study_records: list[dict]) -> list[dict]:
 # ---------------------------------------------------------------------------------------------------------------
 
 PAPER_CNN_PARAMETERS = 421_642  # the paper's model summary ("Total params: 421,642")
-_CHECK_VERDICTS = {"supported": report.REPRODUCED, "partly supported": report.PARTLY,
-                   "not supported": report.NOT_REPRODUCED}
+_CHECK_VERDICTS = {"supported": claims.REPRODUCED, "partly supported": claims.PARTLY,
+                   "not supported": claims.NOT_REPRODUCED}
 
 
 def _measure_parameters(study_records: list[dict]):
@@ -274,8 +274,8 @@ def _measure_parameters(study_records: list[dict]):
     if not counts:
         return None
     ours = counts.pop()
-    return report.Measurement(f"{ours:,}", 1, report.REPRODUCED if ours == PAPER_CNN_PARAMETERS and not counts
-                              else report.NOT_REPRODUCED)
+    return claims.Measurement(f"{ours:,}", 1, claims.REPRODUCED if ours == PAPER_CNN_PARAMETERS and not counts
+                              else claims.NOT_REPRODUCED)
 
 
 def _measure_check(prefix: str):
@@ -284,8 +284,8 @@ def _measure_check(prefix: str):
         found = [c for c in check_claims(study_records) if c["claim"].startswith(prefix)]
         if not found:
             return None
-        verdict = _CHECK_VERDICTS.get(found[0]["verdict"], report.INCONCLUSIVE)
-        return report.Measurement(found[0]["evidence"], len(study_records), verdict)
+        verdict = _CHECK_VERDICTS.get(found[0]["verdict"], claims.INCONCLUSIVE)
+        return claims.Measurement(found[0]["evidence"], len(study_records), verdict)
 
     return measure
 

@@ -1,0 +1,69 @@
+"""Claims as data: what a paper claims (``Claim``), our measurement of it (``Measurement``) and the verdicts.
+
+The study modules declare their ``CLAIMS`` with these; ``mnist_studies.report`` measures and renders them. This
+module sits below both (it imports nothing of the project), so a study never imports the report, and a change to
+how the report is written never makes a run record stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+REPRODUCED = "reproduced"
+PARTLY = "partly"
+NOT_REPRODUCED = "not reproduced"
+INCONCLUSIVE = "inconclusive"  # too few runs to decide (one seed where a test needs several)
+NOT_RUN = "not run in this profile"
+VERDICTS = (REPRODUCED, PARTLY, NOT_REPRODUCED, INCONCLUSIVE, NOT_RUN)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Our number for one claim: ``value`` as shown (e.g. "97.4 ± 0.2 %"), over ``n`` runs, and the verdict."""
+
+    value: str
+    n: int
+    verdict: str
+
+    def __post_init__(self):
+        if self.verdict not in VERDICTS:
+            raise ValueError(f"unknown verdict {self.verdict!r}; valid verdicts: {', '.join(VERDICTS)}")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of a paper, as data.
+
+    Attributes:
+        text: what the paper claims, in a line.
+        section: where (e.g. "§4", "Table II").
+        paper: the paper's number with its spread, or its qualitative statement.
+        rule: when our measurement counts as reproducing it.
+        measure: the study's records of one profile -> ``Measurement``, or None when none of the records
+            measure this claim (the report then says "not run in this profile").
+    """
+
+    text: str
+    section: str
+    paper: str
+    rule: str
+    measure: Callable[[list[dict]], Measurement | None]
+
+
+def mean_std(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (0 for a single value)."""
+    values = np.asarray(values, dtype=float)
+    return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+
+def format_mean_std(values: Sequence[float], unit: str = "%", digits: int = 1) -> str:
+    mean, std = mean_std(values)
+    return f"{mean:.{digits}f} ± {std:.{digits}f}{unit}"
+
+
+def within(ours: float, paper: float, tolerance: float) -> str:
+    """``REPRODUCED`` when ``|ours - paper| <= tolerance``, else ``NOT_REPRODUCED`` (the boundary reproduces)."""
+    return REPRODUCED if abs(ours - paper) <= tolerance + 1e-9 else NOT_REPRODUCED

@@ -1,0 +1,157 @@
+"""What a result depends on, as hashes: the import closure of the code that computes it.
+
+A run record stores ``code_fingerprint(module)`` of the module that ran it (a study module, say): the SHA-256 of
+every project source file that module can execute, found by following its ``import`` statements (at any depth,
+inside functions too) through the package. A record is reused only while that hash is unchanged, so an edit to
+one study module, to the page reader or to a figure leaves every run that cannot execute it alone, and an edit to
+``training.py`` (which every training run imports) makes all of them stale.
+
+Some modules never change a run's numbers and are left out of every closure (``NEUTRAL``): where files live, the
+profiles (a run's settings are compared separately, as its ``config``), the claim rules (applied when the report is
+written), the record and stamp storage, and the tools that run, report on or time studies. The figure code
+(``mnist_studies/plotting/``) is hashed on its own (``figure_fingerprint``): editing it only redraws.
+
+Only the standard library is imported here, so ``make status`` answers without starting TensorFlow.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import hashlib
+from pathlib import Path
+
+PACKAGE = "mnist_studies"
+PACKAGE_DIR = Path(__file__).resolve().parent
+FIGURE_PACKAGE = f"{PACKAGE}.plotting"
+
+NEUTRAL = frozenset({
+    PACKAGE,  # the package's __init__: logging settings and the version
+    f"{PACKAGE}.paths", f"{PACKAGE}.profiles", f"{PACKAGE}.claims", f"{PACKAGE}.records", f"{PACKAGE}.stamps",
+    f"{PACKAGE}.fingerprints", f"{PACKAGE}.native_logs", f"{PACKAGE}.report", f"{PACKAGE}.reproduce", f"{PACKAGE}.status",
+    f"{PACKAGE}.progress", f"{PACKAGE}.benchmark", f"{PACKAGE}.studies",  # studies/__init__: the notebook table
+})
+
+
+def module_file(module: str) -> Path | None:
+    """The source file of a project module (``pkg/mod.py`` or ``pkg/mod/__init__.py``), None if there is none."""
+    if module != PACKAGE and not module.startswith(PACKAGE + "."):
+        return None
+    parts = module.split(".")[1:]
+    base = PACKAGE_DIR.joinpath(*parts)
+    for candidate in (base.with_suffix(".py") if parts else None, base / "__init__.py"):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
+def _parents(module: str) -> list[str]:
+    """``a.b.c`` -> ``a``, ``a.b`` (importing a submodule runs its packages' ``__init__`` first)."""
+    parts = module.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def imports_of_source(source: str, *, module: str = PACKAGE) -> set[str]:
+    """The project modules that ``source`` (the code of ``module``) imports, at any depth of the code."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    is_package = (module_file(module) or Path()).name == "__init__.py"
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # relative: from . import x / from .mod import y
+                anchor = module.split(".")
+                anchor = anchor if is_package else anchor[:-1]
+                anchor = anchor[: len(anchor) - (node.level - 1)]
+                base = ".".join(anchor + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            names = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            if module_file(name) is not None:
+                found.add(name)
+                found.update(p for p in _parents(name) if module_file(p) is not None)
+    return found
+
+
+def import_closure(*modules: str) -> list[str]:
+    """Every project module that ``modules`` can execute, themselves included, sorted; ``NEUTRAL`` modules and the
+    figure code are neither included nor followed."""
+    seen: set[str] = set()
+    todo = [m for m in modules if module_file(m) is not None]
+    unknown = [m for m in modules if module_file(m) is None]
+    if unknown:
+        raise ValueError(f"no such module in the project: {', '.join(unknown)}")
+    while todo:
+        module = todo.pop()
+        if module in seen or module in NEUTRAL or _is_figure_code(module):
+            continue
+        seen.add(module)
+        todo.extend(imports_of_source(module_file(module).read_text(), module=module) - seen)
+    return sorted(seen)
+
+
+def _is_figure_code(module: str) -> bool:
+    return module == FIGURE_PACKAGE or module.startswith(FIGURE_PACKAGE + ".")
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(PACKAGE_DIR.parent).as_posix()
+
+
+@functools.lru_cache(maxsize=None)
+def _file_hash(path: Path, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def file_hash(path: Path) -> str:
+    """SHA-256 (16 hex digits) of a file (cached per modification time)."""
+    return _file_hash(path, path.stat().st_mtime_ns)
+
+
+def code_files(*modules: str) -> dict[str, str]:
+    """``{path relative to the project: hash}`` of the import closure of ``modules``."""
+    return {_relative(module_file(m)): file_hash(module_file(m)) for m in import_closure(*modules)}
+
+
+def digest(files: dict[str, str]) -> str:
+    """One hash (16 hex digits) of a ``{name: hash}`` mapping."""
+    text = "\n".join(f"{name}\0{value}" for name, value in sorted(files.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def code_fingerprint(*modules: str) -> str:
+    """The hash of the code that ``modules`` can execute (``code_files``): what a run record is checked against."""
+    return digest(code_files(*modules))
+
+
+def figure_files(modules: set[str] | None = None) -> dict[str, str]:
+    """``{path: hash}`` of the figure code: the modules of ``mnist_studies/plotting/`` among ``modules`` and the
+    figure modules they import (all of ``plotting/`` when ``modules`` is None)."""
+    folder = PACKAGE_DIR / "plotting"
+    if modules is None:
+        return {_relative(p): file_hash(p) for p in sorted(folder.rglob("*.py"))}
+    todo, seen = [m for m in modules if _is_figure_code(m)], set()
+    while todo:
+        module = todo.pop()
+        if module in seen:
+            continue
+        seen.add(module)
+        imported = imports_of_source(module_file(module).read_text(), module=module)
+        todo.extend(m for m in imported if _is_figure_code(m) and m not in seen)
+    return {_relative(module_file(m)): file_hash(module_file(m)) for m in sorted(seen)}
+
+
+def notebook_imports(cells: list[str]) -> set[str]:
+    """The project modules that a notebook's code cells import (IPython magics and shell lines are skipped)."""
+    found = set()
+    for cell in cells:
+        code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in cell.splitlines())
+        found |= imports_of_source(code)
+    return found
