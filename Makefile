@@ -12,7 +12,7 @@ FORCE   ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fast reproduce report bench lab clean distclean
+.PHONY: help venv test test-fast reproduce status report bench lab clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,8 +34,11 @@ test: $(SENTINEL) ## run all tests, notebooks in the smoke profile included
 test-fast: $(SENTINEL) ## run the tests that take seconds (no notebooks, no slow training)
 	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
-reproduce: $(SENTINEL) ## run the studies that changed, then the report: make reproduce [PROFILE=quick|paper|smoke] [ONLY=01] [FORCE=1]
-	$(BIN)/python -m mnist_studies.reproduce --profile "$(PROFILE)" $(if $(ONLY),--only "$(ONLY)") $(if $(FORCE),--force)
+reproduce: $(SENTINEL) ## run the studies that changed, then the report: make reproduce [PROFILE=quick|paper|smoke] [ONLY="01 04"] [FORCE=1]
+	@$(BIN)/python -m mnist_studies.reproduce --profile "$(PROFILE)" $(foreach o,$(ONLY),--only "$(o)") $(if $(FORCE),--force)
+
+status: $(SENTINEL) ## what is up to date, without running anything: make status [PROFILE=quick] [ONLY=05]
+	@$(BIN)/python -m mnist_studies.status --profile "$(PROFILE)" $(foreach o,$(ONLY),--only "$(o)")
 
 report: $(SENTINEL) ## rewrite REPORT.md from the run records of PROFILE (the last step of make reproduce)
 	$(BIN)/python -m mnist_studies.report --profile "$(PROFILE)"
@@ -43,11 +46,12 @@ report: $(SENTINEL) ## rewrite REPORT.md from the run records of PROFILE (the la
 bench: $(SENTINEL) ## time every builder, plain Keras vs the project's path: benchmarks/results/bench-<device>.json/.png
 	$(BIN)/python -m mnist_studies.benchmark --output benchmarks/results
 
-lab: $(SENTINEL) ## open JupyterLab on notebooks/ with the project kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+# As root (many containers), JupyterLab refuses to start without --allow-root; without a browser it prints the URL.
+lab: $(SENTINEL) ## open JupyterLab on notebooks/ with the project kernel (prints the URL to open)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
-clean: ## remove run records, executed notebooks, smoke figures and caches (keeps .venv)
-	rm -rf runs outputs figures/smoke .pytest_cache
+clean: ## remove runs' working files, executed notebooks, smoke records and figures, caches (keeps .venv and results/)
+	rm -rf runs outputs results/smoke figures/smoke .pytest_cache
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean ## clean, and remove the virtual environment too

@@ -80,6 +80,17 @@ def imports_of_source(source: str, *, module: str = PACKAGE) -> set[str]:
     return found
 
 
+@functools.lru_cache(maxsize=None)
+def _imports_of_file(path: Path, mtime_ns: int, module: str) -> frozenset[str]:
+    return frozenset(imports_of_source(path.read_text(), module=module))
+
+
+def imports_of_module(module: str) -> frozenset[str]:
+    """``imports_of_source`` of a project module's file (cached per modification time)."""
+    path = module_file(module)
+    return _imports_of_file(path, path.stat().st_mtime_ns, module)
+
+
 def import_closure(*modules: str) -> list[str]:
     """Every project module that ``modules`` can execute, themselves included, sorted; ``NEUTRAL`` modules and the
     figure code are neither included nor followed."""
@@ -93,7 +104,7 @@ def import_closure(*modules: str) -> list[str]:
         if module in seen or module in NEUTRAL or _is_figure_code(module):
             continue
         seen.add(module)
-        todo.extend(imports_of_source(module_file(module).read_text(), module=module) - seen)
+        todo.extend(imports_of_module(module) - seen)
     return sorted(seen)
 
 
@@ -143,7 +154,7 @@ def figure_files(modules: set[str] | None = None) -> dict[str, str]:
         if module in seen:
             continue
         seen.add(module)
-        imported = imports_of_source(module_file(module).read_text(), module=module)
+        imported = imports_of_module(module)
         todo.extend(m for m in imported if _is_figure_code(m) and m not in seen)
     return {_relative(module_file(m)): file_hash(module_file(m)) for m in sorted(seen)}
 

@@ -64,6 +64,14 @@ def run_code_module(study: str, code: str | None = None) -> str:
     return code or f"mnist_studies.studies.{study}"
 
 
+def run_code_fingerprint(module: str) -> str | None:
+    """``fingerprints.code_fingerprint(module)``, or None for a module outside the project (a study of your own
+    in a notebook: its records are then checked by their config alone)."""
+    if fingerprints.module_file(module) is None:
+        return None
+    return fingerprints.code_fingerprint(module)
+
+
 def _plain(value):
     """Convert NumPy scalars/arrays and paths to JSON-friendly Python values."""
     if isinstance(value, dict):
@@ -117,7 +125,7 @@ def make_record(
             "versions": library_versions(),
             "git_commit": git_commit(),
             "code_module": module,
-            "code_fingerprint": fingerprints.code_fingerprint(module),
+            "code_fingerprint": run_code_fingerprint(module),
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "extra": extra or {},
         }
@@ -208,10 +216,7 @@ def read_record(path: str | Path) -> dict:
 def is_current(record: dict, config: dict | None = None) -> bool:
     """Whether ``record`` was made by the code its module executes today (and, if given, with ``config``)."""
     module = record.get("code_module") or run_code_module(record["study"])
-    try:
-        same_code = record.get("code_fingerprint") == fingerprints.code_fingerprint(module)
-    except ValueError:  # its module no longer exists
-        return False
+    same_code = record.get("code_fingerprint") == run_code_fingerprint(module)
     return same_code and (config is None or record["config"] == _plain(config))
 
 

@@ -30,8 +30,10 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import shutil
 import signal
+import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -120,6 +122,11 @@ def _papermill_log_to(log_path: Path):
         logger.propagate = saved[1]
 
 
+def _plain_text(text: str) -> str:
+    """``text`` without terminal colour codes (tracebacks from the kernel carry them)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
 def _failure_details(error, notebook: Path, lines: int = 6) -> str:
     """The failing cell's first lines and the error's last lines, indented, for the terminal."""
     import nbformat
@@ -133,12 +140,9 @@ def _failure_details(error, notebook: Path, lines: int = 6) -> str:
             out += ["  cell:"] + [f"    {line}" for line in source[:lines]] + (["    ..."] if len(source) > lines else [])
     except Exception:  # the details are a courtesy: the error line itself is always shown
         pass
-    traceback = [line for line in "\n".join(error.traceback or []).splitlines() if line.strip()]
+    traceback = [line for line in _plain_text("\n".join(error.traceback or [])).splitlines() if line.strip()]
     if traceback:
-        import re
-
-        plain = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in traceback[-lines:]]
-        out += ["  error:"] + [f"    {line}" for line in plain]
+        out += ["  error:"] + [f"    {line}" for line in traceback[-lines:]]
     return "\n".join(out)
 
 
@@ -176,6 +180,9 @@ def run_notebook(notebook: Path, output_dir: Path, parameters: dict, *, kernel: 
             )
     except pm.PapermillExecutionError as error:
         os.replace(partial, failed)
+        with open(log_path, "a") as log:  # the log tells the whole story, the error included
+            log.write(f"\nFAILED in cell {error.exec_count}: {error.ename}: {error.evalue}\n"
+                      + _plain_text("\n".join(error.traceback or [])) + "\n")
         failure = NotebookFailed(
             f"{notebook.name} failed in cell {error.exec_count} ({error.ename}: {error.evalue}); "
             f"the executed copy with the traceback is {failed}, the log {log_path}")
@@ -291,7 +298,8 @@ def run_study_notebook(notebook: Path, profile: str, output_dir: Path, *, force:
     current = {"profile": profile, "notebook": notebook.name,
                "fingerprint": fingerprints.digest(p.inputs["results"]),
                "figures_fingerprint": fingerprints.digest(p.inputs["figures"]), "inputs": p.inputs,
-               "planned_runs": p.planned_runs, "previous_wall_seconds": last_full}
+               "planned_runs": p.planned_runs, "previous_wall_seconds": last_full,
+               "pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
     manifest = paths.results_dir(p.study, profile) / MANIFEST_NAME
     manifest.parent.mkdir(parents=True, exist_ok=True)
     manifest.unlink(missing_ok=True)

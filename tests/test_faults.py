@@ -78,11 +78,11 @@ def test_make_reproduce_killed_in_a_notebook_leaves_nothing_finished_and_the_rer
     runner.wait(timeout=60)
     assert runner.returncode != 0
     assert not (out / "00_mnist_data.ipynb").exists() and not partial.exists()  # nothing looks finished
-    stamp = json.loads((isolated_outputs["runs"] / "smoke" / "mnist_data" / "reproduce.stamp").read_text())
-    assert stamp["state"] == "running"
+    stamp = json.loads((isolated_outputs["results"] / "smoke" / "mnist_data" / "reproduce.stamp").read_text())
+    assert stamp["state"] == "running" and stamp["spent_seconds"] > 0  # the time spent is kept for the total
 
     again = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]
-    assert "resumed and finished" in again.stdout and (out / "00_mnist_data.ipynb").exists()
+    assert "00_mnist_data: resuming the interrupted run" in again.stdout and (out / "00_mnist_data.ipynb").exists()
     third = subprocess.run(command, capture_output=True, text=True, timeout=300)
-    assert "is up to date" in third.stdout  # finished: not run a third time
+    assert "00_mnist_data: up to date" in third.stdout  # finished: not run a third time

@@ -63,4 +63,4 @@ def test_a_study_runner_refuses_bad_settings_before_training(isolated_outputs):
     cfg["runs"] = 0
     with pytest.raises(ValueError, match="'runs' must be a positive integer"):
         digit_pairs.run_study(cfg, device="cpu")
-    assert not isolated_outputs["runs"].exists()  # nothing was written
+    assert not isolated_outputs["results"].exists()  # nothing was written

@@ -5,8 +5,8 @@ import shutil
 
 import pytest
 
-from mnist_studies import paths, profiles, records, report, reproduce
-from mnist_studies.studies import digit_pairs, lenet5, separate_kernels
+from mnist_studies import paths, records, report, stamps
+from mnist_studies.studies import NOTEBOOK_STUDIES, digit_pairs, lenet5, separate_kernels
 
 
 def _write(study, name, metrics, config=None, profile="quick", extra=None):
@@ -58,8 +58,8 @@ def test_report_from_handmade_records(isolated_outputs):
 
 def test_a_study_whose_reproduce_has_not_finished_is_marked_incomplete(isolated_outputs):
     _handmade_records()
-    reproduce.write_stamp("lenet5", "quick", fingerprint="x", state="running")
-    reproduce.write_stamp("digit_pairs", "quick", fingerprint="y", state="done", wall_seconds=120)
+    stamps.write_stamp("lenet5", "quick", {"fingerprint": "x", "state": "running"})
+    stamps.write_stamp("digit_pairs", "quick", {"fingerprint": "y", "state": "done", "wall_seconds": 120})
     data = report.measure_profile("quick")
     assert not data["studies"]["lenet5"]["complete"] and data["studies"]["digit_pairs"]["complete"]
     text = report.render({"quick": data})
@@ -75,7 +75,7 @@ def test_write_report_keeps_the_other_profiles_and_studies(isolated_outputs):
     assert out == isolated_outputs["report"] and "## M. Lu, N. Ke" in out.read_text()
     saved = json.loads((isolated_outputs["reports"] / "quick.json").read_text())
     # a later run with the records of one study only keeps the other studies' entries
-    shutil.rmtree(paths.runs_dir("separate_kernels", "quick"))
+    shutil.rmtree(paths.results_dir("separate_kernels", "quick"))
     report.write_report("quick")
     again = json.loads((isolated_outputs["reports"] / "quick.json").read_text())
     assert again["studies"]["separate_kernels"] == saved["studies"]["separate_kernels"]
@@ -85,6 +85,15 @@ def test_write_report_keeps_the_other_profiles_and_studies(isolated_outputs):
     assert "quick (reduced settings)" in text and "paper (the paper's settings)" in text
     assert "| verdict, quick |" in text and "| verdict, paper |" in text
     assert "95.0% of 500 digits on 30 pages | reproduced |" in text  # paper profile: no "reduced" mark
+
+
+def test_a_damaged_stamp_stops_the_report_naming_the_file(isolated_outputs, capsys):
+    _handmade_records()
+    stamps.stamp_path("lenet5", "quick").write_text('{"state": "do')  # hand-edited, cut short
+    assert report.main(["--profile", "quick"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "lenet5/reproduce.stamp: damaged stamp" in err and "delete it" in err
+    assert not isolated_outputs["report"].exists()
 
 
 def test_a_damaged_record_stops_the_report_naming_the_file(isolated_outputs, capsys):
@@ -114,123 +123,8 @@ def test_verdict_rules_at_their_boundaries():
 
 def test_every_study_with_a_paper_declares_its_claims():
     counts = {study: len(report.study_claims(study)) for study, paper in
-              reproduce.NOTEBOOK_STUDIES.values() if paper}
+              NOTEBOOK_STUDIES.values() if paper}
     assert counts == {"separate_kernels": 1, "resnet": 2, "training_choices": 5, "digit_pairs": 24, "lenet5": 2}
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Up-to-date check
-# ---------------------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def notebook(tmp_path):
-    folder = tmp_path / "notebooks"
-    folder.mkdir()
-    copy = folder / "04_digit_pairs.ipynb"
-    shutil.copy(paths.NOTEBOOKS_DIR / copy.name, copy)
-    return copy
-
-
-def _finish(notebook, output_dir, profile="quick"):
-    """What a successful run leaves: a done stamp and the executed copy."""
-    reproduce.write_stamp("digit_pairs", profile, fingerprint=reproduce.fingerprint(notebook, profile),
-                          figures_fingerprint=reproduce.figures_fingerprint(notebook), state="done")
-    output_dir.mkdir(exist_ok=True)
-    (output_dir / notebook.name).write_text("{}")
-
-
-def test_an_unchanged_study_is_skipped_and_a_changed_one_rerun(isolated_outputs, notebook, tmp_path, monkeypatch):
-    out = tmp_path / "outputs"
-    assert reproduce.plan(notebook, "quick", out) == "fresh"  # never ran
-    _finish(notebook, out)
-    assert reproduce.plan(notebook, "quick", out) == "skip"
-    assert reproduce.plan(notebook, "quick", out, force=True) == "fresh"  # FORCE=1
-
-    original = notebook.read_text()
-    code = 'results = study.run_study(cfg, device=device)'
-    assert code in original
-    notebook.write_text(original.replace(code, code.replace("device=device", "device='cpu'"), 1))
-    assert reproduce.plan(notebook, "quick", out) == "fresh"  # an edited code cell: results may change
-    notebook.write_text(original.replace("# 04 · Digit pairs", "# 04 · Digit pairs!", 1))
-    assert notebook.read_text() != original
-    assert reproduce.plan(notebook, "quick", out) == "redraw"  # edited text: rerun on the records, no training
-    notebook.write_text(original)
-    assert reproduce.plan(notebook, "quick", out) == "skip"
-    with monkeypatch.context() as patch:  # an edited figure (mnist_studies/plotting/): redrawn, not retrained
-        patch.setattr(records, "figure_code_fingerprint", lambda: "edited")
-        assert reproduce.plan(notebook, "quick", out) == "redraw"
-    assert reproduce.plan(notebook, "quick", out) == "skip"
-
-    changed = json.loads(json.dumps(profiles.PROFILES))
-    changed["digit_pairs"]["quick"]["runs"] = 3  # an edited profile
-    with monkeypatch.context() as patch:
-        patch.setattr(profiles, "PROFILES", changed)
-        assert reproduce.plan(notebook, "quick", out) == "fresh"
-    assert reproduce.plan(notebook, "quick", out) == "skip"
-    (out / notebook.name).unlink()  # the executed notebook is gone: run again (finished cells are reused)
-    assert reproduce.plan(notebook, "quick", out) == "redraw"
-
-
-def test_a_run_killed_in_the_middle_is_not_counted_as_done(isolated_outputs, notebook, tmp_path, monkeypatch):
-    out = tmp_path / "outputs"
-    out.mkdir()
-    finished_cell = records.record_path("digit_pairs", "quick", "cv-Simple-lr0.001")
-
-    def killed(*args, **kwargs):
-        assert reproduce.read_stamp("digit_pairs", "quick")["state"] == "running"
-        records.write_record(records.make_record(  # one cell finished before the kill
-            study="digit_pairs", profile="quick", name="cv-Simple-lr0.001", seed=0, config={}, metrics={}))
-        raise reproduce.NotebookFailed("04_digit_pairs.ipynb did not finish (DeadKernelError: killed)")
-
-    monkeypatch.setattr(reproduce, "run_notebook", killed)
-    with pytest.raises(reproduce.NotebookFailed):
-        reproduce.run_study_notebook(notebook, "quick", out)
-    assert reproduce.read_stamp("digit_pairs", "quick")["state"] == "running"
-    assert reproduce.plan(notebook, "quick", out) == "resume"  # not "skip": the next run picks up from here
-    # resuming keeps the finished cells' records; a fresh start (changed code or settings) clears them
-    monkeypatch.setattr(reproduce, "run_notebook", lambda *a, **k: (out / notebook.name).write_text("{}"))
-    assert reproduce.run_study_notebook(notebook, "quick", out)[0] == "resume"
-    assert finished_cell.exists()
-    assert reproduce.plan(notebook, "quick", out) == "skip"
-    # an edited figure reruns the notebook on the records: nothing cleared, the study's wall time kept
-    reproduce.write_stamp("digit_pairs", "quick", **{**reproduce.read_stamp("digit_pairs", "quick"),
-                                                    "wall_seconds": 1234.0})
-    monkeypatch.setattr(records, "figure_code_fingerprint", lambda: "edited")
-    assert reproduce.run_study_notebook(notebook, "quick", out)[0] == "redraw"
-    assert finished_cell.exists() and reproduce.read_stamp("digit_pairs", "quick")["wall_seconds"] == 1234.0
-    assert reproduce.plan(notebook, "quick", out) == "skip"
-    assert reproduce.run_study_notebook(notebook, "quick", out, force=True)[0] == "fresh"
-    assert not finished_cell.exists()
-
-
-def _fingerprints(package_copy):
-    """(code_fingerprint, figure_code_fingerprint) of a copy of the package, computed in a fresh interpreter."""
-    import subprocess
-    import sys
-
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); from mnist_studies import records; "
-            "print(records.code_fingerprint(), records.figure_code_fingerprint())")
-    out = subprocess.run([sys.executable, "-c", code, str(package_copy)], capture_output=True, text=True, check=True)
-    return tuple(out.stdout.split())
-
-
-def test_figure_code_is_outside_the_result_fingerprint(tmp_path):
-    root = tmp_path / "copy"
-    shutil.copytree(paths.PROJECT_ROOT / "mnist_studies", root / "mnist_studies",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    before = _fingerprints(root)
-    figure = root / "mnist_studies" / "plotting" / "lenet5.py"
-    figure.write_text(figure.read_text() + "\n# a figure edit\n")
-    after_figure = _fingerprints(root)
-    assert after_figure[0] == before[0] and after_figure[1] != before[1]  # records stay valid; figures redrawn
-    runner = root / "mnist_studies" / "studies" / "lenet5.py"
-    runner.write_text(runner.read_text() + "\n# a runner edit\n")
-    after_runner = _fingerprints(root)
-    assert after_runner[0] != after_figure[0] and after_runner[1] == after_figure[1]  # results are stale
-    report_module = root / "mnist_studies" / "report.py"
-    report_module.write_text(report_module.read_text() + "\n# a report edit\n")
-    assert _fingerprints(root) == after_runner  # reporting cannot change a result
 
 
 def test_the_readme_headline_is_replaced_between_its_markers(isolated_outputs, tmp_path):
@@ -244,3 +138,20 @@ def test_the_readme_headline_is_replaced_between_its_markers(isolated_outputs, t
     assert "| 004 | 2 | 1 / 0 / 1 / 0 / 0 |" in text
     readme.write_text("no markers")
     assert not report.update_readme(readme, data)
+
+
+@pytest.mark.parametrize("profile", ["quick", "paper"])
+def test_the_committed_report_is_what_the_committed_records_say(profile, tmp_path, monkeypatch):
+    """``make report PROFILE=...`` on a fresh clone rebuilds ``reports/<profile>.json`` from ``results/`` (the
+    committed run records and stamps) to the byte, but for the time it was generated."""
+    committed = paths.PROJECT_ROOT / "reports" / f"{profile}.json"
+    monkeypatch.setenv("MNIST_STUDIES_RESULTS", str(paths.PROJECT_ROOT / "results"))
+    monkeypatch.setenv("MNIST_STUDIES_FIGURES", str(paths.PROJECT_ROOT / "figures"))
+    monkeypatch.setenv("MNIST_STUDIES_REPORTS", str(tmp_path / "reports"))
+    (tmp_path / "reports").mkdir()
+    shutil.copy(committed, tmp_path / "reports" / committed.name)
+    report.write_report(profile, output=tmp_path / "REPORT.md")
+    rebuilt = json.loads((tmp_path / "reports" / committed.name).read_text())
+    expected = json.loads(committed.read_text())
+    rebuilt.pop("generated"), expected.pop("generated")
+    assert rebuilt == expected

@@ -94,7 +94,7 @@ def test_records_are_written_atomically_and_read_back(isolated_outputs):
     record = records.make_record(study="demo", profile="smoke", name="seed0", seed=0, config={"epochs": 1},
                                  metrics={"test_accuracy": np.float32(0.5)}, history={"loss": [1.0, 0.5]})
     path = records.write_record(record)
-    assert path == isolated_outputs["runs"] / "smoke" / "demo" / "seed0.json"
+    assert path == isolated_outputs["results"] / "smoke" / "demo" / "seed0.json"
     assert [p.name for p in path.parent.iterdir()] == ["seed0.json"]  # no temporary file left behind
     back = records.read_records("demo", "smoke")
     assert back[0]["metrics"]["test_accuracy"] == 0.5
@@ -103,7 +103,7 @@ def test_records_are_written_atomically_and_read_back(isolated_outputs):
 
 
 def test_a_broken_record_is_refused_by_name(isolated_outputs):
-    folder = isolated_outputs["runs"] / "smoke" / "demo"
+    folder = isolated_outputs["results"] / "smoke" / "demo"
     folder.mkdir(parents=True)
     (folder / "cut.json").write_text('{"schema": 1, "study": "demo", "metr')
     with pytest.raises(records.RecordError, match=r"cut\.json: unreadable run record"):

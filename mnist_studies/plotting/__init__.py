@@ -30,6 +30,7 @@ def save_figure(fig: matplotlib.figure.Figure, name: str, profile: str, *, show:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".png")
+    os.fchmod(fd, 0o644)  # mkstemp makes 0600 files; a figure is an ordinary project file
     os.close(fd)
     try:
         fig.savefig(tmp, dpi=DPI, format="png", metadata={"Software": None}, bbox_inches="tight")

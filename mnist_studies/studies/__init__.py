@@ -2,7 +2,7 @@
 ``mnist_studies.plotting.<study>``, from the same records).
 
 Each runner takes a profile (``profiles.get_profile(study, name)``), writes one run record per training run to
-``runs/<profile>/<study>/`` and returns the records; tables, figures and the claims report are made from records.
+``results/<profile>/<study>/`` and returns the records; tables, figures and the claims report are made from records.
 Each paper's module declares its claims as data (``CLAIMS``, a list of ``report.Claim``).
 """
 

@@ -158,7 +158,7 @@ def run_cell(seed: int, activation: str, study_data, cfg: dict, *, device: str, 
 
 def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
     """Run the profile ``cfg``: the first activation (the paper's sigmoid) over ``seeds``, the other activations over
-    ``ablation_seeds``. Returns the records (also written to ``runs/<profile>/separate_kernels/``)."""
+    ``ablation_seeds``. Returns the records (also written to ``results/<profile>/separate_kernels/``)."""
     profiles.check_settings(cfg)  # a setting edited in a notebook is checked before anything runs
     device_name = training.configure_device(device)
     deterministic = cfg.get("deterministic", not device_name.startswith("GPU"))

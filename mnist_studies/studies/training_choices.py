@@ -108,7 +108,7 @@ def run_cell(cell: dict, study_data: dict, cfg: dict, *, device: str, determinis
 
 
 def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
-    """Run every cell of the profile's grid; returns the records (also in ``runs/<profile>/training_choices/``)."""
+    """Run every cell of the profile's grid; returns the records (also in ``results/<profile>/training_choices/``)."""
     profiles.check_settings(cfg)  # a setting edited in a notebook is checked before anything runs
     cells = grid_cells(cfg)
     device_name = training.configure_device(device)
