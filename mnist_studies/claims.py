@@ -16,8 +16,9 @@ REPRODUCED = "reproduced"
 PARTLY = "partly"
 NOT_REPRODUCED = "not reproduced"
 INCONCLUSIVE = "inconclusive"  # too few runs to decide (one seed where a test needs several)
+NEEDS_GPU = "needs a GPU"  # the profile's runs were estimated, not run, on a CPU (records.write_needs_gpu)
 NOT_RUN = "not run in this profile"
-VERDICTS = (REPRODUCED, PARTLY, NOT_REPRODUCED, INCONCLUSIVE, NOT_RUN)
+VERDICTS = (REPRODUCED, PARTLY, NOT_REPRODUCED, INCONCLUSIVE, NEEDS_GPU, NOT_RUN)
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Claim:
         rule: when our measurement counts as reproducing it.
         measure: the study's records of one profile -> ``Measurement``, or None when none of the records
             measure this claim (the report then says "not run in this profile").
+        needs_runs: False for a claim that needs no training (a parameter count): it is measured in every
+            profile, with or without records.
     """
 
     text: str
@@ -51,6 +54,20 @@ class Claim:
     paper: str
     rule: str
     measure: Callable[[list[dict]], Measurement | None]
+    needs_runs: bool = True
+
+
+def needs_gpu(study_records: list[dict], name: str) -> Measurement | None:
+    """The "needs a GPU" measurement of run ``name`` when the profile only estimated it on a CPU
+    (``records.write_needs_gpu``), else None."""
+    found = [r for r in study_records if r["name"] == f"{name}{NEEDS_GPU_SUFFIX}"]
+    if not found:
+        return None
+    hours = found[0]["metrics"]["estimated_seconds"] / 3600
+    return Measurement(f"needs a GPU (estimated {hours:.0f} h on {found[0]['device']})", 0, NEEDS_GPU)
+
+
+NEEDS_GPU_SUFFIX = ".needs-gpu"  # the record of a run estimated, not run: ``<name>.needs-gpu``
 
 
 def mean_std(values: Sequence[float]) -> tuple[float, float]:

@@ -190,6 +190,19 @@ def write_record(record: dict) -> Path:
     return path
 
 
+def write_needs_gpu(*, study: str, profile: str, name: str, config: dict, estimated_seconds: float, device: str,
+                    code: str | None = None) -> dict:
+    """Record that run ``name`` was not run on this CPU because it needs a GPU, with the estimate of its time here
+    (``<name>.needs-gpu``; the report shows the claim it decides as "needs a GPU (estimated X h ...)")."""
+    from mnist_studies.claims import NEEDS_GPU_SUFFIX
+
+    record = make_record(study=study, profile=profile, name=f"{name}{NEEDS_GPU_SUFFIX}", seed=0, config=config,
+                         metrics={"needs_gpu": True, "estimated_seconds": float(estimated_seconds)}, device=device,
+                         code=code)
+    write_record(record)
+    return record
+
+
 def validate_record(record, *, source: str = "record") -> dict:
     """Check that ``record`` has the keys every record needs; raises ``RecordError`` naming what is missing."""
     if not isinstance(record, dict):

@@ -37,7 +37,10 @@ def _rows(data, study):
 def test_report_from_handmade_records(isolated_outputs):
     _handmade_records()
     data = report.measure_profile("quick")
-    assert set(data["studies"]) == {"lenet5", "separate_kernels", "digit_pairs"}  # 001, 002: no records
+    assert set(data["studies"]) == {"lenet5", "separate_kernels", "digit_pairs", "training_choices"}  # 001: none
+    choices = list(_rows(data, "training_choices").values())  # 002: no records, but its parameter count needs none
+    assert choices[0]["verdict"] == report.REPRODUCED and choices[0]["ours"] == "421,642"
+    assert {row["verdict"] for row in choices[1:]} == {report.NOT_RUN}
     lenet = list(_rows(data, "lenet5").values())
     assert lenet[0]["verdict"] == report.REPRODUCED and lenet[0]["n"] == 2 and lenet[0]["ours"] == "0.95 ± 0.07%"
     assert lenet[1]["verdict"] == report.NOT_REPRODUCED
@@ -49,8 +52,8 @@ def test_report_from_handmade_records(isolated_outputs):
     assert pairs["Simple: best learning rate and its mean validation accuracy"]["verdict"] == report.NOT_RUN
 
     text = report.render({"quick": data})
-    assert "| 001 | 2 | 0 / 0 / 0 / 0 / 2 |" in text  # the study that did not run: every claim "not run"
-    assert "| 004 | 2 | 1 / 0 / 1 / 0 / 0 |" in text
+    assert "| 001 | 2 | 0 / 0 / 0 / 0 / 0 / 2 |" in text  # the study that did not run: every claim "not run"
+    assert "| 004 | 2 | 1 / 0 / 1 / 0 / 0 / 0 |" in text
     assert "0.95 ± 0.07% (n = 2) | reproduced, reduced |" in text  # quick is a reduced profile and says so
     assert "- **quick**: 3 run records" in text and "device CPU: test" in text
     assert "incomplete" not in text  # no stamp at all: records written by hand or by a notebook opened directly
@@ -135,7 +138,7 @@ def test_the_readme_headline_is_replaced_between_its_markers(isolated_outputs, t
     assert report.update_readme(readme, data)
     text = readme.read_text()
     assert "old table" not in text and text.startswith("intro\n") and text.endswith("rest\n")
-    assert "| 004 | 2 | 1 / 0 / 1 / 0 / 0 |" in text
+    assert "| 004 | 2 | 1 / 0 / 1 / 0 / 0 / 0 |" in text
     readme.write_text("no markers")
     assert not report.update_readme(readme, data)
 
@@ -155,3 +158,26 @@ def test_the_committed_report_is_what_the_committed_records_say(profile, tmp_pat
     expected = json.loads(committed.read_text())
     rebuilt.pop("generated"), expected.pop("generated")
     assert rebuilt == expected
+
+
+@pytest.mark.slow
+def test_runs_that_need_a_gpu_are_estimated_on_a_cpu_and_reported_as_such(isolated_outputs):
+    from mnist_studies import profiles
+    from mnist_studies.studies import resnet, training_choices
+
+    cfg = profiles.get_profile("resnet", "smoke")
+    cfg["models"]["resnet_paper"]["needs_gpu"] = True
+    trained = resnet.run_study(cfg, device="cpu")
+    assert [r["name"] for r in trained] == ["two_layer_cnn"]  # the CPU-feasible part ran
+    grid = {**profiles.get_profile("training_choices", "smoke"), "needs_gpu": True}
+    assert training_choices.run_study(grid, device="cpu") == []
+    data = report.measure_profile("smoke")
+    resnet_rows = list(_rows(data, "resnet").values())
+    assert resnet_rows[0]["verdict"] == report.NEEDS_GPU and resnet_rows[1]["verdict"] != report.NEEDS_GPU
+    assert resnet_rows[0]["ours"].startswith("needs a GPU (estimated ") and " h on CPU" in resnet_rows[0]["ours"]
+    choices = list(_rows(data, "training_choices").values())
+    assert choices[0]["verdict"] == report.REPRODUCED  # the parameter count needs no GPU
+    assert {row["verdict"] for row in choices[1:]} == {report.NEEDS_GPU}
+    text = report.render({"smoke": data})
+    assert "| needs a GPU |" in text
+    assert "| 002 | 5 | 1 / 0 / 0 / 0 / 4 / 0 |" in text

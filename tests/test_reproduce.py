@@ -303,7 +303,7 @@ def test_make_status_answers_in_a_fresh_interpreter_without_tensorflow(isolated_
 # ---------------------------------------------------------------------------------------------------------------
 
 
-LOG_NOISE = re.compile(r"I0000|oneDNN|cuda drivers|absl::InitializeLog|without encryption|Executing Cell")
+LOG_NOISE = re.compile(r"[IWE]0000 |oneDNN|cuda drivers|absl::InitializeLog|without encryption|Executing Cell")
 
 
 @pytest.mark.slow

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from mnist_studies import profiles, training
+from mnist_studies import data, profiles, training
 from mnist_studies.models import resnet
 from mnist_studies.studies import resnet as study
 from conftest import same_numbers
@@ -87,3 +87,32 @@ def test_the_best_validation_model_is_the_one_tested(isolated_outputs, fresh_run
     assert any((isolated_outputs["runs"] / "smoke" / "resnet" / "two_layer_cnn" / "tensorboard").rglob("events*"))
     fresh_runs()
     assert same_numbers([record], study.run_study(cfg, device="cpu"))  # repeatable to the last digit
+
+
+def _accuracy(model, x, y, *, training):
+    predicted = np.concatenate([np.asarray(model(x[i:i + 128], training=training)).argmax(axis=1)
+                                for i in range(0, len(x), 128)])
+    return float((predicted == y).mean())
+
+
+def test_precise_batch_norm_makes_inference_match_training_after_a_short_fit(mnist):
+    from mnist_studies import batchnorm
+
+    (x, y), _ = mnist
+    x, y = data.to_float(x[:1280]), y[:1280]
+    training.set_seed(0)
+    inputs = h = keras.Input((28, 28, 1))
+    for filters in (16, 32):
+        h = keras.layers.Conv2D(filters, 3, use_bias=False)(h)
+        h = keras.layers.BatchNormalization(momentum=0.99)(h)  # Keras' default: slow moving averages
+        h = keras.layers.MaxPooling2D(2)(keras.layers.ReLU()(h))
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(keras.layers.Flatten()(h)))
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=128, epochs=3, verbose=0)  # 30 updates
+    trained = _accuracy(model, x, y, training=True)  # batch statistics, as in training
+    stale = _accuracy(model, x, y, training=False)  # the moving averages of earlier weights
+    assert trained > 0.85 and stale < trained - 0.3  # measured: 0.92 and 0.49
+    assert batchnorm.recalibrate(model, x, batches=10) == 1280
+    assert abs(_accuracy(model, x, y, training=False) - trained) < 0.02
+    assert [layer.momentum for layer in batchnorm.batch_norm_layers(model)] == [0.99, 0.99]  # restored
+    assert batchnorm.recalibrate(keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)]), x) == 0

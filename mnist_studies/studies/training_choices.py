@@ -107,8 +107,28 @@ def run_cell(cell: dict, study_data: dict, cfg: dict, *, device: str, determinis
     return record
 
 
+def estimate_seconds(cfg: dict, study_data: dict, *, timed_steps: int = 3) -> float:
+    """The grid's training time on this device: a few timed steps of each model, times the steps of every cell
+    (validation left out)."""
+    x, y = study_data["train"]
+    batch, labels = x[: cfg["batch_size"]], y[: cfg["batch_size"]]
+    per_step = {}
+    for name in cfg["models"]:
+        model = build(name, input_shape=x.shape[1:], activation="relu")
+        model.compile(optimizer=training.make_optimizer("sgd", 1e-2), loss="categorical_crossentropy")
+        model.train_on_batch(batch, labels)  # traces
+        start = time.perf_counter()
+        for _ in range(timed_steps):
+            model.train_on_batch(batch, labels)
+        per_step[name] = (time.perf_counter() - start) / timed_steps
+    steps = math.ceil(len(x) / cfg["batch_size"]) * cfg["epochs"]
+    return sum(per_step[cell["model"]] for cell in grid_cells(cfg)) * steps
+
+
 def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
-    """Run every cell of the profile's grid; returns the records (also in ``results/<profile>/training_choices/``)."""
+    """Run every cell of the profile's grid; returns the records (also in ``results/<profile>/training_choices/``).
+    A profile marked ``needs_gpu`` is not trained on a CPU: the grid's time here is estimated and recorded
+    (``records.write_needs_gpu``), nothing is returned, and the report shows the claims as "needs a GPU"."""
     profiles.check_settings(cfg)  # a setting edited in a notebook is checked before anything runs
     cells = grid_cells(cfg)
     device_name = training.configure_device(device)
@@ -116,6 +136,13 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
     study_data = load_study_data(cfg)
     print(f"{STUDY}: {len(cells)} cells, {len(study_data['train'][0]):,} training / {len(study_data['val'][0]):,} "
           f"validation images, {cfg['epochs']} epochs, device {device_name}", flush=True)
+    if cfg.get("needs_gpu") and not device_name.startswith("GPU"):
+        estimate = estimate_seconds(cfg, study_data)
+        records.write_needs_gpu(study=STUDY, profile=cfg["profile"], name="grid", config=cfg,
+                                estimated_seconds=estimate, device=device_name)
+        print(f"{STUDY}: the grid needs a GPU (estimated {estimate / 3600:.0f} h on this device): not run here; on a "
+              f"GPU machine `make reproduce PROFILE={cfg['profile']} ONLY=03` runs it", flush=True)
+        return []
     out = []
     for i, cell in enumerate(cells, start=1):
         start = time.perf_counter()
@@ -270,9 +297,10 @@ _CHECK_VERDICTS = {"supported": claims.REPRODUCED, "partly supported": claims.PA
 
 
 def _measure_parameters(study_records: list[dict]):
-    counts = {r["metrics"]["parameters"] for r in study_records if r["config"]["model"] == "cnn"}
-    if not counts:
-        return None
+    """Needs no training: the builder's parameter count (and every CNN record's, if any disagrees)."""
+    counts = {BUILDERS["cnn"]().count_params()}
+    counts |= {r["metrics"]["parameters"] for r in study_records
+               if r["config"].get("model") == "cnn" and "parameters" in r["metrics"]}
     ours = counts.pop()
     return claims.Measurement(f"{ours:,}", 1, claims.REPRODUCED if ours == PAPER_CNN_PARAMETERS and not counts
                               else claims.NOT_REPRODUCED)
@@ -281,18 +309,21 @@ def _measure_parameters(study_records: list[dict]):
 def _measure_check(prefix: str):
     """A claim of ``check_claims``: its evidence as our value, its verdict mapped to the report's."""
     def measure(study_records: list[dict]):
-        found = [c for c in check_claims(study_records) if c["claim"].startswith(prefix)]
+        trained = [r for r in study_records if not r["name"].endswith(claims.NEEDS_GPU_SUFFIX)]
+        if not trained:
+            return claims.needs_gpu(study_records, "grid")
+        found = [c for c in check_claims(trained) if c["claim"].startswith(prefix)]
         if not found:
             return None
         verdict = _CHECK_VERDICTS.get(found[0]["verdict"], claims.INCONCLUSIVE)
-        return claims.Measurement(found[0]["evidence"], len(study_records), verdict)
+        return claims.Measurement(found[0]["evidence"], len(trained), verdict)
 
     return measure
 
 
 CLAIMS = [
     Claim("The CNN has 421,642 parameters", "model summary", f"{PAPER_CNN_PARAMETERS:,}", "exactly equal",
-          _measure_parameters),
+          _measure_parameters, needs_runs=False),
     Claim("The CNN acquires better accuracy than the MLP", "§8", "qualitative",
           "best test accuracy CNN > MLP, and in at least half of the optimizer/activation groups",
           _measure_check("CNN acquires")),
