@@ -32,7 +32,9 @@ PROFILES: dict[str, dict[str, dict]] = {
         },
         "quick": {
             "train_size": 4000, "test_size": 5000,  # balanced subsets (None would mean all images)
-            "seeds": [0, 1, 2], "ablation_seeds": [0, 1, 2],
+            # the claim is a paired test over seeds: three left it inconclusive (p ≈ 0.1, gain 12 ± 8 points)
+            # where the paper profile's ten find it significant; six seeds for the claim, two for the ablation
+            "seeds": [0, 1, 2, 3, 4, 5], "ablation_seeds": [0, 1],
             "activations": ["sigmoid", "relu", "tanh"],
             "binary_epochs": 5, "epochs": 2,
         },
@@ -122,7 +124,7 @@ PROFILES: dict[str, dict[str, dict]] = {
             "train_size": 8000, "test_size": 5000, "epochs": 3, "evaluate_every": 50,  # 200 updates per run
             "steps": ["classic", "+ReLU", "+32 kernels", "+dropout", "+SPP", "+LeakyReLU", "+deformations"],
             "seeds": [0, 1], "ablation_seeds": [0, 1],
-            "pages": 10,
+            "pages": 30,  # as many as the paper profile (seconds): 10 pages read 92.4%, 30 pages 90.3% (paper)
         },
         "paper": {
             # the paper reports one run per network: the improved one (its claim) gets three seeds, the other steps

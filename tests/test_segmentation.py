@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -152,7 +153,10 @@ def test_cli_reads_a_page_and_writes_json_and_annotation(tiny_model, page_files,
     assert run.returncode == 0, run.stderr
     (result,) = json.loads(run.stdout)
     assert result["image"].endswith("good.png") and result["text"].count("\n") == 1
-    assert {"label", "probability", "box", "row"} <= set(result["digits"][0])
+    first = result["digits"][0]
+    assert {"label", "probability", "box", "row", "top3"} <= set(first)
+    assert first["top3"][0] == [first["label"], first["probability"]] and len(first["top3"]) == 3
+    assert [p for _, p in first["top3"]] == sorted((p for _, p in first["top3"]), reverse=True)
     correct, total = pages.score_text(result["text"], good.text)
     assert correct / total > 0.6  # a 3-epoch model on a synthetic page: it really reads digits
     assert (tmp_path / "good_annotated.png").exists()
@@ -196,3 +200,32 @@ def test_split_row_ends_even_when_the_expected_digit_is_narrower_than_two_pixels
     mask[:, 5:30] = True
     boxes = seg.split_row(mask, (0, 5), expected_width=1.0)
     assert boxes and all(0 <= x0 < x1 <= 40 for x0, _, x1, _ in boxes)
+
+
+@pytest.mark.slow
+def test_cli_marks_uncertain_digits_and_refuses_a_bad_confidence(tiny_model, page_files, tmp_path):
+    folder, _ = page_files
+    everything = _cli(folder / "good.png", "--model", tiny_model, "--json")
+    probabilities = sorted(d["probability"] for d in json.loads(everything.stdout)[0]["digits"])
+    threshold = probabilities[len(probabilities) // 2]  # about half the digits are under it
+    run = _cli(folder / "good.png", "--model", tiny_model, "--min-confidence", threshold, "--annotate", tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.count("?") == sum(p < threshold for p in probabilities) > 0
+    assert (tmp_path / "good_annotated.png").exists()
+    bad = _cli(folder / "good.png", "--model", tiny_model, "--min-confidence", "1.5")
+    assert bad.returncode == 2 and "must be a probability from 0 to 1, got 1.5" in bad.stderr
+
+
+def test_text_at_shows_uncertain_digits_as_question_marks():
+    from mnist_studies.segmentation import Digit, PageResult
+
+    digits = [Digit(1, 0.99, (0, 0, 1, 1), 0), Digit(7, 0.40, (2, 0, 3, 1), 0), Digit(4, 0.95, (0, 5, 1, 6), 1)]
+    result = PageResult("page", "17\n4", digits)
+    assert result.text_at(0.5) == "1?\n4" and result.text_at(0.0) == "17\n4"
+
+
+def test_the_console_command_is_installed():
+    command = Path(sys.executable).parent / "mnist-read-digits"
+    assert command.exists(), "setup.cfg declares mnist-read-digits; `make venv` installs it"
+    run = subprocess.run([str(command), "--help"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "--min-confidence" in run.stdout

@@ -14,7 +14,8 @@ Every stage is a plain function, so each can be tested and shown on its own:
     recognize_page   all of the above plus one batched prediction -> PageResult (text, digits with boxes)
     annotate         the page with each box and its label at the upper left (the paper's Figure 2)
 
-Command line: ``python -m mnist_studies.segmentation PAGE [PAGE ...] [--model PATH] [--json] [--annotate DIR]``.
+Command line: ``mnist-read-digits PAGE [PAGE ...] [--model PATH] [--json] [--min-confidence P] [--annotate DIR]``
+(or ``python -m mnist_studies.segmentation``).
 """
 
 from __future__ import annotations
@@ -34,12 +35,16 @@ class PageError(ValueError):
     """A page that cannot be processed; the message is one line that names the problem."""
 
 
+UNCERTAIN = "?"  # shown instead of a digit read with less than the asked confidence
+
+
 @dataclass
 class Digit:
     label: int
     probability: float
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 (x1, y1 exclusive)
     row: int
+    top3: list[tuple[int, float]] = field(default_factory=list)  # the three most probable labels, best first
 
 
 @dataclass
@@ -48,9 +53,18 @@ class PageResult:
     text: str
     digits: list[Digit] = field(default_factory=list)
 
+    def text_at(self, min_confidence: float = 0.0) -> str:
+        """The text with ``UNCERTAIN`` ("?") for every digit read with a probability below ``min_confidence``."""
+        lines: dict[int, str] = {}
+        for digit in self.digits:
+            shown = str(digit.label) if digit.probability >= min_confidence else UNCERTAIN
+            lines[digit.row] = lines.get(digit.row, "") + shown
+        return "\n".join(lines[r] for r in sorted(lines))
+
     def to_dict(self) -> dict:
         return {"image": self.image, "text": self.text,
-                "digits": [{**asdict(d), "box": list(d.box)} for d in self.digits]}
+                "digits": [{**asdict(d), "box": list(d.box), "top3": [[int(k), float(p)] for k, p in d.top3]}
+                           for d in self.digits]}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -287,25 +301,32 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None) -
     if tuple(model.input_shape[1:3]) == (32, 32):
         digits = np.pad(digits, [(0, 0), (2, 2), (2, 2), (0, 0)])
     probabilities = model.predict(digits, batch_size=256, verbose=0)
-    labels = probabilities.argmax(axis=1)
-    found = [Digit(int(label), float(probabilities[i, label]), box, row)
-             for i, ((row, box), label) in enumerate(zip(boxes, labels))]
-    lines: dict[int, str] = {}
-    for digit in found:
-        lines[digit.row] = lines.get(digit.row, "") + str(digit.label)
-    return PageResult(str(path), "\n".join(lines[r] for r in sorted(lines)), found)
+    ranked = np.argsort(-probabilities, axis=1, kind="stable")[:, :3]
+    found = [Digit(int(ranked[i, 0]), float(probabilities[i, ranked[i, 0]]), box, row,
+                   [(int(k), float(probabilities[i, k])) for k in ranked[i]])
+             for i, (row, box) in enumerate(boxes)]
+    result = PageResult(str(path), "", found)
+    result.text = result.text_at(0.0)
+    return result
 
 
-def annotate(grey: np.ndarray, result: PageResult, out_path: str | Path) -> Path:
-    """Save the page with a box around each digit and its label at the box's upper left (the paper's Figure 2)."""
+SURE_COLOUR, UNSURE_COLOUR = (220, 40, 40), (30, 110, 230)  # red boxes; blue for digits under min_confidence
+
+
+def annotate(grey: np.ndarray, result: PageResult, out_path: str | Path, *, min_confidence: float = 0.0) -> Path:
+    """Save the page with a box around each digit and its label at the box's upper left (the paper's Figure 2);
+    digits read with a probability below ``min_confidence`` are drawn in blue with their probability."""
     from PIL import Image, ImageDraw
 
     image = Image.fromarray((np.clip(grey, 0, 1) * 255).astype(np.uint8)).convert("RGB")
     draw = ImageDraw.Draw(image)
     for digit in result.digits:
         x0, y0, x1, y1 = digit.box
-        draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=(220, 40, 40), width=2)
-        draw.text((x0 + 1, max(0, y0 - 12)), str(digit.label), fill=(220, 40, 40))
+        sure = digit.probability >= min_confidence
+        colour = SURE_COLOUR if sure else UNSURE_COLOUR
+        label = str(digit.label) if sure else f"{digit.label}? {digit.probability:.2f}"
+        draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=colour, width=2)
+        draw.text((x0 + 1, max(0, y0 - 12)), label, fill=colour)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     image.save(out_path)

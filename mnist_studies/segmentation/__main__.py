@@ -1,10 +1,14 @@
 """Command line of the page recognizer.
 
-    python -m mnist_studies.segmentation PAGE [PAGE ...] [--model PATH] [--json] [--annotate DIR]
+    mnist-read-digits PAGE [PAGE ...] [--model PATH] [--json] [--min-confidence P] [--annotate DIR]
+    python -m mnist_studies.segmentation ...   (the same)
 
-Prints the recognized text of each page (rows separated by newlines). Each page that cannot be processed gets one
-line on stderr naming the file and the problem; the other pages are still processed, and the exit status is 1 when
-any page failed (2 for a bad model or bad arguments). A blank page gives empty text, a note on stderr and exit 0.
+Prints the recognized text of each page (rows separated by newlines; with ``--min-confidence P`` a digit read with
+a probability below P prints as ``?``). With ``--json``, standard output carries one JSON document and nothing else
+(each digit with its probability, box, row and its three most probable labels); every notice goes to standard
+error. Each page that cannot be processed gets one line on stderr naming the file and the problem; the other pages
+are still processed, and the exit status is 1 when any page failed (2 for a bad model or bad arguments). A blank
+page gives empty text, a note on stderr and exit 0.
 """
 
 from __future__ import annotations
@@ -41,18 +45,30 @@ def _default_model():
     if not path.exists():
         print(f"note: no trained model at {path} yet: training the improved LeNet-5 first (quick profile, a few "
               "minutes; cached for next time)", file=sys.stderr)
-        lenet5.train_default_model("quick")
+        with contextlib.redirect_stdout(sys.stderr):  # the training log is a notice: stdout stays the result's
+            lenet5.train_default_model("quick")
     return segmentation.load_digit_model(path)
 
 
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a probability from 0 to 1, got {text}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation",
+    parser = argparse.ArgumentParser(prog="mnist-read-digits",
                                      description="Recognize the handwritten digits of scanned pages.")
     parser.add_argument("pages", nargs="+", type=Path,
                         help="image files (PNG, JPEG, TIFF, ...; grey, RGB, RGBA or 16-bit)")
     parser.add_argument("--model", type=Path, help="a .keras digit classifier with 28x28x1 or 32x32x1 input "
                                                    "(default: the improved LeNet-5 of the study)")
-    parser.add_argument("--json", action="store_true", help="print one JSON list with an object per page")
+    parser.add_argument("--json", action="store_true", help="print one JSON list with an object per page (each digit "
+                                                             "with its probability and three most probable labels)")
+    parser.add_argument("--min-confidence", type=_probability, default=0.0, metavar="P",
+                        help="print ? for a digit read with a probability below P (and draw it in blue with "
+                             "--annotate); default 0")
     parser.add_argument("--annotate", type=Path, metavar="DIR", help="write each page with boxes and labels to DIR")
     args = parser.parse_args(argv)
 
@@ -72,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
             grey = segmentation.read_page(page)
             result = segmentation.recognize_page(page, model, grey=grey)
             if args.annotate:
-                segmentation.annotate(grey, result, args.annotate / f"{page.stem}_annotated.png")
+                segmentation.annotate(grey, result, args.annotate / f"{page.stem}_annotated.png",
+                                      min_confidence=args.min_confidence)
         except segmentation.PageError as error:
             print(f"error: {page}: {error}", file=sys.stderr)
             failed += 1
@@ -85,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"note: {page}: no digits found (blank page)", file=sys.stderr)
         results.append(result)
         if not args.json:
-            print(result.text if len(args.pages) == 1 else f"== {page}\n{result.text}")
+            text = result.text_at(args.min_confidence)
+            print(text if len(args.pages) == 1 else f"== {page}\n{text}")
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=1))
     return 1 if failed else 0
