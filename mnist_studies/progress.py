@@ -9,6 +9,7 @@ trained in this sitting only (or, before the first one finishes, from the study'
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -47,6 +48,15 @@ def read_manifest(path: Path) -> dict[str, bool]:
     return used
 
 
+def _terminal_width(stream) -> int:
+    """The columns of the terminal ``stream`` writes to; 0 when it is not one (or one of size 0, as some CI
+    pseudo-terminals are: a bar cannot be drawn there, so plain lines are printed)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).columns if stream.isatty() else 0
+    except (AttributeError, OSError, ValueError):
+        return 0
+
+
 class StudyProgress:
     """Watches a manifest in a background thread and shows the study's progress until ``close()``."""
 
@@ -60,11 +70,12 @@ class StudyProgress:
         self.used: dict[str, bool] = {}
         self._stop = threading.Event()
         self._bar = None
-        if self.stream.isatty():
+        width = _terminal_width(self.stream)
+        if width:
             from tqdm import tqdm
 
             self._bar = tqdm(total=total or None, desc=f"  {label}", unit="run", file=self.stream, leave=False,
-                             dynamic_ncols=True,
+                             ncols=min(width, 120),
                              bar_format="{desc} {bar} {n_fmt}/{total_fmt} runs [{elapsed}{postfix}]")
         self._thread = threading.Thread(target=self._watch, daemon=True)
         self._thread.start()
