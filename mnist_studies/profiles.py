@@ -168,6 +168,7 @@ COMMON: dict[str, dict] = {
         "learning_rate": 1e-3,  # Adam for every variant (the paper names SGD without a rate)
         "data_seed": 0,
         "page_seed": 1000,  # the synthetic test pages
+        "page_method": "paper",  # the paper's claim is measured on the paper's pipeline (segmentation.METHODS)
         "verbose": 0,  # the runner prints one line per run
     },
     "digit_pairs": {

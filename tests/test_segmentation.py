@@ -229,3 +229,56 @@ def test_the_console_command_is_installed():
     assert command.exists(), "setup.cfg declares mnist-read-digits; `make venv` installs it"
     run = subprocess.run([str(command), "--help"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0 and "--min-confidence" in run.stdout
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Photos: light, shadows, ink colour, ruled paper (segmentation/photo.py)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _iou(a, b):
+    return (a & b).sum() / max((a | b).sum(), 1)
+
+
+@pytest.fixture(scope="module")
+def clean_page():
+    grey = pages.make_page(3, rows=3, lighting=0.0, dark_ink=True).image / 255.0
+    return grey, seg.ink_mask(grey)
+
+
+def test_a_shadowed_page_binarizes_like_the_same_page_without_the_shadow(clean_page):
+    from mnist_studies.segmentation import photo
+
+    grey, clean = clean_page
+    shadow = grey.copy()
+    shadow[:, grey.shape[1] // 2:] *= 0.45  # a hard shadow over the right half
+    assert _iou(seg.ink_mask(shadow, method="paper"), clean) < 0.5  # the paper's method loses the page
+    assert _iou(seg.ink_mask(shadow, method="photo"), clean) > 0.9
+    vignetted = grey * (0.55 + 0.45 * np.hanning(grey.shape[1]))[None, :]  # dark edges, as a phone photo
+    assert _iou(seg.ink_mask(vignetted, method="photo"), clean) > 0.9
+    assert photo.ink_is_dark_locally(shadow) and not photo.ink_is_dark_locally(1.0 - shadow)
+
+
+def test_ruled_lines_are_removed_and_a_one_written_on_a_line_survives():
+    from mnist_studies.segmentation import photo
+
+    mask = np.zeros((200, 300), dtype=bool)
+    for y in range(20, 200, 40):
+        mask[y:y + 2, :] = True  # ruled paper
+    mask[:, 150] = True  # one vertical rule (squared paper)
+    mask[52:100, 60:63] = True  # a "1" crossing the line at y = 60
+    out = photo.remove_rules(mask)
+    assert not out[20:22, 100:140].any() and not out[150:170, 150].any()  # the lines are gone
+    assert out[52:100, 60:63].all()  # the "1" is whole, where it crosses the line too
+    assert out.sum() == 48 * 3
+
+
+def test_blue_ink_is_read_from_the_channel_where_it_is_darkest():
+    from mnist_studies.segmentation import photo
+
+    rgb = np.ones((60, 80, 3)) * np.array([0.95, 0.93, 0.85])  # yellowish paper
+    rgb[20:40, 30:34] = [0.25, 0.35, 0.85]  # a blue stroke
+    grey = photo.ink_contrast(rgb)
+    assert grey.shape == (60, 80) and grey[20:40, 30:34].max() < grey[:10].min() - 0.3
+    with pytest.raises(ValueError, match="unknown method 'magic'; valid methods: paper, photo"):
+        seg.ink_mask(rgb, method="magic")

@@ -11,6 +11,8 @@ Every stage is a plain function, so each can be tested and shown on its own:
                      the projection minimum within a window around the expected digit width (the paper's
                      "improved" projection)
     normalize_digit  MNIST-like: fit in a 20×20 box keeping the aspect ratio, placed in 28×28 by centre of mass
+    ink_mask         the paper's binarization, or with method="photo" the stages of ``segmentation.photo`` first
+                     (ink channel, illumination flattened, ruled lines removed)
     recognize_page   all of the above plus one batched prediction -> PageResult (text, digits with boxes)
     annotate         the page with each box and its label at the upper left (the paper's Figure 2)
 
@@ -72,8 +74,9 @@ class PageResult:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def read_page(path: str | Path, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
-    """Read any image Pillow reads as a float grey image in [0, 1] (RGBA is composited on white, 16-bit scaled).
+def read_page(path: str | Path, *, max_pixels: int = MAX_PIXELS, colour: bool = False) -> np.ndarray:
+    """Read any image Pillow reads as a float grey image in [0, 1] (RGBA is composited on white, 16-bit scaled);
+    with ``colour``, a colour page comes back as (H, W, 3) RGB in [0, 1] (for ``photo.ink_contrast``).
 
     Raises:
         PageError: missing path, a folder, an empty, truncated or non-image file, or a page over ``max_pixels``.
@@ -101,6 +104,8 @@ def read_page(path: str | Path, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:
                 grey = np.asarray(image, dtype=np.float64)
                 top = 65535.0 if image.mode.startswith("I;16") or grey.max() > 255 else 255.0
                 return np.clip(grey / top, 0.0, 1.0)
+            if colour and image.mode not in ("L", "1", "LA"):
+                return np.asarray(image.convert("RGB"), dtype=np.float64) / 255.0
             return np.asarray(image.convert("L"), dtype=np.float64) / 255.0
     except PageError:
         raise
@@ -290,10 +295,30 @@ def load_digit_model(path: str | Path):
     return model
 
 
-def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None) -> PageResult:
-    """Read, binarize, segment and recognize one page with one batched prediction."""
-    grey = read_page(path) if grey is None else grey
-    mask = remove_specks(binarize(grey))
+METHODS = ("paper", "photo")  # the paper's pipeline; with the photo stages of segmentation/photo.py first
+
+
+def ink_mask(image: np.ndarray, *, method: str = "paper") -> np.ndarray:
+    """The page's ink mask. ``"paper"``: the paper's adaptive binarization of the grey page. ``"photo"``: first the
+    channel that separates ink best (``photo.ink_contrast``; ``image`` may be RGB), light flattened
+    (``photo.flatten_illumination``), then the binarization, and ruled or squared lines removed
+    (``photo.remove_rules``)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
+    if method == "paper":
+        grey = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
+        return remove_specks(binarize(grey))
+    from mnist_studies.segmentation import photo
+
+    flat = photo.flatten_illumination(photo.ink_contrast(image))
+    return remove_specks(photo.remove_rules(binarize(flat)))
+
+
+def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, method: str = "paper") -> PageResult:
+    """Read, binarize (``ink_mask`` with ``method``), segment and recognize one page with one batched prediction.
+    ``grey`` is the page already read (grey, or RGB for the photo method)."""
+    grey = read_page(path, colour=method == "photo") if grey is None else grey
+    mask = ink_mask(grey, method=method)
     boxes = segment(mask)
     if not boxes:
         return PageResult(str(path), "")
@@ -318,7 +343,7 @@ def annotate(grey: np.ndarray, result: PageResult, out_path: str | Path, *, min_
     digits read with a probability below ``min_confidence`` are drawn in blue with their probability."""
     from PIL import Image, ImageDraw
 
-    image = Image.fromarray((np.clip(grey, 0, 1) * 255).astype(np.uint8)).convert("RGB")
+    image = Image.fromarray((np.clip(grey, 0, 1) * 255).astype(np.uint8)).convert("RGB")  # grey or RGB pages
     draw = ImageDraw.Draw(image)
     for digit in result.digits:
         x0, y0, x1, y1 = digit.box

@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="print ? for a digit read with a probability below P (and draw it in blue with "
                              "--annotate); default 0")
     parser.add_argument("--annotate", type=Path, metavar="DIR", help="write each page with boxes and labels to DIR")
+    parser.add_argument("--method", choices=segmentation.METHODS, default="photo",
+                        help="photo (default): even out light and shadows, pick the ink's colour channel, remove "
+                             "ruled lines, then the paper's pipeline; paper: the paper's pipeline alone")
     args = parser.parse_args(argv)
 
     try:
@@ -85,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     failed, results = 0, []
     for page in args.pages:
         try:
-            grey = segmentation.read_page(page)
-            result = segmentation.recognize_page(page, model, grey=grey)
+            grey = segmentation.read_page(page, colour=args.method == "photo")
+            result = segmentation.recognize_page(page, model, grey=grey, method=args.method)
             if args.annotate:
                 segmentation.annotate(grey, result, args.annotate / f"{page.stem}_annotated.png",
                                       min_confidence=args.min_confidence)

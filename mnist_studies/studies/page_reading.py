@@ -27,7 +27,8 @@ def study_model(cfg: dict) -> keras.Model:
 
 def evaluate_pages(cfg: dict, model: keras.Model, *, device: str = "") -> dict:
     """Recognize ``cfg["pages"]`` synthetic pages (``segmentation.pages.make_page``) and score them against their
-    ground truth: per-digit accuracy (edit distance per row) and the share of pages read exactly; writes a record
+    ground truth with the pipeline ``cfg["page_method"]`` (the paper's, by default): per-digit accuracy (edit
+    distance per row) and the share of pages read exactly; writes a record
     (reused as long as the settings and the code it runs, page reader included, are unchanged)."""
     done = records.completed(lenet5.STUDY, cfg["profile"], "pages", cfg, code=CODE)
     if done:
@@ -37,7 +38,7 @@ def evaluate_pages(cfg: dict, model: keras.Model, *, device: str = "") -> dict:
     for i in range(cfg["pages"]):
         page = pages.make_page(cfg["page_seed"] + i)
         result = segmentation.recognize_page(f"synthetic-page-{cfg['page_seed'] + i}", model,
-                                             grey=page.image / 255.0)
+                                             grey=page.image / 255.0, method=cfg["page_method"])
         ok, n = pages.score_text(result.text, page.text)
         correct, total, exact = correct + ok, total + n, exact + (result.text == page.text)
         per_page.append({"truth": page.text, "predicted": result.text, "correct": ok, "digits": n})
