@@ -121,3 +121,24 @@ def test_a_run_killed_mid_fit_resumes_to_the_same_weights_and_test_accuracy_poin
     assert resumed_fit.history == straight_fit.history
     for a, b in zip(straight.get_weights(), resumed.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_steps_per_call_divide_the_evaluation_interval_and_the_epoch():
+    paper, quick = profiles.get_profile("lenet5", "paper"), profiles.get_profile("lenet5", "quick")
+    assert study.steps_per_call(paper, 60_000) == 500  # one call per epoch, evaluated at its end
+    assert study.steps_per_call(quick, 8_000) == 1  # 67 steps per epoch, every 50: no common divisor
+    assert study.steps_per_call({**quick, "evaluate_every": 20}, 2_400) == 20
+
+
+@pytest.mark.slow
+def test_several_steps_per_call_give_the_same_weights_and_points(isolated_outputs):
+    cfg = {**profiles.get_profile("lenet5", "smoke"), "epochs": 2}  # 10 steps per epoch, evaluated every 5
+    study_data = study.load_study_data(cfg)
+    one, one_fit, one_points = study.train_step(study.IMPROVED_STEP, study_data, cfg, 0, deterministic=True, steps=1)
+    assert study.steps_per_call(cfg, len(study_data["train"][1])) == 5
+    five, five_fit, five_points = study.train_step(study.IMPROVED_STEP, study_data, cfg, 0, deterministic=True)
+    assert five.steps_per_execution == 5
+    assert [p[0] for p in five_points] == [5, 10, 15, 20] and five_points == one_points
+    assert five_fit.history == one_fit.history
+    for a, b in zip(one.get_weights(), five.get_weights()):
+        np.testing.assert_array_equal(a, b)
