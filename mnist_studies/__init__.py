@@ -9,7 +9,7 @@ Modules:
                  timestamps); not part of the result-code fingerprint
     models    -- model builders, one module per paper
     studies   -- study runners, one module per paper
-    claims    -- claims, measurements and verdicts as data (the studies declare theirs with it)
+    claims    -- each paper's claims as data (``claims/<study>.py``) and the verdict vocabulary
     fingerprints -- what a run depends on: hashes of the import closure of its code
     stamps    -- each study's stamp: what its last ``make reproduce`` ran on and how it ended
     report    -- the claims report (REPORT.md) from the run records

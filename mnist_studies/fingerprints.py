@@ -7,9 +7,10 @@ one study module, to the page reader or to a figure leaves every run that cannot
 ``training.py`` (which every training run imports) makes all of them stale.
 
 Some modules never change a run's numbers and are left out of every closure (``NEUTRAL``): where files live, the
-profiles (a run's settings are compared separately, as its ``config``), the claim rules (applied when the report is
-written), the record and stamp storage, and the tools that run, report on or time studies. The figure code
-(``mnist_studies/plotting/``) is hashed on its own (``figure_fingerprint``): editing it only redraws.
+profiles (a run's settings are compared separately, as its ``config``), the claims package (every study's
+``CLAIMS`` and the verdict vocabulary, applied when the report is written), the record and stamp storage, and the
+tools that run, report on or time studies. The figure code (``mnist_studies/plotting/``) is hashed on its own
+(``figure_files``): editing it only redraws.
 
 Only the standard library is imported here, so ``make status`` answers without starting TensorFlow.
 """
@@ -24,12 +25,14 @@ from pathlib import Path
 PACKAGE = "mnist_studies"
 PACKAGE_DIR = Path(__file__).resolve().parent
 FIGURE_PACKAGE = f"{PACKAGE}.plotting"
+CLAIMS_PACKAGE = f"{PACKAGE}.claims"
 
 NEUTRAL = frozenset({
     PACKAGE,  # the package's __init__: logging settings and the version
-    f"{PACKAGE}.paths", f"{PACKAGE}.profiles", f"{PACKAGE}.claims", f"{PACKAGE}.records", f"{PACKAGE}.stamps",
-    f"{PACKAGE}.fingerprints", f"{PACKAGE}.native_logs", f"{PACKAGE}.report", f"{PACKAGE}.reproduce", f"{PACKAGE}.status",
-    f"{PACKAGE}.progress", f"{PACKAGE}.benchmark", f"{PACKAGE}.studies",  # studies/__init__: the notebook table
+    f"{PACKAGE}.paths", f"{PACKAGE}.profiles", f"{PACKAGE}.records", f"{PACKAGE}.stamps",
+    f"{PACKAGE}.fingerprints", f"{PACKAGE}.native_logs", f"{PACKAGE}.report", f"{PACKAGE}.reproduce",
+    f"{PACKAGE}.status", f"{PACKAGE}.progress", f"{PACKAGE}.benchmark",
+    f"{PACKAGE}.studies",  # studies/__init__: the notebook table
 })
 
 
@@ -91,6 +94,12 @@ def imports_of_module(module: str) -> frozenset[str]:
     return _imports_of_file(path, path.stat().st_mtime_ns, module)
 
 
+def is_neutral(module: str) -> bool:
+    """Whether ``module`` cannot change a run's numbers (``NEUTRAL``, and the claims package: ``CLAIMS`` of every
+    study, applied when the report is written)."""
+    return module in NEUTRAL or module == CLAIMS_PACKAGE or module.startswith(CLAIMS_PACKAGE + ".")
+
+
 def import_closure(*modules: str) -> list[str]:
     """Every project module that ``modules`` can execute, themselves included, sorted; ``NEUTRAL`` modules and the
     figure code are neither included nor followed."""
@@ -101,7 +110,7 @@ def import_closure(*modules: str) -> list[str]:
         raise ValueError(f"no such module in the project: {', '.join(unknown)}")
     while todo:
         module = todo.pop()
-        if module in seen or module in NEUTRAL or _is_figure_code(module):
+        if module in seen or is_neutral(module) or _is_figure_code(module):
             continue
         seen.add(module)
         todo.extend(imports_of_module(module) - seen)

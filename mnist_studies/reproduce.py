@@ -137,7 +137,8 @@ def _failure_details(error, notebook: Path, lines: int = 6) -> str:
         cell = next((c for c in cells if c.get("execution_count") == error.exec_count), None)
         if cell is not None:
             source = cell.source.splitlines()
-            out += ["  cell:"] + [f"    {line}" for line in source[:lines]] + (["    ..."] if len(source) > lines else [])
+            more = ["    ..."] if len(source) > lines else []
+            out += ["  cell:"] + [f"    {line}" for line in source[:lines]] + more
     except Exception:  # the details are a courtesy: the error line itself is always shown
         pass
     traceback = [line for line in _plain_text("\n".join(error.traceback or [])).splitlines() if line.strip()]

@@ -79,8 +79,9 @@ def code_cells(notebook: Path) -> list[str]:
         cells = json.loads(notebook.read_text())["cells"]
         return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
     except (OSError, ValueError, KeyError, TypeError) as error:
+        shown = notebook.relative_to(paths.PROJECT_ROOT) if notebook.is_relative_to(paths.PROJECT_ROOT) else notebook
         raise ValueError(f"{notebook}: not a readable notebook ({error}); restore it with `git checkout "
-                         f"{notebook.relative_to(paths.PROJECT_ROOT) if notebook.is_relative_to(paths.PROJECT_ROOT) else notebook}`") from error
+                         f"{shown}`") from error
 
 
 def _sha(data: bytes) -> str:

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnist_studies import paths, records, stamps
+from mnist_studies import paths, records
 from mnist_studies.profiles import PROFILE_NAMES, check_profile_name
 from mnist_studies.progress import duration
 from mnist_studies.reproduce import describe, list_notebooks, plan

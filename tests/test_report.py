@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 from mnist_studies import paths, records, report, stamps
+from mnist_studies.claims import lenet5 as lenet5_claims
 from mnist_studies.studies import NOTEBOOK_STUDIES, digit_pairs, lenet5, separate_kernels
 
 
@@ -181,3 +182,18 @@ def test_runs_that_need_a_gpu_are_estimated_on_a_cpu_and_reported_as_such(isolat
     text = report.render({"smoke": data})
     assert "| needs a GPU |" in text
     assert "| 002 | 5 | 1 / 0 / 0 / 0 / 4 / 0 |" in text
+
+
+def test_quick_and_paper_verdicts_are_compared_claim_by_claim(isolated_outputs):
+    _handmade_records()
+    quick = report.measure_profile("quick")
+    paper = json.loads(json.dumps(quick))
+    paper["profile"], paper["reduced"] = "paper", False
+    paper["studies"]["lenet5"]["claims"][1]["verdict"] = report.REPRODUCED  # pages: quick not, paper reproduced
+    rows, agree, judged = report.agreement({"quick": quick, "paper": paper})
+    assert judged == 6 and agree == 5  # 000, 002: the count, 003: Digit test and train, 004: both (not-run ones out)
+    assert [r["claim"] for r in rows if not r["agree"]] == [lenet5_claims.CLAIMS[1].text]
+    text = report.render({"quick": quick, "paper": paper})
+    assert "## Quick vs paper" in text and "agrees with the paper profile on **5 of 6** claims" in text
+    assert "| not reproduced | reproduced | **no** |" in text
+    assert "## Quick vs paper" not in report.render({"quick": quick})  # one profile: nothing to compare

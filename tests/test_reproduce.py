@@ -69,7 +69,8 @@ def test_a_study_module_edit_makes_only_that_study_stale(package_copy):
 
 
 @pytest.mark.parametrize("edit", ["plotting/lenet5.py", "plotting/__init__.py", "report.py", "reproduce.py",
-                                  "status.py", "profiles.py", "claims.py", "records.py", "benchmark.py"])
+                                  "status.py", "profiles.py", "claims/__init__.py", "claims/lenet5.py",
+                                  "claims/digit_pairs.py", "records.py", "benchmark.py"])
 def test_figure_report_and_runner_edits_leave_every_run_current(edit, package_copy):
     assert _stale_after(edit, package_copy) == set()
 

@@ -1,9 +1,9 @@
-"""Study runners, tables and claims, one module per paper; the notebooks call into these (the figures are drawn by
+"""Study runners and tables, one module per paper; the notebooks call into these (the figures are drawn by
 ``mnist_studies.plotting.<study>``, from the same records).
 
 Each runner takes a profile (``profiles.get_profile(study, name)``), writes one run record per training run to
 ``results/<profile>/<study>/`` and returns the records; tables, figures and the claims report are made from records.
-Each paper's module declares its claims as data (``CLAIMS``, a list of ``report.Claim``).
+Each paper's claims are data in ``mnist_studies/claims/<study>.py`` (outside the runs' code fingerprints).
 """
 
 # notebook -> (study module, paper id), in reading order; ``make reproduce`` and ``make report`` follow it

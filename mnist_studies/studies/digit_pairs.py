@@ -22,7 +22,6 @@ import numpy as np
 from mnist_studies import claims, data, profiles, records, training
 from mnist_studies.data import PairSet
 from mnist_studies.models.digit_pairs import BUILDERS, pair_losses
-from mnist_studies.claims import Claim
 
 STUDY = "digit_pairs"
 
@@ -377,48 +376,3 @@ def table_ii(evaluation: list[dict]) -> str:
                      f"{_verdict(row['test_reproduces'])} | {fmt(row['paper_train'])} | {fmt(row['train'])} | "
                      f"{_verdict(row['train_reproduces'])} |")
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Claims (the report's data): every row of Tables I and II
-# ---------------------------------------------------------------------------------------------------------------
-
-_RULE = "our mean within 2 of the paper's standard deviations, or within 2 points where that is wider"
-
-
-def _measure_table_i(model_name: str):
-    def measure(study_records: list[dict]):
-        found = [r for r in study_records if r["name"] == f"tuning-{model_name}"]
-        if not found:
-            return None
-        m = found[0]["metrics"]
-        ours = 100 * m["best_val_accuracy"]
-        folds = len(m["val_accuracy_by_rate"][f"{m['best_learning_rate']:g}"])
-        return claims.Measurement(f"{ours:.1f}% at lr {m['best_learning_rate']:g} ({folds} fold(s))", 1,
-                                  _verdict(reproduces(ours, PAPER_TABLE_I[model_name][1])))
-
-    return measure
-
-
-def _measure_table_ii(model_name: str, split: str):
-    def measure(study_records: list[dict]):
-        group = [r for r in study_records if r["name"].startswith("eval-") and r["extra"]["model"] == model_name]
-        if not group:
-            return None
-        values = [100 * r["metrics"][f"{split}_accuracy"] for r in group]
-        paper_mean, paper_std = PAPER_TABLE_II[model_name][0 if split == "test" else 1]
-        return claims.Measurement(claims.format_mean_std(values), len(values),
-                                  _verdict(reproduces(float(np.mean(values)), paper_mean, paper_std)))
-
-    return measure
-
-
-CLAIMS = [
-    Claim(f"{name}: best learning rate and its mean validation accuracy", "Table I",
-          f"{PAPER_TABLE_I[name][1]:.1f}% at lr {PAPER_TABLE_I[name][0]:g}", "our best rate's mean validation "
-          "accuracy within 2 points", _measure_table_i(name)) for name in MODELS
-] + [
-    Claim(f"{name}: {split} accuracy over 10 runs", "Table II",
-          "{:.1f} ± {:.1f}%".format(*PAPER_TABLE_II[name][0 if split == "test" else 1]), _RULE,
-          _measure_table_ii(name, split)) for name in MODELS for split in ("test", "train")
-]

@@ -25,7 +25,6 @@ import numpy as np
 
 from mnist_studies import claims, data, paths, profiles, records, training
 from mnist_studies.models.lenet5 import build_improved_lenet5, build_lenet5
-from mnist_studies.claims import Claim
 
 STUDY = "lenet5"
 PAPER_ERROR = 0.86  # % (§5: "the false recognition rate was reduced to 0.86%")
@@ -282,37 +281,3 @@ def format_ablation(study_records: list[dict]) -> str:
         lines.append(f"| {row['step']} | {row['parameters']:,} | {row['n']} | {row['error'][0]:.2f} ± "
                      f"{row['error'][1]:.2f} | {paper} |")
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Claims (the report's data)
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _measure_improved_error(study_records: list[dict]):
-    errors = [r["metrics"]["test_error_percent"] for r in study_records
-              if r["name"] != "pages" and r["config"].get("step") == IMPROVED_STEP]
-    if not errors:
-        return None
-    return claims.Measurement(claims.format_mean_std(errors, "%", 2), len(errors),
-                              error_verdict(float(np.mean(errors))))
-
-
-def _measure_pages(study_records: list[dict]):
-    found = [r for r in study_records if r["name"] == "pages"]
-    if not found:
-        return None
-    m = found[0]["metrics"]
-    accuracy = 100 * m["digit_accuracy"]
-    return claims.Measurement(f"{accuracy:.1f}% of {m['digits']} digits on {m['pages']} pages", 1,
-                              page_verdict(accuracy))
-
-
-CLAIMS = [
-    Claim("The improved LeNet-5 (ReLU/LeakyReLU, 32 kernels, dropout, SPP) has 0.86% test error", "§5",
-          f"{PAPER_ERROR}% error", f"our mean error ≤ {PAPER_ERROR + 0.2:.2f}% (0.2 points of run-to-run noise)",
-          _measure_improved_error),
-    Claim("The page pipeline recognizes new handwritten digits above 92%", "abstract", f"> {PAPER_PAGE_ACCURACY:g}%",
-          "per-digit accuracy on synthetic pages of MNIST test digits (our stand-in for new handwriting) above 92%",
-          _measure_pages),
-]

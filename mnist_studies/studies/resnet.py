@@ -18,9 +18,8 @@ import time
 import keras
 import numpy as np
 
-from mnist_studies import batchnorm, claims, data, paths, profiles, records, training
+from mnist_studies import batchnorm, data, paths, profiles, records, training
 from mnist_studies.models.resnet import BUILDERS
-from mnist_studies.claims import Claim
 
 STUDY = "resnet"
 PAPER_ACCURACY_RANGE = (98.0, 99.0)  # §4: test accuracy "stable between 98% and 99%"
@@ -165,28 +164,3 @@ def format_table(study_records: list[dict]) -> str:
                      f"{100 * m['best_val_accuracy']:.2f} | {100 * m['test_accuracy']:.2f} | 98–99 | "
                      f"{verdict(m['test_accuracy'])} |")
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Claims (the report's data)
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _measure_accuracy(model_name: str):
-    def measure(study_records: list[dict]):
-        found = [r for r in study_records if r["name"] == model_name]
-        if not found:
-            return claims.needs_gpu(study_records, model_name)
-        accuracy = 100 * found[0]["metrics"]["test_accuracy"]
-        return claims.Measurement(f"{accuracy:.2f}%", 1, verdict(accuracy / 100))
-
-    return measure
-
-
-_RULE = (f"test accuracy of the best-on-validation checkpoint ≥ {PAPER_ACCURACY_RANGE[0]:g}% (better than "
-         f"{PAPER_ACCURACY_RANGE[1]:g}% also reproduces)")
-CLAIMS = [
-    Claim("The ResNet-style network reaches 98–99% test accuracy", "§4", "98–99%", _RULE,
-          _measure_accuracy("resnet_paper")),
-    Claim("The two-layer CNN reaches 98–99% test accuracy", "§4", "98–99%", _RULE, _measure_accuracy("two_layer_cnn")),
-]

@@ -32,7 +32,6 @@ from mnist_studies.models.separate_kernels import (
     stack_kernels,
     unpack_binary_classifiers,
 )
-from mnist_studies.claims import Claim
 
 STUDY = "separate_kernels"
 PAPER_GAIN_POINTS = 2.0  # §4: "an increase of approximately 2% in accuracy"
@@ -254,26 +253,3 @@ def format_one_vs_rest(study_records: list[dict], activation: str) -> str:
              "| --- | --- | --- |"]
     lines += [f"| {d} | {accuracy[:, d].mean():.2f} | {balanced[:, d].mean():.2f} |" for d in range(accuracy.shape[1])]
     return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Claims (the report's data)
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _measure_gain(study_records: list[dict]):
-    gains = [r["metrics"]["gain_points"] for r in study_records if r["config"]["activation"] == "sigmoid"]
-    if not gains:
-        return None
-    ours = verdict(gains)
-    label = (claims.INCONCLUSIVE if ours.startswith(("not tested", "inconclusive"))
-             else claims.PARTLY if ours.startswith("partly") else ours)
-    return claims.Measurement(claims.format_mean_std(gains, " points", 2), len(gains), label)
-
-
-CLAIMS = [
-    Claim("Pre-trained kernels (ten one-vs-rest CNNs, sigmoid) raise the 10-class CNN's test accuracy", "§4",
-          f"about +{PAPER_GAIN_POINTS:.0f} points", f"paired gain in [{GAIN_RANGE[0]:g}, {GAIN_RANGE[1]:g}] points "
-          "and paired t-test p < 0.05; a significant gain outside it: partly; 95% CI below 1 point: not reproduced; "
-          "else inconclusive", _measure_gain),
-]

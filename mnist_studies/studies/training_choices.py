@@ -16,9 +16,8 @@ import time
 import keras
 import numpy as np
 
-from mnist_studies import claims, data, paths, profiles, records, training
+from mnist_studies import data, paths, profiles, records, training
 from mnist_studies.models.training_choices import ACTIVATIONS, BUILDERS, build
-from mnist_studies.claims import Claim
 
 STUDY = "training_choices"
 # Thresholds that turn the paper's qualitative claims into checks (see the notebook for the wording).
@@ -285,55 +284,3 @@ def check_claims(study_records: list[dict]) -> list[dict]:
 # ---------------------------------------------------------------------------------------------------------------
 # Figures (from records)
 # ---------------------------------------------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Claims (the report's data)
-# ---------------------------------------------------------------------------------------------------------------
-
-PAPER_CNN_PARAMETERS = 421_642  # the paper's model summary ("Total params: 421,642")
-_CHECK_VERDICTS = {"supported": claims.REPRODUCED, "partly supported": claims.PARTLY,
-                   "not supported": claims.NOT_REPRODUCED}
-
-
-def _measure_parameters(study_records: list[dict]):
-    """Needs no training: the builder's parameter count (and every CNN record's, if any disagrees)."""
-    counts = {BUILDERS["cnn"]().count_params()}
-    counts |= {r["metrics"]["parameters"] for r in study_records
-               if r["config"].get("model") == "cnn" and "parameters" in r["metrics"]}
-    ours = counts.pop()
-    return claims.Measurement(f"{ours:,}", 1, claims.REPRODUCED if ours == PAPER_CNN_PARAMETERS and not counts
-                              else claims.NOT_REPRODUCED)
-
-
-def _measure_check(prefix: str):
-    """A claim of ``check_claims``: its evidence as our value, its verdict mapped to the report's."""
-    def measure(study_records: list[dict]):
-        trained = [r for r in study_records if not r["name"].endswith(claims.NEEDS_GPU_SUFFIX)]
-        if not trained:
-            return claims.needs_gpu(study_records, "grid")
-        found = [c for c in check_claims(trained) if c["claim"].startswith(prefix)]
-        if not found:
-            return None
-        verdict = _CHECK_VERDICTS.get(found[0]["verdict"], claims.INCONCLUSIVE)
-        return claims.Measurement(found[0]["evidence"], len(trained), verdict)
-
-    return measure
-
-
-CLAIMS = [
-    Claim("The CNN has 421,642 parameters", "model summary", f"{PAPER_CNN_PARAMETERS:,}", "exactly equal",
-          _measure_parameters, needs_runs=False),
-    Claim("The CNN acquires better accuracy than the MLP", "§8", "qualitative",
-          "best test accuracy CNN > MLP, and in at least half of the optimizer/activation groups",
-          _measure_check("CNN acquires")),
-    Claim("Adam reaches high accuracy faster than SGD", "§8", "qualitative",
-          f"fewer epochs to {100 * HIGH_ACCURACY:.0f}% validation accuracy in every model/activation group",
-          _measure_check("Adam reaches")),
-    Claim("With sigmoid and a small SGD learning rate the network barely learns; ReLU works", "§5–7", "qualitative",
-          f"best validation accuracy ≤ {100 * BARELY_LEARNS:.0f}% (sigmoid) and ≥ {100 * LEARNS:.0f}% (ReLU) for "
-          "both models at the grid's smallest SGD rate", _measure_check("with sigmoid")),
-    Claim("With Adam, a too-large learning rate makes the loss fluctuate or diverge", "§6", "qualitative",
-          f"at the grid's largest rate, more than half of the Adam groups ≥ {100 * UNSTABLE_DROP:.0f} points below "
-          "their best rate, or NaN", _measure_check("with Adam")),
-]

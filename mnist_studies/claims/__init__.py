@@ -1,8 +1,9 @@
 """Claims as data: what a paper claims (``Claim``), our measurement of it (``Measurement``) and the verdicts.
 
-The study modules declare their ``CLAIMS`` with these; ``mnist_studies.report`` measures and renders them. This
-module sits below both (it imports nothing of the project), so a study never imports the report, and a change to
-how the report is written never makes a run record stale.
+Each study's claims are in this package (``mnist_studies/claims/<study>.py``: ``CLAIMS``, read from the study's run
+records); ``mnist_studies.report`` measures and renders them. The package is outside every run's code fingerprint
+(``fingerprints.NEUTRAL``): editing a claim, its rule's wording or its measurement never retrains anything. This
+``__init__`` imports nothing of the project, so the study modules may use its vocabulary (verdicts, ``mean_std``).
 """
 
 from __future__ import annotations

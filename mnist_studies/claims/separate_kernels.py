@@ -1,0 +1,29 @@
+"""The claims of study ``separate_kernels`` (``mnist_studies/studies/separate_kernels.py``) as data: each paper claim,
+its rule, and how our measurement is read from the run records (``CLAIMS``, used by ``mnist_studies.report``).
+
+Kept out of the study module so that editing a claim, its rule's wording or its measurement never makes the study's
+run records stale (this package is outside every run's code fingerprint, ``fingerprints.NEUTRAL``).
+"""
+
+from __future__ import annotations
+
+from mnist_studies import claims
+from mnist_studies.claims import Claim
+from mnist_studies.studies.separate_kernels import GAIN_RANGE, PAPER_GAIN_POINTS, verdict
+
+def _measure_gain(study_records: list[dict]):
+    gains = [r["metrics"]["gain_points"] for r in study_records if r["config"]["activation"] == "sigmoid"]
+    if not gains:
+        return None
+    ours = verdict(gains)
+    label = (claims.INCONCLUSIVE if ours.startswith(("not tested", "inconclusive"))
+             else claims.PARTLY if ours.startswith("partly") else ours)
+    return claims.Measurement(claims.format_mean_std(gains, " points", 2), len(gains), label)
+
+
+CLAIMS = [
+    Claim("Pre-trained kernels (ten one-vs-rest CNNs, sigmoid) raise the 10-class CNN's test accuracy", "§4",
+          f"about +{PAPER_GAIN_POINTS:.0f} points", f"paired gain in [{GAIN_RANGE[0]:g}, {GAIN_RANGE[1]:g}] points "
+          "and paired t-test p < 0.05; a significant gain outside it: partly; 95% CI below 1 point: not reproduced; "
+          "else inconclusive", _measure_gain),
+]

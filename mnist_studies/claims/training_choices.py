@@ -1,0 +1,60 @@
+"""The claims of study ``training_choices`` (``mnist_studies/studies/training_choices.py``) as data: each paper claim,
+its rule, and how our measurement is read from the run records (``CLAIMS``, used by ``mnist_studies.report``).
+
+Kept out of the study module so that editing a claim, its rule's wording or its measurement never makes the study's
+run records stale (this package is outside every run's code fingerprint, ``fingerprints.NEUTRAL``).
+"""
+
+from __future__ import annotations
+
+from mnist_studies import claims
+from mnist_studies.claims import Claim
+from mnist_studies.models.training_choices import BUILDERS
+from mnist_studies.studies.training_choices import BARELY_LEARNS, HIGH_ACCURACY, LEARNS, UNSTABLE_DROP, check_claims
+
+PAPER_CNN_PARAMETERS = 421_642  # the paper's model summary ("Total params: 421,642")
+_CHECK_VERDICTS = {"supported": claims.REPRODUCED, "partly supported": claims.PARTLY,
+                   "not supported": claims.NOT_REPRODUCED}
+
+
+def _measure_parameters(study_records: list[dict]):
+    """Needs no training: the builder's parameter count (and every CNN record's, if any disagrees)."""
+    counts = {BUILDERS["cnn"]().count_params()}
+    counts |= {r["metrics"]["parameters"] for r in study_records
+               if r["config"].get("model") == "cnn" and "parameters" in r["metrics"]}
+    ours = counts.pop()
+    return claims.Measurement(f"{ours:,}", 1, claims.REPRODUCED if ours == PAPER_CNN_PARAMETERS and not counts
+                              else claims.NOT_REPRODUCED)
+
+
+def _measure_check(prefix: str):
+    """A claim of ``check_claims``: its evidence as our value, its verdict mapped to the report's."""
+    def measure(study_records: list[dict]):
+        trained = [r for r in study_records if not r["name"].endswith(claims.NEEDS_GPU_SUFFIX)]
+        if not trained:
+            return claims.needs_gpu(study_records, "grid")
+        found = [c for c in check_claims(trained) if c["claim"].startswith(prefix)]
+        if not found:
+            return None
+        verdict = _CHECK_VERDICTS.get(found[0]["verdict"], claims.INCONCLUSIVE)
+        return claims.Measurement(found[0]["evidence"], len(trained), verdict)
+
+    return measure
+
+
+CLAIMS = [
+    Claim("The CNN has 421,642 parameters", "model summary", f"{PAPER_CNN_PARAMETERS:,}", "exactly equal",
+          _measure_parameters, needs_runs=False),
+    Claim("The CNN acquires better accuracy than the MLP", "§8", "qualitative",
+          "best test accuracy CNN > MLP, and in at least half of the optimizer/activation groups",
+          _measure_check("CNN acquires")),
+    Claim("Adam reaches high accuracy faster than SGD", "§8", "qualitative",
+          f"fewer epochs to {100 * HIGH_ACCURACY:.0f}% validation accuracy in every model/activation group",
+          _measure_check("Adam reaches")),
+    Claim("With sigmoid and a small SGD learning rate the network barely learns; ReLU works", "§5–7", "qualitative",
+          f"best validation accuracy ≤ {100 * BARELY_LEARNS:.0f}% (sigmoid) and ≥ {100 * LEARNS:.0f}% (ReLU) for "
+          "both models at the grid's smallest SGD rate", _measure_check("with sigmoid")),
+    Claim("With Adam, a too-large learning rate makes the loss fluctuate or diverge", "§6", "qualitative",
+          f"at the grid's largest rate, more than half of the Adam groups ≥ {100 * UNSTABLE_DROP:.0f} points below "
+          "their best rate, or NaN", _measure_check("with Adam")),
+]
