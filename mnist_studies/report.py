@@ -61,7 +61,7 @@ def measure_claims(claims: Sequence[Claim], study_records: list[dict]) -> list[d
         measured = claim.measure(study_records) if study_records or not claim.needs_runs else None
         measured = measured or Measurement("–", 0, NOT_RUN)
         rows.append({"claim": claim.text, "section": claim.section, "paper": claim.paper, "rule": claim.rule,
-                     "ours": measured.value, "n": measured.n, "verdict": measured.verdict})
+                     "ours": measured.value, "n": measured.n, "verdict": measured.verdict, "margin": measured.margin})
     return rows
 
 
@@ -118,6 +118,8 @@ def _cell(row: dict | None, reduced: bool) -> tuple[str, str]:
     if row is None or row["verdict"] == NOT_RUN:
         return "–", NOT_RUN
     value = f"{row['ours']} (n = {row['n']})" if row["n"] > 1 else row["ours"]
+    if row.get("margin"):
+        value += f"; margin {row['margin']}"
     verdict = f"{row['verdict']}, reduced" if reduced and row["verdict"] != NEEDS_GPU else row["verdict"]
     return value, verdict
 

@@ -55,7 +55,8 @@ def test_report_from_handmade_records(isolated_outputs):
     text = report.render({"quick": data})
     assert "| 001 | 2 | 0 / 0 / 0 / 0 / 0 / 2 |" in text  # the study that did not run: every claim "not run"
     assert "| 004 | 2 | 1 / 0 / 1 / 0 / 0 / 0 |" in text
-    assert "0.95 ± 0.07% (n = 2) | reproduced, reduced |" in text  # quick is a reduced profile and says so
+    # quick is a reduced profile and says so; the margin says how close the call was (1.06 - 0.95)
+    assert "0.95 ± 0.07% (n = 2); margin +0.11 points below the 1.06% bound | reproduced, reduced |" in text
     assert "- **quick**: 3 run records" in text and "device CPU: test" in text
     assert "incomplete" not in text  # no stamp at all: records written by hand or by a notebook opened directly
 
@@ -88,7 +89,7 @@ def test_write_report_keeps_the_other_profiles_and_studies(isolated_outputs):
     text = report.write_report("paper").read_text()
     assert "quick (reduced settings)" in text and "paper (the paper's settings)" in text
     assert "| verdict, quick |" in text and "| verdict, paper |" in text
-    assert "95.0% of 500 digits on 30 pages | reproduced |" in text  # paper profile: no "reduced" mark
+    assert "95.0% of 500 digits on 30 pages; margin +3.0 points above 92% | reproduced |" in text  # no "reduced"
 
 
 def test_a_damaged_stamp_stops_the_report_naming_the_file(isolated_outputs, capsys):

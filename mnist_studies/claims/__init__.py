@@ -24,11 +24,14 @@ VERDICTS = (REPRODUCED, PARTLY, NOT_REPRODUCED, INCONCLUSIVE, NEEDS_GPU, NOT_RUN
 
 @dataclass(frozen=True)
 class Measurement:
-    """Our number for one claim: ``value`` as shown (e.g. "97.4 ± 0.2 %"), over ``n`` runs, and the verdict."""
+    """Our number for one claim: ``value`` as shown (e.g. "97.4 ± 0.2 %"), over ``n`` runs, and the verdict;
+    ``margin`` says how far the number is from the rule's boundary (e.g. "+0.3 points"; negative: on the other side),
+    so that a reader sees how close a call was."""
 
     value: str
     n: int
     verdict: str
+    margin: str | None = None
 
     def __post_init__(self):
         if self.verdict not in VERDICTS:

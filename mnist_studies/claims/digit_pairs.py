@@ -16,6 +16,12 @@ from mnist_studies.studies.digit_pairs import MODELS, PAPER_TABLE_I, PAPER_TABLE
 _RULE = "our mean within 2 of the paper's standard deviations, or within 2 points where that is wider"
 
 
+def _band_margin(ours: float, paper: float, paper_std: float | None = None) -> str:
+    """How far inside (+) or outside (-) the rule's band around the paper's number ours lies (``reproduces``)."""
+    band = max(2.0 * (paper_std or 0.0), 2.0)
+    return f"{band - abs(ours - paper):+.1f} points inside the ±{band:.1f} band"
+
+
 def _measure_table_i(model_name: str):
     def measure(study_records: list[dict]):
         found = [r for r in study_records if r["name"] == f"tuning-{model_name}"]
@@ -25,7 +31,8 @@ def _measure_table_i(model_name: str):
         ours = 100 * m["best_val_accuracy"]
         folds = len(m["val_accuracy_by_rate"][f"{m['best_learning_rate']:g}"])
         return claims.Measurement(f"{ours:.1f}% at lr {m['best_learning_rate']:g} ({folds} fold(s))", 1,
-                                  _verdict(reproduces(ours, PAPER_TABLE_I[model_name][1])))
+                                  _verdict(reproduces(ours, PAPER_TABLE_I[model_name][1])),
+                                  _band_margin(ours, PAPER_TABLE_I[model_name][1]))
 
     return measure
 
@@ -38,7 +45,8 @@ def _measure_table_ii(model_name: str, split: str):
         values = [100 * r["metrics"][f"{split}_accuracy"] for r in group]
         paper_mean, paper_std = PAPER_TABLE_II[model_name][0 if split == "test" else 1]
         return claims.Measurement(claims.format_mean_std(values), len(values),
-                                  _verdict(reproduces(float(np.mean(values)), paper_mean, paper_std)))
+                                  _verdict(reproduces(float(np.mean(values)), paper_mean, paper_std)),
+                                  _band_margin(float(np.mean(values)), paper_mean, paper_std))
 
     return measure
 

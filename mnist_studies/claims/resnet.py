@@ -11,13 +11,15 @@ from mnist_studies import claims
 from mnist_studies.claims import Claim
 from mnist_studies.studies.resnet import PAPER_ACCURACY_RANGE, verdict
 
+
 def _measure_accuracy(model_name: str):
     def measure(study_records: list[dict]):
         found = [r for r in study_records if r["name"] == model_name]
         if not found:
             return claims.needs_gpu(study_records, model_name)
         accuracy = 100 * found[0]["metrics"]["test_accuracy"]
-        return claims.Measurement(f"{accuracy:.2f}%", 1, verdict(accuracy / 100))
+        return claims.Measurement(f"{accuracy:.2f}%", 1, verdict(accuracy / 100),
+                                  f"{accuracy - PAPER_ACCURACY_RANGE[0]:+.2f} points from {PAPER_ACCURACY_RANGE[0]:g}%")
 
     return measure
 

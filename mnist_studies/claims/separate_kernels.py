@@ -7,9 +7,22 @@ run records stale (this package is outside every run's code fingerprint, ``finge
 
 from __future__ import annotations
 
+import numpy as np
+
 from mnist_studies import claims
 from mnist_studies.claims import Claim
 from mnist_studies.studies.separate_kernels import GAIN_RANGE, PAPER_GAIN_POINTS, verdict
+
+
+def _margin(gains: list[float]) -> str | None:
+    """The paired t-test's p-value and the 95% confidence interval of the mean gain."""
+    from scipy import stats
+
+    if len(gains) < 2 or np.std(gains) == 0:
+        return None
+    low, high = stats.t.interval(0.95, len(gains) - 1, loc=np.mean(gains), scale=stats.sem(gains))
+    return f"p = {stats.ttest_1samp(gains, 0.0).pvalue:.3f}, 95% CI [{low:+.1f}, {high:+.1f}] points"
+
 
 def _measure_gain(study_records: list[dict]):
     gains = [r["metrics"]["gain_points"] for r in study_records if r["config"]["activation"] == "sigmoid"]
@@ -18,7 +31,7 @@ def _measure_gain(study_records: list[dict]):
     ours = verdict(gains)
     label = (claims.INCONCLUSIVE if ours.startswith(("not tested", "inconclusive"))
              else claims.PARTLY if ours.startswith("partly") else ours)
-    return claims.Measurement(claims.format_mean_std(gains, " points", 2), len(gains), label)
+    return claims.Measurement(claims.format_mean_std(gains, " points", 2), len(gains), label, _margin(gains))
 
 
 CLAIMS = [
