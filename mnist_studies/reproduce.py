@@ -370,6 +370,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{tag}: {describe(p)}; {runs(p.planned_runs)}{estimate}", flush=True)
             outcome = run_study_notebook(notebook, profile, output_dir, force=args.force,
                                          label=notebook.stem[:2] + " " + p.study)
+        except (KeyboardInterrupt, SystemExit) as stop:  # Ctrl-C, or a kill (SIGTERM, see below)
+            print(f"\nstopped: {notebook.stem} was interrupted; its finished runs are kept, and "
+                  f"`make reproduce PROFILE={profile} ONLY={notebook.name[:2]}` continues from them.", file=sys.stderr)
+            return stop.code if isinstance(stop, SystemExit) and isinstance(stop.code, int) else 130
         except NotebookFailed as error:
             print(f"error: {error}", file=sys.stderr)
             if getattr(error, "details", ""):

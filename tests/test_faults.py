@@ -77,6 +77,8 @@ def test_make_reproduce_killed_in_a_notebook_leaves_nothing_finished_and_the_rer
     runner.send_signal(signal.SIGTERM)  # as `kill` or a closed terminal would
     runner.wait(timeout=60)
     assert runner.returncode != 0
+    said = runner.stdout.read()
+    assert "stopped: 00_mnist_data was interrupted" in said and "ONLY=00" in said and "Traceback" not in said
     assert not (out / "00_mnist_data.ipynb").exists() and not partial.exists()  # nothing looks finished
     stamp = json.loads((isolated_outputs["results"] / "smoke" / "mnist_data" / "reproduce.stamp").read_text())
     assert stamp["state"] == "running" and stamp["spent_seconds"] > 0  # the time spent is kept for the total
