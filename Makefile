@@ -12,7 +12,7 @@ FORCE   ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fast reproduce status report bench lab clean distclean
+.PHONY: help venv test test-fast reproduce status report bench bench-pages lab clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ report: $(SENTINEL) ## rewrite REPORT.md from the run records of PROFILE (the la
 
 bench: $(SENTINEL) ## time every builder, plain Keras vs the project's path: benchmarks/results/bench-<device>.json/.png
 	$(BIN)/python -m mnist_studies.benchmark --output benchmarks/results
+
+bench-pages: $(SENTINEL) ## the page reader on 13 page families beside Tesseract (if installed): make bench-pages [MODEL=x.keras]
+	$(BIN)/python -m mnist_studies.segmentation.evaluate --output benchmarks/results $(if $(MODEL),--model "$(MODEL)")
 
 # As root (many containers), JupyterLab refuses to start without --allow-root; without a browser it prints the URL.
 lab: $(SENTINEL) ## open JupyterLab on notebooks/ with the project kernel (prints the URL to open)

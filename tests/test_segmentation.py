@@ -282,3 +282,33 @@ def test_blue_ink_is_read_from_the_channel_where_it_is_darkest():
     assert grey.shape == (60, 80) and grey[20:40, 30:34].max() < grey[:10].min() - 0.3
     with pytest.raises(ValueError, match="unknown method 'magic'; valid methods: paper, photo"):
         seg.ink_mask(rgb, method="magic")
+
+
+def test_page_families_are_made_with_their_ground_truth():
+    from mnist_studies.segmentation import families
+
+    for family in families.FAMILIES:
+        image, text = families.make(family, 11)
+        assert image.dtype == np.uint8 and image.ndim == (3 if family == "blue ink" else 2), family
+        assert text and set(text) <= set("0123456789\n")
+    small, large = families.make("small digits", 11)[0], families.make("large digits", 11)[0]
+    assert large.shape[0] > 8 * small.shape[0]  # ~150 px against ~15 px digits
+    with pytest.raises(ValueError, match="unknown page family 'coffee stain'"):
+        families.make("coffee stain", 0)
+
+
+@pytest.mark.slow
+def test_the_page_families_are_measured_for_each_reader(tiny_model, tmp_path, capsys):
+    from mnist_studies.segmentation import evaluate, families
+
+    results = evaluate.measure(tiny_model, pages_per_family=1, use_tesseract=False)
+    assert list(results["families"]) == list(families.FAMILIES)
+    ours = results["families"]["clean"]["ours"]
+    assert ours["digit_accuracy"] > 0.4 and ours["seconds_per_page"] > 0  # a 3-epoch model reads (chance: 0.1)
+    assert 0 < results["overall"]["ours"]["digit_accuracy"] <= 1 and results["tesseract"] is None
+    evaluate.plot({**results, "pages_per_family": 1})
+    if evaluate.tesseract_available():  # optional: measured beside ours where it is installed
+        image, truth = families.make("clean", 5)
+        assert set(evaluate.read_with_tesseract(image, tmp_path)) <= set("0123456789\n")
+    else:
+        print("note: tesseract is not installed; its reader is not tested here")

@@ -19,6 +19,9 @@ from __future__ import annotations
 import numpy as np
 
 
+FAINT_INK = 0.2  # flattened pages whose darkest ink is at least this far below the paper get their contrast stretched
+
+
 def _separability(grey: np.ndarray) -> float:
     """Otsu's criterion: between-class variance / total variance of a grey image (1 = two clean levels)."""
     from skimage.filters import threshold_otsu
@@ -87,37 +90,33 @@ def flatten_illumination(grey: np.ndarray, *, scale: int | None = None) -> np.nd
     background = ndimage.median_filter(ndimage.grey_closing(small, size=(size, size)), size=size)
     background = resize(background, page.shape, order=1, mode="edge", anti_aliasing=False)
     flat = np.clip(page / np.maximum(background, 1e-3), 0.0, 1.0)
+    darkest = float(np.percentile(flat, 0.5))
+    if 1.0 - darkest > FAINT_INK:  # faint ink (pencil) is stretched to the contrast of a pen; a blank page is not
+        flat = np.clip((flat - darkest) / (1.0 - darkest), 0.0, 1.0)
     return 1.0 - flat if inverted else flat
 
 
-def remove_rules(mask: np.ndarray, *, min_length: int | None = None, max_thickness: int = 5) -> np.ndarray:
-    """An ink mask without its ruling: horizontal and vertical runs of ink longer than ``min_length`` (default: a
-    quarter of the page's shorter side) and at most ``max_thickness`` pixels thick are removed, except where ink
-    continues on both sides of the line (a stroke crossing it: the "1" written on a line keeps its pixels)."""
-    from scipy import ndimage
+def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: int = 5) -> np.ndarray:
+    """An ink mask without the lines of ruled or squared paper.
 
-    mask = np.asarray(mask, dtype=bool)
-    length = min_length or max(25, min(mask.shape) // 4)
-    out = mask.copy()
-    for axis in (0, 1):  # axis 0: horizontal lines (long along x), then vertical ones on what is left (so that
-        # a stroke that merely touches a horizontal line is not lengthened into a vertical "line")
-        mask = out.copy()
-        footprint = np.ones((1, length) if axis == 0 else (length, 1), dtype=bool)
-        lines = ndimage.binary_opening(mask, structure=footprint)
-        # only thin lines: a run across the line no thicker than max_thickness
-        thick = ndimage.binary_opening(lines, structure=np.ones((max_thickness + 1, 1) if axis == 0
-                                                                else (1, max_thickness + 1), dtype=bool))
-        lines &= ~thick
-        if not lines.any():
+    A rule is a band of at most ``max_thickness`` image rows (columns, for vertical rules) in which ink covers more
+    than ``min_coverage`` of the page's width (height): handwriting never does. Its pixels are removed, except in the
+    columns where ink touches the band on both sides, which is a stroke crossing the line (the "1" written on a line
+    keeps its pixels). Lines must be roughly axis-aligned (a page rotated by a few degrees is deskewed first).
+    """
+    out = np.asarray(mask, dtype=bool).copy()
+    for view in (out, out.T):  # horizontal rules, then vertical ones (a view: edits reach ``out``)
+        coverage = view.mean(axis=1)
+        rows = np.flatnonzero(coverage > min_coverage)
+        if not len(rows):
             continue
-        # keep line pixels where a stroke crosses: ink just beyond the line on both sides
-        reach = max_thickness + 1
-        shift = (lambda a, d: np.roll(a, d, axis=0)) if axis == 0 else (lambda a, d: np.roll(a, d, axis=1))
-        off_line = mask & ~lines
-        before = np.zeros_like(mask)
-        after = np.zeros_like(mask)
-        for d in range(1, reach + 1):
-            before |= shift(off_line, d)
-            after |= shift(off_line, -d)
-        out &= ~(lines & ~(before & after))
+        bands = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1)
+        for band in bands:
+            top, bottom = int(band[0]), int(band[-1]) + 1
+            if bottom - top > max_thickness:
+                continue  # a thick dark band is not a ruling line (a shadow edge, a table border)
+            above = view[top - 1] if top > 0 else np.zeros(view.shape[1], dtype=bool)
+            below = view[bottom] if bottom < view.shape[0] else np.zeros(view.shape[1], dtype=bool)
+            crossing = above & below
+            view[top:bottom] &= crossing[None, :]
     return out

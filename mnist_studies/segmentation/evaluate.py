@@ -1,0 +1,151 @@
+"""The page reader measured on the page families (``segmentation.families``), beside Tesseract.
+
+    python -m mnist_studies.segmentation.evaluate [--model PATH] [--pages 5] [--output benchmarks/results]
+
+For each family: the share of digits read right (``pages.score_text``: a missed, extra or wrong digit costs one) and
+of pages read exactly, by our reader (``--method photo``, the command line's default) and by Tesseract (digits only,
+``--psm 6``) when the ``tesseract`` command is installed (skipped with a note when not), and each reader's seconds per
+page, model loading included once. Writes ``pages-<device>.json`` and a bar chart ``pages-<device>.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from mnist_studies.segmentation import families, pages
+
+TESSERACT_ARGS = ["--psm", "6", "-c", "tessedit_char_whitelist=0123456789"]
+FIRST_SEED = 2000  # disjoint from the study's evaluation pages (1000-1029) and the tuning pages (5000-5029)
+
+
+def tesseract_available() -> bool:
+    return shutil.which("tesseract") is not None
+
+
+def read_with_tesseract(image: np.ndarray, folder: Path) -> str:
+    """Tesseract's digits of a page, rows separated by newlines (spaces and empty lines dropped)."""
+    from PIL import Image
+
+    path = folder / "page.png"
+    Image.fromarray(image).save(path)
+    done = subprocess.run(["tesseract", str(path), "stdout", *TESSERACT_ARGS], capture_output=True, text=True,
+                          timeout=120)
+    rows = [re.sub(r"\D", "", line) for line in done.stdout.splitlines()]
+    return "\n".join(row for row in rows if row)
+
+
+def read_with_ours(image: np.ndarray, model) -> str:
+    from mnist_studies import segmentation
+
+    grey = image / 255.0
+    return segmentation.recognize_page("page", model, grey=grey, method="photo").text
+
+
+def measure(model_path: Path, *, pages_per_family: int = 5, use_tesseract: bool | None = None) -> dict:
+    """Per family, per reader: digit accuracy, exact pages and seconds per page (see the module docstring)."""
+    from mnist_studies import segmentation
+
+    start = time.perf_counter()
+    model = segmentation.load_digit_model(model_path)
+    load_seconds = time.perf_counter() - start
+    use_tesseract = tesseract_available() if use_tesseract is None else use_tesseract
+    readers = {"ours": lambda image, folder: read_with_ours(image, model)}
+    if use_tesseract:
+        readers["tesseract"] = read_with_tesseract
+    out = {"model": str(model_path), "model_load_seconds": load_seconds, "pages_per_family": pages_per_family,
+           "tesseract": subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split(
+               "\n")[0] if use_tesseract else None, "families": {}}
+    with tempfile.TemporaryDirectory() as scratch:
+        for family in families.FAMILIES:
+            made = [families.make(family, FIRST_SEED + i) for i in range(pages_per_family)]
+            row = {}
+            for name, read in readers.items():
+                correct = total = exact = 0
+                seconds = 0.0
+                for image, truth in made:
+                    begin = time.perf_counter()
+                    text = read(image, Path(scratch))
+                    seconds += time.perf_counter() - begin
+                    ok, n = pages.score_text(text, truth)
+                    correct, total, exact = correct + ok, total + n, exact + (text == truth)
+                row[name] = {"digit_accuracy": correct / total, "exact_pages": exact / len(made), "digits": total,
+                             "seconds_per_page": seconds / len(made)}
+            out["families"][family] = row
+            shown = ", ".join(f"{name} {100 * r['digit_accuracy']:.1f}% ({r['seconds_per_page']:.2f} s/page)"
+                              for name, r in row.items())
+            print(f"{family}: {shown}", flush=True)
+    for name in readers:
+        rows = [r[name] for r in out["families"].values()]
+        digits = sum(r["digits"] for r in rows)
+        out.setdefault("overall", {})[name] = {
+            "digit_accuracy": sum(r["digit_accuracy"] * r["digits"] for r in rows) / digits,
+            "seconds_per_page": float(np.mean([r["seconds_per_page"] for r in rows]))}
+    return out
+
+
+def plot(results: dict):
+    import matplotlib.pyplot as plt
+
+    names = list(results["families"])
+    readers = list(results["families"][names[0]])
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(names) + 1.4))
+    ypos = np.arange(len(names))
+    for k, reader in enumerate(readers):
+        values = [100 * results["families"][n][reader]["digit_accuracy"] for n in names]
+        ax.barh(ypos + (k - (len(readers) - 1) / 2) * 0.38, values, height=0.38,
+                label=f"{reader} ({100 * results['overall'][reader]['digit_accuracy']:.1f}% overall)")
+    ax.axvline(97, color="C3", lw=0.8, ls="--", label="target 97% per family")
+    ax.set_yticks(ypos, names, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("digits read right (%)")
+    ax.set_title(f"Page families, {results['pages_per_family']} pages each", fontsize=9)
+    ax.legend(fontsize=7, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def main(argv: list[str] | None = None) -> int:
+    from mnist_studies import records, training
+    from mnist_studies.studies import lenet5
+
+    parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.evaluate",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, default=lenet5.default_model_path(), help="the digit model to read with")
+    parser.add_argument("--pages", type=int, default=5, help="pages per family (default 5)")
+    parser.add_argument("--output", type=Path, default=Path("benchmarks/results"))
+    args = parser.parse_args(argv)
+    if not tesseract_available():
+        print("note: tesseract is not installed (Debian: apt-get install tesseract-ocr): measuring our reader alone",
+              file=sys.stderr)
+    try:
+        results = measure(args.model, pages_per_family=args.pages)
+    except Exception as error:  # a missing or bad model: one line
+        from mnist_studies.segmentation import PageError
+
+        if isinstance(error, PageError):
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        raise
+    results["device"] = training.describe_device()
+    slug = re.sub(r"[^a-z0-9]+", "-", results["device"].lower()).strip("-")
+    path = records.write_json_atomic(results, args.output / f"pages-{slug}.json")
+    from mnist_studies import plotting
+
+    figure = plot(results)
+    figure.savefig(path.with_suffix(".png"), dpi=plotting.DPI)
+    print(f"Page families: {path} and {path.with_suffix('.png')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
