@@ -312,3 +312,16 @@ def test_the_page_families_are_measured_for_each_reader(tiny_model, tmp_path, ca
         assert set(evaluate.read_with_tesseract(image, tmp_path)) <= set("0123456789\n")
     else:
         print("note: tesseract is not installed; its reader is not tested here")
+
+
+def test_a_rotated_row_stays_one_row():
+    from skimage.transform import rotate
+
+    from mnist_studies.segmentation import photo
+
+    page = pages.make_page(21, rows=1, width=900, dark_ink=True, lighting=0.0, touching=0.0)
+    tilted = rotate(page.image / 255.0, 4.0, resize=True, cval=0.95, order=1)
+    assert abs(photo.skew_angle(seg.binarize(tilted)) + 4.0) <= 0.5  # found, to turn it back
+    levelled, mask = seg.prepare_page(tilted, method="photo")
+    assert len(seg.find_rows(mask)) == 1 and levelled.shape == mask.shape
+    assert len(seg.segment(mask)) == len(page.text)

@@ -54,6 +54,7 @@ class PageResult:
     image: str
     text: str
     digits: list[Digit] = field(default_factory=list)
+    page: np.ndarray | None = field(default=None, repr=False)  # the image the boxes refer to (levelled photo)
 
     def text_at(self, min_confidence: float = 0.0) -> str:
         """The text with ``UNCERTAIN`` ("?") for every digit read with a probability below ``min_confidence``."""
@@ -299,29 +300,38 @@ METHODS = ("paper", "photo")  # the paper's pipeline; with the photo stages of s
 
 
 def ink_mask(image: np.ndarray, *, method: str = "paper") -> np.ndarray:
+    """The ink mask of ``prepare_page`` (in the coordinates of the page it returns)."""
+    return prepare_page(image, method=method)[1]
+
+
+def prepare_page(image: np.ndarray, *, method: str = "paper") -> tuple[np.ndarray, np.ndarray]:
     """The page's ink mask. ``"paper"``: the paper's adaptive binarization of the grey page. ``"photo"``: first the
     channel that separates ink best (``photo.ink_contrast``; ``image`` may be RGB), light flattened
-    (``photo.flatten_illumination``), then the binarization, and ruled or squared lines removed
-    (``photo.remove_rules``)."""
+    (``photo.flatten_illumination``), rotated level (``photo.deskew``), then the binarization, and ruled or squared
+    lines removed (``photo.remove_rules``). Returns (the page the mask belongs to, the mask): the photo method's page
+    is the flattened, levelled one."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
     if method == "paper":
         grey = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
-        return remove_specks(binarize(grey))
+        return grey, remove_specks(binarize(grey))
     from mnist_studies.segmentation import photo
 
     flat = photo.flatten_illumination(photo.ink_contrast(image))
-    return remove_specks(photo.remove_rules(binarize(flat)))
+    if not ink_is_dark(flat):  # light ink on a dark page: dark ink on light paper from here on
+        flat = 1.0 - flat
+    flat, _ = photo.deskew(flat, binarize(flat))
+    return flat, remove_specks(photo.remove_rules(binarize(flat)))
 
 
 def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, method: str = "paper") -> PageResult:
     """Read, binarize (``ink_mask`` with ``method``), segment and recognize one page with one batched prediction.
     ``grey`` is the page already read (grey, or RGB for the photo method)."""
     grey = read_page(path, colour=method == "photo") if grey is None else grey
-    mask = ink_mask(grey, method=method)
+    page, mask = prepare_page(grey, method=method)
     boxes = segment(mask)
     if not boxes:
-        return PageResult(str(path), "")
+        return PageResult(str(path), "", [], page)
     digits = np.stack([normalize_digit(mask[y0:y1, x0:x1]) for _, (x0, y0, x1, y1) in boxes])[..., None]
     if tuple(model.input_shape[1:3]) == (32, 32):
         digits = np.pad(digits, [(0, 0), (2, 2), (2, 2), (0, 0)])
@@ -330,7 +340,7 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
     found = [Digit(int(ranked[i, 0]), float(probabilities[i, ranked[i, 0]]), box, row,
                    [(int(k), float(probabilities[i, k])) for k in ranked[i]])
              for i, (row, box) in enumerate(boxes)]
-    result = PageResult(str(path), "", found)
+    result = PageResult(str(path), "", found, page)
     result.text = result.text_at(0.0)
     return result
 

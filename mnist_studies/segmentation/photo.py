@@ -120,3 +120,34 @@ def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: 
             crossing = above & below
             view[top:bottom] &= crossing[None, :]
     return out
+
+
+def skew_angle(mask: np.ndarray, *, max_degrees: float = 6.0, step: float = 0.25) -> float:
+    """The rotation (degrees, counter-clockwise positive as ``skimage.transform.rotate``) that makes the page's rows
+    horizontal: the angle whose horizontal projection of the ink is the most peaked (largest sum of squared row
+    sums: the ink is the same at every angle, so this rewards concentrating it in few rows), searched from -``max_degrees`` to +``max_degrees`` on a downscaled mask."""
+    from skimage.transform import rotate
+
+    mask = np.asarray(mask, dtype=float)
+    factor = max(1, round(min(mask.shape) / 150))
+    small = mask[::factor, ::factor]
+    if small.sum() == 0:
+        return 0.0
+    best, best_score = 0.0, -1.0
+    for angle in np.arange(-max_degrees, max_degrees + step / 2, step):
+        profile = rotate(small, angle, resize=True, order=0, preserve_range=True).sum(axis=1)
+        score = float(np.square(profile).sum())
+        if score > best_score + 1e-9:
+            best, best_score = float(angle), score
+    return best
+
+
+def deskew(grey: np.ndarray, mask: np.ndarray, *, min_degrees: float = 0.5) -> tuple[np.ndarray, float]:
+    """``grey`` (dark ink on light paper) rotated so that its rows are horizontal (``skew_angle`` of ``mask``), and
+    the angle; pages within ``min_degrees`` of level are returned as they are."""
+    from skimage.transform import rotate
+
+    angle = skew_angle(mask)
+    if abs(angle) < min_degrees:
+        return grey, 0.0
+    return rotate(grey, angle, resize=True, order=1, cval=1.0, mode="constant"), angle
