@@ -10,6 +10,8 @@ Stages run before the paper's binarization (``segmentation.binarize``), each a p
     remove_rules          drop long thin horizontal and vertical lines (ruled and squared paper) from an ink mask,
                           keeping the pixels where a stroke crosses a line
 
+    skew_angle, deskew    the rotation that levels the rows (the most peaked row projection), and the page rotated by it
+
 ``segmentation.recognize_page(..., method="photo")`` runs them; ``method="paper"`` (the study's page evaluation,
 so that the paper's claim stays measured on the paper's method) does not.
 """
@@ -125,7 +127,8 @@ def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: 
 def skew_angle(mask: np.ndarray, *, max_degrees: float = 6.0, step: float = 0.25) -> float:
     """The rotation (degrees, counter-clockwise positive as ``skimage.transform.rotate``) that makes the page's rows
     horizontal: the angle whose horizontal projection of the ink is the most peaked (largest sum of squared row
-    sums: the ink is the same at every angle, so this rewards concentrating it in few rows), searched from -``max_degrees`` to +``max_degrees`` on a downscaled mask."""
+    sums: the ink is the same at every angle, so this rewards concentrating it in few rows), searched from
+    -``max_degrees`` to +``max_degrees`` on a downscaled mask."""
     from skimage.transform import rotate
 
     mask = np.asarray(mask, dtype=float)
