@@ -7,10 +7,9 @@ Stages run before the paper's binarization (``segmentation.binarize``), each a p
     flatten_illumination  divide out the page's background, estimated at a scale larger than a stroke (a grey
                           closing of a downscaled page, then a median filter): gradients, vignetting and the
                           edge of a hard shadow vanish
-    remove_rules          drop long thin horizontal and vertical lines (ruled and squared paper) from an ink mask,
+    remove_rules          drop thin horizontal and vertical lines spanning the page (ruled and squared paper),
                           keeping the pixels where a stroke crosses a line
-
-    skew_angle, deskew    the rotation that levels the rows (the most peaked row projection), and the page rotated by it
+    skew_angle, deskew    the rotation that levels the rows (the most peaked row projection); the page levelled
 
 ``segmentation.recognize_page(..., method="photo")`` runs them; ``method="paper"`` (the study's page evaluation,
 so that the paper's claim stays measured on the paper's method) does not.
