@@ -325,3 +325,29 @@ def test_a_rotated_row_stays_one_row():
     levelled, mask = seg.prepare_page(tilted, method="photo")
     assert len(seg.find_rows(mask)) == 1 and levelled.shape == mask.shape
     assert len(seg.segment(mask)) == len(page.text)
+
+
+@pytest.mark.slow
+def test_a_touching_pair_is_split_into_its_two_digits_by_recognition(tiny_model):
+    """A 9 leaning on a 6 (MNIST test digits 20 and 21) is one blob to the projection; the classifier reads it as
+    two digits with more confidence than as one, so it is cut."""
+    from skimage.transform import resize
+
+    from mnist_studies import data
+
+    _, (x_test, y_test) = data.load_mnist()
+    glyphs = []
+    for index in (20, 21):
+        ys, xs = np.nonzero(x_test[index] > 30)
+        tight = x_test[index][ys.min():ys.max() + 1, xs.min():xs.max() + 1] / 255.0
+        glyphs.append(resize(tight, (40, max(4, round(tight.shape[1] * 40 / tight.shape[0])))))
+    page = np.zeros((60, 40 + glyphs[0].shape[1] + glyphs[1].shape[1]))
+    page[10:50, 20:20 + glyphs[0].shape[1]] = glyphs[0]
+    x = 20 + glyphs[0].shape[1] - 3  # overlapping by 3 pixels
+    page[10:50, x:x + glyphs[1].shape[1]] = np.maximum(page[10:50, x:x + glyphs[1].shape[1]], glyphs[1])
+    mask = page > 0.4
+    model = seg.load_digit_model(tiny_model)
+    assert len(seg.segment(mask)) == 1
+    split = seg.split_by_recognition(mask, seg.segment(mask), model)
+    assert len(split) == 2 and split[0][1][2] <= split[1][1][0] + 1  # two boxes, left to right
+    assert [int(y_test[20]), int(y_test[21])] == [9, 6]
