@@ -151,6 +151,25 @@ def code_fingerprint(*modules: str) -> str:
     return digest(code_files(*modules))
 
 
+_RUNNING: dict[str, str] = {}
+
+
+def running_code_fingerprint(module: str) -> str:
+    """``code_fingerprint(module)`` as it was the first time this process asked: the code the process has loaded.
+
+    A study runs for hours; if its source is edited meanwhile, the records it writes must carry the fingerprint of
+    the code that computed them, not of the files on disk at the time of writing (or a later run would reuse them
+    as if the edited code had made them). ``records`` stamps and checks records with this; ``make status`` uses the
+    plain ``code_fingerprint``. ``forget_running()`` clears the memory (tests)."""
+    if module not in _RUNNING:
+        _RUNNING[module] = code_fingerprint(module)
+    return _RUNNING[module]
+
+
+def forget_running() -> None:
+    _RUNNING.clear()
+
+
 def figure_files(modules: set[str] | None = None) -> dict[str, str]:
     """``{path: hash}`` of the figure code: the modules of ``mnist_studies/plotting/`` among ``modules`` and the
     figure modules they import (all of ``plotting/`` when ``modules`` is None)."""

@@ -64,12 +64,13 @@ def run_code_module(study: str, code: str | None = None) -> str:
     return code or f"mnist_studies.studies.{study}"
 
 
-def run_code_fingerprint(module: str) -> str | None:
-    """``fingerprints.code_fingerprint(module)``, or None for a module outside the project (a study of your own
-    in a notebook: its records are then checked by their config alone)."""
+def run_code_fingerprint(module: str, *, running: bool = False) -> str | None:
+    """``fingerprints.code_fingerprint(module)`` (with ``running``: of the code this process loaded,
+    ``fingerprints.running_code_fingerprint``), or None for a module outside the project (a study of your own in a
+    notebook: its records are then checked by their config alone)."""
     if fingerprints.module_file(module) is None:
         return None
-    return fingerprints.code_fingerprint(module)
+    return (fingerprints.running_code_fingerprint if running else fingerprints.code_fingerprint)(module)
 
 
 def _plain(value):
@@ -125,7 +126,7 @@ def make_record(
             "versions": library_versions(),
             "git_commit": git_commit(),
             "code_module": module,
-            "code_fingerprint": run_code_fingerprint(module),
+            "code_fingerprint": run_code_fingerprint(module, running=True),
             "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "extra": extra or {},
         }
@@ -226,10 +227,11 @@ def read_record(path: str | Path) -> dict:
     return validate_record(record, source=str(path))
 
 
-def is_current(record: dict, config: dict | None = None) -> bool:
-    """Whether ``record`` was made by the code its module executes today (and, if given, with ``config``)."""
+def is_current(record: dict, config: dict | None = None, *, running: bool = False) -> bool:
+    """Whether ``record`` was made by the code its module executes today (with ``running``: by the code this
+    process loaded) and, if given, with ``config``."""
     module = record.get("code_module") or run_code_module(record["study"])
-    same_code = record.get("code_fingerprint") == run_code_fingerprint(module)
+    same_code = record.get("code_fingerprint") == run_code_fingerprint(module, running=running)
     return same_code and (config is None or record["config"] == _plain(config))
 
 
@@ -246,7 +248,7 @@ def completed(study: str, profile: str, name: str, config: dict, *, code: str | 
         return None
     record = read_record(path)
     if record.get("code_module", run_code_module(study)) != run_code_module(study, code) \
-            or not is_current(record, config):
+            or not is_current(record, config, running=True):
         return None
     note_used(record, reused=True)
     return record

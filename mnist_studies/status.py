@@ -86,10 +86,15 @@ def study_status(notebook: Path, profile: str, output_dir: Path) -> StudyStatus:
 
 def format_table(rows: list[StudyStatus]) -> str:
     header = ("notebook", "state", "runs current/planned", "last wall time", "to finish")
+    def to_finish(r: StudyStatus) -> str:
+        if r.to_finish == 0:
+            return "–"
+        if r.state.startswith("redraw") or not r.planned_runs:
+            return "seconds (no training)"
+        return duration(r.to_finish) if r.to_finish is not None else "unknown"
+
     body = [(r.notebook, r.state, f"{r.current_runs}/{r.planned_runs}", duration(r.last_wall) if r.last_wall else "–",
-             "–" if r.to_finish == 0 else ("a redraw (no training)" if r.state.startswith("redraw") else
-                                           duration(r.to_finish) if r.to_finish is not None else "unknown"))
-            for r in rows]
+             to_finish(r)) for r in rows]
     widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
     widths[1] = min(widths[1], 70)
 

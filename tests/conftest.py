@@ -5,7 +5,11 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def isolated_outputs(tmp_path, monkeypatch):
-    """Point MNIST_STUDIES_RESULTS, _RUNS, _FIGURES and _REPORTS at temporary folders (kernels inherit them)."""
+    """Point MNIST_STUDIES_RESULTS, _RUNS, _FIGURES and _REPORTS at temporary folders (kernels inherit them), and
+    let every test start without remembered code fingerprints (``fingerprints.running_code_fingerprint``)."""
+    from mnist_studies import fingerprints
+
+    fingerprints.forget_running()
     runs, figures, reports = tmp_path / "runs", tmp_path / "figures", tmp_path / "reports"
     results = tmp_path / "results"
     monkeypatch.setenv("MNIST_STUDIES_RESULTS", str(results))

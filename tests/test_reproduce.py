@@ -83,6 +83,16 @@ def test_a_figure_edit_changes_only_the_figures_of_the_notebooks_that_draw_it(pa
     assert fingerprints.figure_files(lenet) != before[0] and fingerprints.figure_files(pairs) == before[1]
 
 
+def test_records_written_after_a_mid_run_edit_carry_the_loaded_codes_fingerprint(package_copy, isolated_outputs):
+    fingerprints.forget_running()
+    before = fingerprints.running_code_fingerprint("mnist_studies.studies.lenet5")  # the study starts
+    _edit(package_copy / "studies" / "lenet5.py")  # someone edits it while it trains
+    record = records.make_record(study="lenet5", profile="smoke", name="leakyrelu-seed0", seed=0, config={},
+                                 metrics={})
+    assert record["code_fingerprint"] == before != fingerprints.code_fingerprint("mnist_studies.studies.lenet5")
+    assert not records.is_current(record)  # the next run retrains it with the edited code
+
+
 def test_the_import_closure_follows_imports_inside_functions_and_relative_ones():
     assert "mnist_studies.segmentation" in fingerprints.imports_of_source(
         "def f():\n    from mnist_studies import segmentation\n")
@@ -106,6 +116,7 @@ def test_a_record_is_reused_only_while_its_config_and_its_own_code_are_unchanged
     real = fingerprints.code_fingerprint
     monkeypatch.setattr(fingerprints, "code_fingerprint",  # the page reader was edited
                         lambda *m: "edited" if m == ("mnist_studies.studies.page_reading",) else real(*m))
+    fingerprints.forget_running()  # a new process, that loads the edited code
     assert records.completed("lenet5", "smoke", "leakyrelu-seed0", {"epochs": 1})
     assert not records.completed("lenet5", "smoke", "pages", {"epochs": 1}, code="mnist_studies.studies.page_reading")
 
