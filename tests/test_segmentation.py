@@ -351,3 +351,18 @@ def test_a_touching_pair_is_split_into_its_two_digits_by_recognition(tiny_model)
     split = seg.split_by_recognition(mask, seg.segment(mask), model)
     assert len(split) == 2 and split[0][1][2] <= split[1][1][0] + 1  # two boxes, left to right
     assert [int(y_test[20]), int(y_test[21])] == [9, 6]
+
+
+@pytest.mark.parametrize("paper", ["blank", "ruled", "squared"])
+def test_a_photo_of_an_empty_page_reads_as_empty(paper):
+    rng = np.random.default_rng(0)
+    grey = 0.93 + rng.normal(0, 0.02, (500, 700))
+    if paper != "blank":
+        for y in range(15, 500, 24):
+            grey[y:y + 2] = 0.6
+    if paper == "squared":
+        for x in range(10, 700, 24):
+            grey[:, x:x + 1] = 0.6
+    grey = np.clip(grey * np.linspace(1.0, 0.7, 700)[None, :], 0, 1)  # and the light falls off across it
+    _, mask = seg.prepare_page(grey, method="photo")
+    assert not mask.any() and seg.segment(mask) == []
