@@ -83,3 +83,14 @@ def test_grid_runner_writes_a_record_per_cell_and_keeps_the_lowest_val_loss_chec
         assert loss == pytest.approx(min(val_loss), rel=1e-4)
     adam = next(r for r in recs if r["config"]["optimizer"] == "adam")
     assert adam["metrics"]["test_accuracy"] > 0.6  # 480 images, 4 epochs: it really learns (chance 0.1)
+
+
+@pytest.mark.slow
+def test_ten_steps_per_call_give_the_numbers_of_one(isolated_outputs, fresh_runs, monkeypatch):
+    cfg = profiles.get_profile("training_choices", "smoke")
+    cfg.update(models=["cnn"], optimizers=["sgd"], learning_rates=[1e-2], epochs=2)
+    assert study.STEPS_PER_EXECUTION == 10
+    ten = study.run_study(cfg, device="cpu")
+    fresh_runs()
+    monkeypatch.setattr(study, "STEPS_PER_EXECUTION", 1)
+    assert same_numbers(ten, study.run_study(cfg, device="cpu"))
