@@ -100,8 +100,9 @@ PROFILES: dict[str, dict[str, dict]] = {
         "quick": {
             # the paper's ResNet trains at ~45 ms per image here (~40 min per epoch of 54,000 images): it gets a
             # small subset (51 updates; with precise BN 1,500 images read 94.6%, under the paper's range); the
-            # two-layer CNN (~21 s per full epoch) gets a third of MNIST
-            "models": {"two_layer_cnn": {"train_size": 20000, "epochs": 5},
+            # two-layer CNN (~12 s per full epoch) gets all of MNIST for 5 epochs: its claim is a final accuracy, and
+            # a third of MNIST read 97.65% where the paper profile reads 99.03%
+            "models": {"two_layer_cnn": {"train_size": None, "epochs": 5},
                        "resnet_paper": {"train_size": 2400, "epochs": 3}},
             "test_size": 2000, "estimate_time": True,
         },
