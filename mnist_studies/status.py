@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mnist_studies import paths, records
+from mnist_studies.claims import NEEDS_GPU_SUFFIX
 from mnist_studies.profiles import PROFILE_NAMES, check_profile_name
 from mnist_studies.progress import duration
 from mnist_studies.reproduce import describe, list_notebooks, plan
@@ -70,6 +71,10 @@ def study_status(notebook: Path, profile: str, output_dir: Path) -> StudyStatus:
              "redraw": describe(p), "skip": "up to date"}[p.action]
     if p.notice:
         state = f"damaged stamp ({p.notice})"
+    waiting = [r for r in found if r["name"].endswith(NEEDS_GPU_SUFFIX) and records.is_current(r)]
+    if waiting:
+        hours = sum(r["metrics"]["estimated_seconds"] for r in waiting) / 3600
+        state += f"; needs a GPU for the rest (estimated {hours:.0f} h on {waiting[0]['device']})"
     left = max(planned - current, 0)
     if p.action == "skip":
         to_finish = 0.0
@@ -96,7 +101,7 @@ def format_table(rows: list[StudyStatus]) -> str:
     body = [(r.notebook, r.state, f"{r.current_runs}/{r.planned_runs}", duration(r.last_wall) if r.last_wall else "–",
              to_finish(r)) for r in rows]
     widths = [max(len(str(line[i])) for line in [header, *body]) for i in range(len(header))]
-    widths[1] = min(widths[1], 70)
+    widths[1] = min(widths[1], 96)
 
     def fmt(line):
         cells = [str(c) if i != 1 or len(str(c)) <= widths[1] else str(c)[: widths[1] - 1] + "…"
@@ -122,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"profile {profile!r}: records in {paths.results_dir(profile=profile)}, executed notebooks in {output_dir}")
     print(format_table(rows))
-    stale = [r for r in rows if r.state != "up to date"]
+    stale = [r for r in rows if not r.state.startswith("up to date")]
     if stale:
         known = [r.to_finish for r in stale if r.to_finish is not None]
         total = f"about {duration(sum(known))}" if known else "unknown"
