@@ -16,26 +16,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 from pathlib import Path
 
-from mnist_studies import segmentation
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced():
-    """TensorFlow's C++ layer logs CUDA probing to file descriptor 2 at import and first use, whatever
-    TF_CPP_MIN_LOG_LEVEL says; keep those lines out of the command's one-line-per-problem stderr."""
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+from mnist_studies import native_logs, segmentation
 
 
 def _default_model():
@@ -76,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        with _native_stderr_silenced():
+        with native_logs.native_stderr_redirected():  # TensorFlow's CUDA probing at first use
             import keras  # noqa: F401 (TensorFlow starts here, quietly)
 
             keras.ops.zeros(1)  # first use: device probing
