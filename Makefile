@@ -12,7 +12,7 @@ FORCE   ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fast reproduce status report bench bench-pages lab clean distclean
+.PHONY: help venv test test-fast reproduce status report bench bench-pages reader-model lab clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ bench: $(SENTINEL) ## time every builder, plain Keras vs the project's path: ben
 
 bench-pages: $(SENTINEL) ## the page reader on 13 page families beside Tesseract (if installed): make bench-pages [MODEL=x.keras]
 	$(BIN)/python -m mnist_studies.segmentation.evaluate --output benchmarks/results $(if $(MODEL),--model "$(MODEL)")
+
+reader-model: $(SENTINEL) ## retrain the page reader's shipped digit model (about 40 min on a 2-core CPU; resumes if killed)
+	$(BIN)/python -m mnist_studies.segmentation.reader_model
 
 # As root (many containers), JupyterLab refuses to start without --allow-root; without a browser it prints the URL.
 lab: $(SENTINEL) ## open JupyterLab on notebooks/ with the project kernel (prints the URL to open)

@@ -62,3 +62,12 @@ def report_path() -> Path:
     """``REPORT.md``: in the project root, or next to ``$MNIST_STUDIES_REPORTS`` when that is set."""
     return reports_dir().parent / "REPORT.md" if os.environ.get("MNIST_STUDIES_REPORTS", "").strip() else \
         PROJECT_ROOT / "REPORT.md"
+
+
+SHIPPED_DIR = Path(__file__).resolve().parent / "segmentation" / "shipped"  # package data: installed with the code
+
+
+def reader_model_path() -> Path:
+    """The page reader's shipped digit model (``mnist_studies/segmentation/shipped/digit_reader.keras``, committed;
+    ``make reader-model`` retrains it) and, with suffix ``.json``, its record."""
+    return SHIPPED_DIR / "digit_reader.keras"

@@ -74,16 +74,19 @@ PROFILES: dict[str, dict[str, dict]] = {
             "lr_grid": [1e-3], "folds": 2, "validation_folds": 2, "alphas": [0.0, 2.0], "runs": 2,
         },
         "quick": {
-            # one 25-epoch run is ~5-11 s here (compute-bound convolutions): tune on one fold of two (a 500/500
-            # hold-out) over two rates; the alpha sweep reuses the tuning's cells at 1e-3 (about 5 minutes in all)
+            # Table I and II are decided within a point of their bands for several models (Simple's rate at +0.1,
+            # Auxiliary @ 0.5 and @ 2 at ±0.7-0.9 over 10 runs), where one fold or two runs are coin tosses: quick
+            # keeps the paper's protocol (4-fold tuning, 10 runs per model; the same pairs, folds and seeds, so its
+            # cells are the paper profile's) and cuts what no verdict rests on: the rates at the grid's ends (1e-4,
+            # 1e-2: the paper's Table I picks 5e-4, 1e-3 or 5e-3 for every model) and six of the ten alphas
             "n_pairs": 1000, "epochs": 25,
             "models": ["Simple", "Shared Weights 1", "Shared Weights 2", "Auxiliary @ 0.5", "Auxiliary @ 2",
                        "Auxiliary @ 10", "Auxiliary @ 40", "Digit"],
-            "lr_grid": [1e-3, 5e-3], "folds": 2, "validation_folds": 1, "alphas": [0.0, 2.0, 10.0, 40.0],
-            "runs": 2,
+            "lr_grid": [5e-4, 1e-3, 5e-3], "folds": 4, "validation_folds": 4, "alphas": [0.0, 2.0, 10.0, 40.0],
+            "runs": 10,
         },
         "paper": {
-            "n_pairs": 1000, "epochs": 25,  # about 45 minutes on a 2-core CPU
+            "n_pairs": 1000, "epochs": 25,  # about 20 minutes on a 2-core CPU
             "models": ["Simple", "Shared Weights 1", "Shared Weights 2", "Auxiliary @ 0.5", "Auxiliary @ 2",
                        "Auxiliary @ 10", "Auxiliary @ 40", "Digit"],
             "lr_grid": [1e-4, 5e-4, 1e-3, 5e-3, 1e-2], "folds": 4, "validation_folds": 4,
@@ -122,9 +125,13 @@ PROFILES: dict[str, dict[str, dict]] = {
             "pages": 2,  # synthetic test pages for the recognizer
         },
         "quick": {
-            "train_size": 8000, "test_size": 5000, "epochs": 3, "evaluate_every": 50,  # 200 updates per run
+            # the claim is a final error rate: the improved network trains on all of MNIST, 3 epochs with the rate
+            # decayed along a cosine (1,500 updates, ~1 min each here with 500 steps per call); after 200 updates
+            # on 8,000 images it read 2.95% where the paper profile reads 0.90%. The ablation stays small.
+            "train_size": 8000, "test_size": None, "epochs": 3, "evaluate_every": 50,  # ablation: 200 updates
+            "claim_runs": {"train_size": None, "epochs": 3, "evaluate_every": 500, "lr_schedule": "cosine"},
             "steps": ["classic", "+ReLU", "+32 kernels", "+dropout", "+SPP", "+LeakyReLU", "+deformations"],
-            "seeds": [0, 1], "ablation_seeds": [0, 1],
+            "seeds": [0, 1], "ablation_seeds": [0],  # the ablation is descriptive: no verdict rests on it
             "pages": 30,  # as many as the paper profile (seconds): 10 pages read 92.4%, 30 pages 90.3% (paper)
         },
         "paper": {
@@ -167,6 +174,7 @@ COMMON: dict[str, dict] = {
     "lenet5": {
         "batch_size": 120,  # §4.2
         "learning_rate": 1e-3,  # Adam for every variant (the paper names SGD without a rate)
+        "lr_schedule": "constant",  # the paper's; "cosine" decays it to zero over the run (studies/lenet5.py)
         "data_seed": 0,
         "page_seed": 1000,  # the synthetic test pages
         "page_method": "paper",  # the paper's claim is measured on the paper's pipeline (segmentation.METHODS)
@@ -190,6 +198,8 @@ _SEED_LISTS = ("seeds", "ablation_seeds")
 _SEEDS = ("seed", "data_seed", "tuning_seed", "page_seed")
 _RATES = ("learning_rate", "alpha_sweep_lr", "digit_lr")
 _RATE_LISTS = ("learning_rates", "lr_grid")
+LR_SCHEDULES = ("constant", "cosine")
+CLAIM_RUN_KEYS = ("train_size", "epochs", "evaluate_every", "lr_schedule")
 _CHOICES = {"optimizers": ("sgd", "adam"), "activations": ("relu", "sigmoid", "tanh"), "models": None}
 
 
@@ -244,6 +254,14 @@ def check_settings(cfg: dict) -> dict:
         if unknown:
             raise ValueError(f"{where}: unknown {key[:-1]} {', '.join(map(repr, unknown))} in {key!r}; valid: "
                              f"{', '.join(valid)}")
+    if "lr_schedule" in cfg and cfg["lr_schedule"] not in LR_SCHEDULES:
+        fail("lr_schedule", f"one of {', '.join(LR_SCHEDULES)}")
+    if "claim_runs" in cfg:  # overrides for the runs of a study's claim (studies/lenet5.run_settings)
+        claim = cfg["claim_runs"]
+        if not (isinstance(claim, dict) and set(claim) <= set(CLAIM_RUN_KEYS)):
+            fail("claim_runs", f"a dict of some of {', '.join(CLAIM_RUN_KEYS)}")
+        check_settings({**{k: v for k, v in cfg.items() if k != "claim_runs"}, **claim,
+                        "profile": f"{cfg.get('profile', '?')} claim_runs"})
     if "folds" in cfg and cfg["folds"] < 2:
         fail("folds", "at least 2 (k-fold cross-validation)")
     if "validation_folds" in cfg and cfg["validation_folds"] > cfg.get("folds", cfg["validation_folds"]):

@@ -77,7 +77,8 @@ def test_the_improved_network_trains_first_over_its_own_seeds():
     assert runs[:3] == [(study.IMPROVED_STEP, 0), (study.IMPROVED_STEP, 1), (study.IMPROVED_STEP, 2)]
     assert runs[3:] == [(step, 0) for step in paper["steps"] if step != study.IMPROVED_STEP]
     quick = profiles.get_profile("lenet5", "quick")
-    assert len(study.planned_runs(quick)) == len(quick["steps"]) * 2
+    assert len(study.planned_runs(quick)) == len(quick["seeds"]) + (len(quick["steps"]) - 1) * len(
+        quick["ablation_seeds"]) == profiles.run_count("lenet5", quick) - 1  # the pages' record besides
     # tables and figures keep the ablation's order whatever the training order
     fake = [{"name": f"{step}-{seed}", "config": {"step": step}, "metrics": {"test_error_percent": 1.0 + seed,
                                                                             "parameters": 1}}
@@ -87,8 +88,26 @@ def test_the_improved_network_trains_first_over_its_own_seeds():
                                                                for s in paper["steps"]]
 
 
+def test_the_claims_runs_take_their_own_settings_and_the_ablation_keeps_the_profiles():
+    quick = profiles.get_profile("lenet5", "quick")
+    claim, ablation = study.run_settings(quick, study.IMPROVED_STEP), study.run_settings(quick, "+SPP")
+    assert (claim["train_size"], claim["lr_schedule"], claim["evaluate_every"]) == (None, "cosine", 500)
+    assert (ablation["train_size"], ablation["lr_schedule"]) == (quick["train_size"], "constant")
+    assert "claim_runs" not in claim and "claim_runs" not in ablation and claim["step"] == study.IMPROVED_STEP
+    paper = profiles.get_profile("lenet5", "paper")
+    assert study.run_settings(paper, study.IMPROVED_STEP) == {**study.run_settings(paper, "+SPP"),
+                                                              "step": study.IMPROVED_STEP}
+    cosine = study.make_optimizer({**claim, "epochs": 2}, steps_per_epoch=10)
+    assert float(cosine._learning_rate(0)) == pytest.approx(quick["learning_rate"])  # first and last update
+    assert float(cosine._learning_rate(20)) == pytest.approx(0.0, abs=1e-9)
+    constant = study.make_optimizer(ablation, steps_per_epoch=10)
+    assert float(constant.learning_rate) == pytest.approx(quick["learning_rate"])
+    with pytest.raises(ValueError, match="claim_runs: setting 'epochs'"):
+        profiles.check_settings({**quick, "claim_runs": {"epochs": 0}})
+
+
 @pytest.mark.slow
-def test_smoke_ablation_learns_is_repeatable_and_saves_the_default_model(isolated_outputs, fresh_runs):
+def test_smoke_ablation_learns_is_repeatable_and_saves_the_study_model(isolated_outputs, fresh_runs):
     cfg = profiles.get_profile("lenet5", "smoke")
     cfg["epochs"] = 2
     out = study.run_study(cfg, device="cpu")
@@ -96,7 +115,7 @@ def test_smoke_ablation_learns_is_repeatable_and_saves_the_default_model(isolate
     assert improved["metrics"]["test_accuracy"] > 0.6  # 1,200 images, 2 epochs (chance 0.1)
     points = improved["history"]["test_accuracy_every"]
     assert [p[0] for p in points] == list(range(5, 21, 5))  # every 5 iterations of 10 per epoch
-    assert study.default_model_path().exists()
+    assert study.study_model_path("smoke").exists()
     assert len(records.read_records("lenet5", "smoke")) == 2
     fresh_runs()
     assert same_numbers(out, study.run_study(cfg, device="cpu"))  # repeatable to the last digit
@@ -127,6 +146,7 @@ def test_steps_per_call_divide_the_evaluation_interval_and_the_epoch():
     paper, quick = profiles.get_profile("lenet5", "paper"), profiles.get_profile("lenet5", "quick")
     assert study.steps_per_call(paper, 60_000) == 500  # one call per epoch, evaluated at its end
     assert study.steps_per_call(quick, 8_000) == 1  # 67 steps per epoch, every 50: no common divisor
+    assert study.steps_per_call(study.run_settings(quick, study.IMPROVED_STEP), 60_000) == 500  # the claim's runs
     assert study.steps_per_call({**quick, "evaluate_every": 20}, 2_400) == 20
 
 

@@ -14,23 +14,19 @@ page gives empty text, a note on stderr and exit 0.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from pathlib import Path
 
-from mnist_studies import native_logs, segmentation
+from mnist_studies import native_logs, paths, segmentation
 
 
-def _default_model():
-    from mnist_studies.studies import lenet5
-
-    path = lenet5.default_model_path()
-    if not path.exists():
-        print(f"note: no trained model at {path} yet: training the improved LeNet-5 first (quick profile, a few "
-              "minutes; cached for next time)", file=sys.stderr)
-        with contextlib.redirect_stdout(sys.stderr):  # the training log is a notice: stdout stays the result's
-            lenet5.train_default_model("quick")
+def _shipped_model():
+    """The digit model committed with the code (``make reader-model`` trains it); never trained here."""
+    path = paths.reader_model_path()
+    if not path.is_file():
+        raise segmentation.PageError(f"{path}: the shipped digit model is missing; restore it (git checkout -- "
+                                     f"{path}), retrain it (make reader-model) or give one with --model")
     return segmentation.load_digit_model(path)
 
 
@@ -47,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("pages", nargs="+", type=Path,
                         help="image files (PNG, JPEG, TIFF, ...; grey, RGB, RGBA or 16-bit)")
     parser.add_argument("--model", type=Path, help="a .keras digit classifier with 28x28x1 or 32x32x1 input "
-                                                   "(default: the improved LeNet-5 of the study)")
+                                                   "(default: the shipped model, make reader-model)")
     parser.add_argument("--json", action="store_true", help="print one JSON list with an object per page (each digit "
                                                              "with its probability and three most probable labels)")
     parser.add_argument("--min-confidence", type=_probability, default=0.0, metavar="P",
@@ -64,8 +60,7 @@ def main(argv: list[str] | None = None) -> int:
             import keras  # noqa: F401 (TensorFlow starts here, quietly)
 
             keras.ops.zeros(1)  # first use: device probing
-            model = segmentation.load_digit_model(args.model) if args.model else None
-        model = model or _default_model()
+            model = segmentation.load_digit_model(args.model) if args.model else _shipped_model()
     except segmentation.PageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

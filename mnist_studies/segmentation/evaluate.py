@@ -115,12 +115,12 @@ def plot(results: dict):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from mnist_studies import records, training
-    from mnist_studies.studies import lenet5
+    from mnist_studies import paths, records, training
 
     parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.evaluate",
                                      description=__doc__.split("\n")[0])
-    parser.add_argument("--model", type=Path, default=lenet5.default_model_path(), help="the digit model to read with")
+    parser.add_argument("--model", type=Path, default=paths.reader_model_path(),
+                        help="the digit model to read with (default: the shipped one)")
     parser.add_argument("--pages", type=int, default=5, help="pages per family (default 5)")
     parser.add_argument("--output", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args(argv)

@@ -8,15 +8,18 @@ variant, so that the ablation compares architectures rather than optimizer tunin
 The ablation adds §3's changes one at a time to the classic model: ReLU, 32 kernels, dropout, spatial pyramid
 pooling, LeakyReLU, and the deformed training samples of §4.2. Its last step is the paper's full improved model; the
 first seed's copy is kept beside the records (``study_model_path``; committed for the quick and paper profiles, so the
-page evaluation of ``studies/page_reading.py`` can rerun on a fresh clone) and saved as the page recognizer's default
-model (``default_model_path()``).
+page evaluation of ``studies/page_reading.py`` can rerun on a fresh clone). The command line reads pages with its own
+stronger model (``segmentation/reader_model.py``), not this one.
+
+The claim's runs (the improved network over ``seeds``) may take their own settings (a profile's ``claim_runs``: the
+quick profile trains them on all of MNIST with a cosine-decayed rate, ``run_settings``); the paper profile trains every
+run alike, with a constant rate.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -42,11 +45,6 @@ ABLATION = (
                                    "dropout": 0.5, "deform": True}),
 )
 IMPROVED_STEP = "+LeakyReLU"  # the network of §3 (the deformations are §4.2's proposal for further work)
-
-
-def default_model_path() -> Path:
-    """Where the page recognizer finds its default digit model (``runs/models/improved_lenet5.keras``)."""
-    return paths.runs_dir() / "models" / "improved_lenet5.keras"
 
 
 def study_model_path(profile: str) -> Path:
@@ -118,6 +116,24 @@ def planned_runs(cfg: dict) -> list[tuple[str, int]]:
     return improved + others
 
 
+def run_settings(cfg: dict, step: str) -> dict:
+    """The settings of one step's runs (and its records' config): the profile's, with ``claim_runs``' overrides for
+    the improved network (the claim), and the step's name."""
+    own = {key: value for key, value in cfg.items() if key != "claim_runs"}
+    if step == IMPROVED_STEP:
+        own.update(cfg.get("claim_runs", {}))
+    return {**own, "step": step}
+
+
+def make_optimizer(cfg: dict, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """Adam at ``learning_rate``: constant (``lr_schedule="constant"``, the paper's profile) or decayed to zero over
+    the run along a cosine (``"cosine"``: the quick profile's short claim runs)."""
+    if cfg["lr_schedule"] == "constant":
+        return training.make_optimizer("adam", cfg["learning_rate"])
+    return keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(
+        cfg["learning_rate"], decay_steps=cfg["epochs"] * steps_per_epoch))
+
+
 def load_study_data(cfg: dict) -> dict:
     """MNIST padded to 32×32, scaled to [0, 1] (subsets when the profile asks)."""
     (x_train, y_train), (x_test, y_test) = data.load_subsets(cfg)
@@ -145,10 +161,11 @@ def train_step(step: str, study_data: dict, cfg: dict, seed: int, *, determinist
     run killed in the middle resumes from its last finished epoch (``training.fit``). ``steps`` per call of the
     train function: ``steps_per_call`` by default."""
     training.set_seed(seed, deterministic=deterministic)
-    steps = steps or steps_per_call(cfg, len(study_data["train"][1]))
+    train_size = len(study_data["train"][1])
+    steps = steps or steps_per_call(cfg, train_size)
     with training.distribution_scope():  # every GPU of a multi-GPU machine; a no-op on one device
         model = build_step(step)
-        model.compile(optimizer=training.make_optimizer("adam", cfg["learning_rate"]),
+        model.compile(optimizer=make_optimizer(cfg, -(-train_size // cfg["batch_size"])),
                       loss="sparse_categorical_crossentropy", metrics=["accuracy"], steps_per_execution=steps)
     x_test, y_test = study_data["test"]
     tracker = EvaluateEvery(cfg["evaluate_every"], x_test, y_test,
@@ -163,16 +180,15 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
     profiles.check_settings(cfg)  # a setting edited in a notebook is checked before anything runs
     device_name = training.configure_device(device)
     deterministic = cfg.get("deterministic", not device_name.startswith("GPU"))
-    study_data = load_study_data(cfg)
-    x_test, y_test = study_data["test"]
+    datasets = {}  # by training-set size: the claim's runs may use more images than the ablation
     runs = planned_runs(cfg)
-    print(f"{STUDY}: {len(runs)} runs on {len(study_data['train'][1]):,} training images, {cfg['epochs']} epochs, "
-          f"device {device_name}", flush=True)
+    print(f"{STUDY}: {len(runs)} runs, device {device_name}; {describe_settings(cfg)}", flush=True)
     out = []
     for i, (step, seed) in enumerate(runs, start=1):
         start = time.perf_counter()
         name = run_name(step, seed)
-        done = records.completed(STUDY, cfg["profile"], name, {**cfg, "step": step})
+        settings = run_settings(cfg, step)
+        done = records.completed(STUDY, cfg["profile"], name, settings)
         keeps_model = step == IMPROVED_STEP and seed == cfg["seeds"][0]
         if done and keeps_model and not study_model_path(cfg["profile"]).is_file():
             print(f"[{i}/{len(runs)}] {step} seed {seed}: its saved model {study_model_path(cfg['profile'])} is "
@@ -183,15 +199,19 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
                   f"(from its record)", flush=True)
             out.append(done)
             continue
-        model, result, points = train_step(step, study_data, cfg, seed, deterministic=deterministic,
+        if settings["train_size"] not in datasets:
+            datasets[settings["train_size"]] = load_study_data(settings)
+        study_data = datasets[settings["train_size"]]
+        x_test, y_test = study_data["test"]
+        model, result, points = train_step(step, study_data, settings, seed, deterministic=deterministic,
                                            run_dir=paths.runs_dir(STUDY, cfg["profile"]) / name)
         probabilities = model.predict(x_test, batch_size=2000, verbose=0)
         predicted = probabilities.argmax(axis=1)
         accuracy = float((predicted == y_test).mean())
         if keeps_model:  # saved before the record that marks the run done
-            save_default_model(model, cfg["profile"])
+            save_study_model(model, cfg["profile"])
         record = records.make_record(
-            study=STUDY, profile=cfg["profile"], name=name, seed=seed, config={**cfg, "step": step},
+            study=STUDY, profile=cfg["profile"], name=name, seed=seed, config=settings,
             metrics={"test_accuracy": accuracy, "test_error_percent": 100 * (1 - accuracy),
                      "parameters": model.count_params()},
             history={**result.history, "test_accuracy_every": points}, device=device_name,
@@ -206,9 +226,9 @@ def run_study(cfg: dict, *, device: str = "auto") -> list[dict]:
     return out
 
 
-def save_default_model(model: keras.Model, profile: str) -> Path:
-    """Save the improved model as ``study_model_path(profile)`` (its weights, without the optimizer's state) and as
-    the recognizer's default (a profile never replaces a default saved by a longer profile: paper > quick > smoke)."""
+def save_study_model(model: keras.Model, profile: str) -> Path:
+    """Save the improved model as ``study_model_path(profile)``: its weights and architecture, without the
+    optimizer's state."""
     own = study_model_path(profile)
     own.parent.mkdir(parents=True, exist_ok=True)
     tmp = own.with_suffix(".tmp.keras")
@@ -217,30 +237,17 @@ def save_default_model(model: keras.Model, profile: str) -> Path:
     bare.save(tmp)
     os.chmod(tmp, 0o644)
     tmp.replace(own)
-    target = default_model_path()
-    rank = {"smoke": 0, "quick": 1, "paper": 2}
-    marker = target.with_suffix(".profile")
-    current = marker.read_text().strip() if marker.exists() and target.exists() else None
-    if current is None or rank.get(profile, 0) >= rank.get(current, 0):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(own, tmp)
-        tmp.replace(target)
-        marker.write_text(profile + "\n")
     return own
 
 
-def train_default_model(profile: str = "quick") -> Path:
-    """Train the improved LeNet-5 with ``profile``'s settings (one seed) and save it as the default model."""
-    from mnist_studies import profiles
+def describe_settings(cfg: dict) -> str:
+    """One line: the training set and epochs of the claim's runs and of the ablation's."""
+    def one(settings):
+        size = "all 60,000" if settings["train_size"] is None else f"{settings['train_size']:,}"
+        return f"{size} training images, {settings['epochs']} epochs, {settings['lr_schedule']} rate"
 
-    cfg = profiles.get_profile(STUDY, profile)
-    training.configure_device("auto")
-    study_data = load_study_data(cfg)
-    print(f"Training the improved LeNet-5 ({profile} profile: {len(study_data['train'][1]):,} images, "
-          f"{cfg['epochs']} epochs) for the page recognizer...", flush=True)
-    model, _, _ = train_step(IMPROVED_STEP, study_data, {**cfg, "verbose": 2}, cfg["seeds"][0], deterministic=False)
-    save_default_model(model, profile)
-    return default_model_path()
+    claim, ablation = one(run_settings(cfg, IMPROVED_STEP)), one(run_settings(cfg, "classic"))
+    return f"every run: {claim}" if claim == ablation else f"improved network: {claim}; ablation: {ablation}"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,83 @@
+"""The page reader's shipped digit model: its builder, its training code and the committed model itself."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mnist_studies import data, paths, segmentation
+from mnist_studies.models.digit_reader import build_digit_reader
+from mnist_studies.segmentation import reader_model
+
+
+def test_the_builder_gives_the_documented_network():
+    model = build_digit_reader()
+    assert model.name == "digit_reader"
+    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+    assert model.count_params() == 326_826  # the module docstring's count (batch-norm statistics included)
+    with pytest.raises(ValueError, match="input_shape"):
+        build_digit_reader(input_shape=(14, 14, 1))
+    with pytest.raises(ValueError, match="dropout"):
+        build_digit_reader(dropout=1.0)
+
+
+def test_stroke_width_makes_strokes_bolder_or_thinner_and_is_identity_at_inference():
+    image = np.zeros((1, 28, 28, 1), np.float32)
+    image[0, 6:22, 13:15] = 1.0  # a "1" two pixels wide
+    layer = reader_model.StrokeWidth(strength=1.0, seed=3)
+    assert np.array_equal(np.asarray(layer(image, training=False)), image)
+    inks = {float(np.asarray(layer(image, training=True)).sum()) for _ in range(12)}
+    assert min(inks) < image.sum() < max(inks)  # some draws thinner, some bolder
+
+
+def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tmp_path):
+    settings = {**reader_model.SETTINGS, "epochs": 2, "batch_size": 64}
+    out = tmp_path / "shipped" / "reader.keras"
+    record = reader_model.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, verbose=0)
+    assert record["history"]["loss"][1] < record["history"]["loss"][0]
+    assert out.stat().st_mode & 0o777 == 0o644 and not list(out.parent.glob("*.tmp*"))
+    saved = json.loads(out.with_suffix(".json").read_text())
+    assert saved["model_file"]["sha256"] == reader_model.sha256(out)
+    assert saved["config"]["augmentation"] == reader_model.SETTINGS["augmentation"]
+    model = segmentation.load_digit_model(out)
+    _, (x_test, y_test) = data.load_mnist()
+    assert reader_model.test_errors(model, data.to_float(x_test), y_test) == saved["metrics"]["test_errors"]
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    path = paths.reader_model_path()
+    return path, json.loads(path.with_suffix(".json").read_text())
+
+
+def test_the_shipped_model_loads_in_safe_mode_matches_its_record_and_meets_the_bound(shipped):
+    path, record = shipped
+    assert record["model_file"]["sha256"] == reader_model.sha256(path), "the model file is not the recorded one"
+    model = segmentation.load_digit_model(path)  # safe mode
+    assert model.count_params() == record["metrics"]["parameters"]
+    _, (x_test, y_test) = data.load_mnist()
+    errors = reader_model.test_errors(model, data.to_float(x_test), y_test)
+    assert abs(errors - record["metrics"]["test_errors"]) <= 2  # other CPUs may round a borderline image otherwise
+    assert errors / len(y_test) <= reader_model.TEST_ERROR_BOUND
+    assert record["config"]["train_images"] == 60_000 and record["config"]["augmentation"]
+
+
+def test_the_command_line_reads_with_the_shipped_model_without_study_code(tmp_path):
+    """No --model: the shipped model reads a clean synthetic page exactly, and no study module is imported."""
+    from PIL import Image
+
+    from mnist_studies.segmentation import pages
+
+    page = pages.make_page(7, rows=2)
+    Image.fromarray(page.image).save(tmp_path / "page.png")
+    code = ("import sys; from mnist_studies.segmentation.__main__ import main; status = main([sys.argv[1]]); "
+            "studies = [m for m in sys.modules if m.startswith('mnist_studies.studies')]; "
+            "assert not studies, f'study code imported: {studies}'; sys.exit(status)")
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path / "page.png")], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == page.text.split()
