@@ -27,7 +27,6 @@ bar chart beside it.
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -295,12 +294,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller epochs, no time-to-99%% run")
     args = parser.parse_args(argv)
     results = run(default_cases(0.25 if args.quick else 1.0), accuracy=not args.quick)
-    slug = re.sub(r"[^a-z0-9]+", "-", results["device"].lower()).strip("-")
-    path = records.write_json_atomic(results, args.output / f"bench-{slug}.json")
     from mnist_studies import plotting
 
-    figure = plot(results)
-    figure.savefig(path.with_suffix(".png"), dpi=plotting.DPI)
+    path = records.write_benchmark(results, args.output, "bench", plot(results), dpi=plotting.DPI)
     print(f"Benchmark results: {path} and {path.with_suffix('.png')}")
     return 0
 

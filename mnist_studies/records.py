@@ -183,6 +183,27 @@ def write_json_atomic(data, path: str | Path) -> Path:
     return write_text_atomic(json.dumps(_plain(data), indent=1, allow_nan=True) + "\n", path)
 
 
+def write_benchmark(results: dict, folder: str | Path, prefix: str, figure=None, *, dpi: int = 120) -> Path:
+    """A benchmark's results as ``<folder>/<prefix>-<device>.json`` (the device of ``results["device"]`` as a file
+    name: ``cpu-amd-epyc-2-cores``) and, when given, its matplotlib ``figure`` beside it as ``.png``; both written
+    atomically. Returns the JSON's path."""
+    import re
+
+    slug = re.sub(r"[^a-z0-9]+", "-", str(results["device"]).lower()).strip("-")
+    path = write_json_atomic(results, Path(folder) / f"{prefix}-{slug}.json")
+    if figure is not None:
+        png = path.with_suffix(".png")
+        fd, tmp = tempfile.mkstemp(dir=png.parent, prefix=f".{png.name}.", suffix=".png")
+        os.fchmod(fd, 0o644)
+        os.close(fd)
+        try:
+            figure.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None})
+            os.replace(tmp, png)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    return path
+
+
 def write_record(record: dict) -> Path:
     """Write a record made by ``make_record`` to its ``record_path`` atomically; returns the path."""
     validate_record(record, source="record to write")

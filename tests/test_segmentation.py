@@ -366,3 +366,40 @@ def test_a_photo_of_an_empty_page_reads_as_empty(paper):
     grey = np.clip(grey * np.linspace(1.0, 0.7, 700)[None, :], 0, 1)  # and the light falls off across it
     _, mask = seg.prepare_page(grey, method="photo")
     assert not mask.any() and seg.segment(mask) == []
+
+
+def _glyph(index: int, height: int = 40) -> np.ndarray:
+    from skimage.transform import resize
+
+    from mnist_studies import data
+
+    _, (x_test, _) = data.load_mnist()
+    ys, xs = np.nonzero(x_test[index] > 30)
+    tight = x_test[index][ys.min():ys.max() + 1, xs.min():xs.max() + 1] / 255.0
+    return resize(tight, (height, max(4, round(tight.shape[1] * height / tight.shape[0]))))
+
+
+@pytest.mark.slow
+def test_a_digit_broken_in_two_is_merged_and_two_close_digits_are_not(tiny_model):
+    """A 4 (MNIST test digit 4) with a gap cut through its middle is two blobs to the projection; the classifier
+    reads it as one digit with more confidence than as two, so the pieces join. Two 1s (test digits 2 and 5) written
+    close together are a candidate pair too (their union is narrower than it is high), but read better as two."""
+    model = seg.load_digit_model(tiny_model)
+    four = _glyph(4)
+    middle = four.shape[1] // 2
+    four[:, middle - 1:middle + 1] = 0.0  # a broken stroke: an empty column pair
+    page = np.zeros((60, four.shape[1] + 40))
+    page[10:50, 20:20 + four.shape[1]] = four
+    mask = page > 0.4
+    assert len(seg.segment(mask)) == 2
+    merged = seg.merge_by_recognition(mask, seg.segment(mask), model)
+    assert len(merged) == 1 and np.argmax(seg._probabilities(model, mask, [merged[0][1]])) == 4
+    one, other = _glyph(2), _glyph(5)
+    page = np.zeros((60, one.shape[1] + other.shape[1] + 44))
+    page[10:50, 20:20 + one.shape[1]] = one
+    x = 20 + one.shape[1] + 4
+    page[10:50, x:x + other.shape[1]] = other
+    mask = page > 0.4
+    (_, a), (_, b) = seg.segment(mask)
+    assert b[2] - a[0] <= 0.9 * (max(a[3], b[3]) - min(a[1], b[1]))  # a candidate: the classifier decides
+    assert len(seg.merge_by_recognition(mask, seg.segment(mask), model)) == 2

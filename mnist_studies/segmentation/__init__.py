@@ -381,6 +381,35 @@ def split_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, min_aspect: f
     return out
 
 
+def merge_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, max_gap: float = 0.25, max_aspect: float = 0.9,
+                         prefer_parts: float = 1.0) -> Boxes:
+    """Broken strokes merged by recognition: two neighbouring boxes of a row, at most ``max_gap`` × the row's
+    digit height apart, whose union is no wider than ``max_aspect`` × its height, may be one digit whose stroke
+    broke (a 4 with an open top, a 5 whose bar came loose). Each such pair is read as one digit and as two; the union
+    is kept when its top probability beats ``prefer_parts`` × the geometric mean of the parts' (pairs are decided
+    left to right; a box joins at most one other)."""
+    pairs = []
+    for i in range(len(boxes) - 1):
+        (row_a, a), (row_b, b) = boxes[i], boxes[i + 1]
+        if row_a != row_b:
+            continue
+        union = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+        height = union[3] - union[1]
+        if b[0] - a[2] <= max_gap * height and union[2] - union[0] <= max_aspect * height:
+            pairs.append((i, union))
+    if not pairs:
+        return boxes
+    top = _probabilities(model, mask, [box for _, box in boxes] + [union for _, union in pairs]).max(axis=1)
+    merged, skip = {}, set()
+    for k, (i, union) in enumerate(pairs):
+        if i in skip:
+            continue
+        if top[len(boxes) + k] > prefer_parts * float(np.sqrt(top[i] * top[i + 1])):
+            merged[i] = union
+            skip.add(i + 1)
+    return [(row, merged.get(i, box)) for i, (row, box) in enumerate(boxes) if i not in skip or i in merged]
+
+
 def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, method: str = "paper") -> PageResult:
     """Read, binarize (``ink_mask`` with ``method``), segment and recognize one page with one batched prediction.
     ``grey`` is the page already read (grey, or RGB for the photo method). The photo method also splits touching
@@ -391,7 +420,7 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
     if not boxes:
         return PageResult(str(path), "", [], page)
     if method == "photo":
-        boxes = split_by_recognition(mask, boxes, model)
+        boxes = split_by_recognition(mask, merge_by_recognition(mask, boxes, model), model)
     probabilities = _probabilities(model, mask, [box for _, box in boxes])
     ranked = np.argsort(-probabilities, axis=1, kind="stable")[:, :3]
     found = [Digit(int(ranked[i, 0]), float(probabilities[i, ranked[i, 0]]), box, row,

@@ -137,12 +137,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         raise
     results["device"] = training.describe_device()
-    slug = re.sub(r"[^a-z0-9]+", "-", results["device"].lower()).strip("-")
-    path = records.write_json_atomic(results, args.output / f"pages-{slug}.json")
     from mnist_studies import plotting
 
-    figure = plot(results)
-    figure.savefig(path.with_suffix(".png"), dpi=plotting.DPI)
+    path = records.write_benchmark(results, args.output, "pages", plot(results), dpi=plotting.DPI)
     print(f"Page families: {path} and {path.with_suffix('.png')}")
     return 0
 
