@@ -343,45 +343,69 @@ def _shrink(mask: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int,
 Boxes = list[tuple[int, tuple[int, int, int, int]]]  # (row, (x0, y0, x1, y1)) as ``segment`` gives them
 
 
-def split_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, min_aspect: float = 1.05, candidates: int = 7,
-                         prefer_whole: float = 1.15) -> Boxes:
-    """Touching digits split by recognition: a box wider than ``min_aspect`` × its height may hold two digits. For
-    each such box, cuts at ``candidates`` columns between 30% and 70% of its width (the projection's minima among
-    them come first) are each scored by the classifier, a cut by the geometric mean of both halves' top
-    probabilities, no cut by the whole box's; the most probable reading is kept, a cut only when it scores
-    ``prefer_whole`` times the whole box (a wide 0 or 2 halves into plausible 1s and 7s)."""
+def split_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, min_aspect: float = 1.15, step: float = 0.125,
+                         widths: tuple[float, float] = (0.12, 1.25), max_aspect: float = 1.1,
+                         aspect_scale: float = 0.15, digit_bonus: float = -0.5) -> Boxes:
+    """Touching digits split by recognition. A box wider than ``min_aspect`` × its height may hold several digits:
+    candidate cuts are the columns of least ink of its projection (local minima) and a grid every ``step`` × its
+    height; every stretch between two cuts that is ``widths`` (as shares of the height) wide is read by the
+    classifier, and the reading of the whole box as a sequence of stretches with the highest score wins (dynamic
+    programming): the sum over its digits of log(top probability) + ``digit_bonus``, less a width penalty for a
+    digit wider than ``max_aspect`` × its height (its excess over ``aspect_scale``: one digit is rarely that wide, two
+    touching digits usually are). Reading the box as one digit is one of the candidates, so a wide 0 stays whole."""
     wide = [i for i, (_, (x0, y0, x1, y1)) in enumerate(boxes) if x1 - x0 > min_aspect * (y1 - y0)]
     if not wide:
         return boxes
-    options: dict[int, list[tuple[tuple, ...]]] = {}
-    crops = []
+    plans, crops = {}, []
     for i in wide:
         x0, y0, x1, y1 = boxes[i][1]
-        width = x1 - x0
-        columns = np.unique(np.linspace(x0 + 0.3 * width, x0 + 0.7 * width, candidates).round().astype(int))
-        choices = [(boxes[i][1],)]
-        for cut in columns:
-            halves = tuple(_shrink(mask, b) for b in ((x0, y0, int(cut), y1), (int(cut), y0, x1, y1)))
-            if all(halves):
-                choices.append(halves)
-        options[i] = choices
-        crops.extend(b for choice in choices for b in choice)
-    top = _probabilities(model, mask, crops).max(axis=1)
-    out, k = [], 0
-    chosen = {}
+        height = y1 - y0
+        projection = mask[y0:y1, x0:x1].sum(axis=0)
+        minima = [x0 + k for k in range(1, len(projection) - 1)
+                  if projection[k] <= projection[k - 1] and projection[k] <= projection[k + 1]]
+        grid = np.arange(x0, x1, max(1, round(step * height)))
+        cuts = sorted(set(int(c) for c in np.concatenate([grid, minima, [x0, x1]])))
+        stretches = []  # (start index, end index, shrunk box or None for an empty stretch)
+        for a in range(len(cuts)):
+            for b in range(a + 1, len(cuts)):
+                width = cuts[b] - cuts[a]
+                if width > widths[1] * height and b > a + 1:
+                    break
+                box = _shrink(mask, (cuts[a], y0, cuts[b], y1))
+                if box is None or width >= widths[0] * height or b == len(cuts) - 1:
+                    stretches.append((a, b, box))
+                    if box is not None:
+                        crops.append(box)
+        plans[i] = (cuts, stretches)
+    top = np.log(np.maximum(_probabilities(model, mask, crops).max(axis=1), 1e-9)) if crops else []
+    chosen, k = {}, 0
     for i in wide:
-        scores = []
-        for choice in options[i]:
-            score = float(np.prod(top[k:k + len(choice)]) ** (1 / len(choice)))
-            scores.append(score if len(choice) == 1 else score / prefer_whole)
-            k += len(choice)
-        chosen[i] = options[i][int(np.argmax(scores))]
+        cuts, stretches = plans[i]
+        best = [(-np.inf, None, None)] * len(cuts)  # (score, previous cut index, box) per cut
+        best[0] = (0.0, None, None)
+        for a, b, box in stretches:  # sorted by a: every path into a is final before a is extended
+            if box is None:
+                score = 0.0
+            else:
+                aspect = (box[2] - box[0]) / max(1, box[3] - box[1])
+                score = float(top[k]) + digit_bonus - max(0.0, aspect - max_aspect) / aspect_scale
+                k += 1
+            if best[a][0] + score > best[b][0]:
+                best[b] = (best[a][0] + score, a, box)
+        reading, at = [], len(cuts) - 1
+        while at:
+            _, previous, box = best[at]
+            if box is not None:
+                reading.append(box)
+            at = previous
+        chosen[i] = tuple(reversed(reading)) or (boxes[i][1],)
+    out = []
     for i, (row, box) in enumerate(boxes):
         out.extend((row, b) for b in chosen.get(i, (box,)))
     return out
 
 
-def merge_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, max_gap: float = 0.25, max_aspect: float = 0.9,
+def merge_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, max_gap: float = 0.25, max_aspect: float = 1.2,
                          prefer_parts: float = 1.0) -> Boxes:
     """Broken strokes merged by recognition: two neighbouring boxes of a row, at most ``max_gap`` × the row's
     digit height apart, whose union is no wider than ``max_aspect`` × its height, may be one digit whose stroke

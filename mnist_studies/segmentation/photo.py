@@ -73,23 +73,20 @@ def ink_is_dark_locally(grey: np.ndarray) -> bool:
 def flatten_illumination(grey: np.ndarray, *, scale: int | None = None) -> np.ndarray:
     """The page divided by its background, so that the paper is ~1 everywhere whatever the light was.
 
-    The background is the page with the ink closed away: a grey closing (dark ink) of the page downscaled to about
-    100 pixels on its shorter side, with a
-    square of ``scale`` pixels (default: 1/25 of the page's shorter side, at least 15 — wider than a stroke, narrower
-    than a shadow), then a median filter of the same size, upscaled. Light ink on a dark page is handled by the
-    polarity check of ``ink_is_dark_locally`` (the page is inverted first when its ink is light, and back after).
+    The background is the page with the ink closed away: a grey closing (dark ink) with a square of ``scale`` pixels
+    (default: 1/25 of the page's shorter side, at least 15 — wider than a stroke). A closing keeps the edges of
+    anything larger than its square exactly where they are, so a hard shadow's edge divides out instead of leaving a
+    ridge (a smoothed background, as a median of a downscaled page gave, left a dashed line along it that read as
+    digits). Light ink on a dark page is handled by the polarity check of ``ink_is_dark_locally`` (the page is
+    inverted first when its ink is light, and back after).
     """
     from scipy import ndimage
-    from skimage.transform import resize
 
     grey = np.asarray(grey, dtype=np.float64)
     inverted = not ink_is_dark_locally(grey)
     page = 1.0 - grey if inverted else grey
-    factor = max(1, round(min(page.shape) / 100))
-    small = page[::factor, ::factor]
-    size = max(5, (scale or max(15, min(page.shape) // 25)) // factor)
-    background = ndimage.median_filter(ndimage.grey_closing(small, size=(size, size)), size=size)
-    background = resize(background, page.shape, order=1, mode="edge", anti_aliasing=False)
+    size = scale or max(15, min(page.shape) // 25)
+    background = ndimage.grey_closing(page, size=(size, size))
     flat = np.clip(page / np.maximum(background, 1e-3), 0.0, 1.0)
     darkest = float(np.percentile(flat, 0.5))
     if 1.0 - darkest > FAINT_INK:  # faint ink (pencil) is stretched to the contrast of a pen; a blank page is not
