@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import time
 from pathlib import Path
 
 PACKAGE = "mnist_studies"
@@ -152,6 +153,8 @@ def code_fingerprint(*modules: str) -> str:
 
 
 _RUNNING: dict[str, str] = {}
+LOADED_AT = time.time()  # when this process began loading the package's code (this module loads with the first study)
+EDITED_WHILE_RUNNING = "+edited-while-running"  # marks a fingerprint that no current code can match
 
 
 def running_code_fingerprint(module: str) -> str:
@@ -159,10 +162,15 @@ def running_code_fingerprint(module: str) -> str:
 
     A study runs for hours; if its source is edited meanwhile, the records it writes must carry the fingerprint of
     the code that computed them, not of the files on disk at the time of writing (or a later run would reuse them
-    as if the edited code had made them). ``records`` stamps and checks records with this; ``make status`` uses the
-    plain ``code_fingerprint``. ``forget_running()`` clears the memory (tests)."""
+    as if the edited code had made them). The first ask may come late (a study's first record is written after its
+    first fit): when a file of the closure was modified after this process began loading code (``LOADED_AT``), the
+    code that ran cannot be known, and the fingerprint is marked ``EDITED_WHILE_RUNNING`` so that no later run reuses
+    the record (a file imported lazily after its edit is marked too: the safe side). ``records`` stamps and checks
+    records with this; ``make status`` uses the plain ``code_fingerprint``. ``forget_running()`` clears the memory
+    (tests)."""
     if module not in _RUNNING:
-        _RUNNING[module] = code_fingerprint(module)
+        edited = any(module_file(m).stat().st_mtime > LOADED_AT for m in import_closure(module))
+        _RUNNING[module] = code_fingerprint(module) + (EDITED_WHILE_RUNNING if edited else "")
     return _RUNNING[module]
 
 

@@ -249,10 +249,31 @@ def plan(notebook: Path, profile: str, output_dir: Path, *, force: bool = False)
         return Plan(action="update", reasons=changed, **common)
     if stamp.get("state") != "done":
         return Plan(action="resume", **common)
+    missing = missing_records(study, profile, stamp)
+    if missing:  # deleted by hand, or lost: the notebook reruns, recomputes them and reuses the others
+        return Plan(action="update", reasons=missing, **common)
     changed = stamps.changed(stamp.get("inputs", {}).get("figures"), inputs["figures"])
     if not (output_dir / notebook.name).is_file():
         changed.append(f"{output_dir / notebook.name} (missing)")
     return Plan(action="redraw", reasons=changed, **common) if changed else Plan(action="skip", **common)
+
+
+def missing_records(study: str, profile: str, stamp: dict) -> list[str]:
+    """The records a finished study's stamp lists that are gone (``<file> (missing)``), or, for a stamp that lists
+    only how many it used, how many are missing."""
+    folder = paths.results_dir(study, profile)
+    if "records" in stamp:
+        return [f"{_shown(folder / f'{name}.json')} (missing)" for name in stamp["records"]
+                if not (folder / f"{name}.json").is_file()]
+    found, expected = len(list(folder.glob("*.json"))), stamp.get("runs", 0)
+    return [f"{expected - found} of its {expected} records in {_shown(folder)} (missing)"] if found < expected else []
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(paths.PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def describe(p: Plan) -> str:
@@ -329,6 +350,7 @@ def run_study_notebook(notebook: Path, profile: str, output_dir: Path, *, force:
     wall_seconds = last_full if reused and last_full and not resuming else total
     stamps.write_stamp(p.study, profile, {**current, "state": "done", "spent_seconds": total,
                                           "wall_seconds": wall_seconds, "last_wall_seconds": wall, "runs": len(used),
+                                          "records": sorted(used),
                                           "reused": reused, "trained": len(used) - reused,
                                           "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
     return Outcome(p.action, wall, used, output, output_dir / f"{notebook.stem}.log")

@@ -2,6 +2,7 @@
 failures and bad input."""
 
 import json
+import time
 import os
 import re
 import shutil
@@ -91,6 +92,20 @@ def test_records_written_after_a_mid_run_edit_carry_the_loaded_codes_fingerprint
                                  metrics={})
     assert record["code_fingerprint"] == before != fingerprints.code_fingerprint("mnist_studies.studies.lenet5")
     assert not records.is_current(record)  # the next run retrains it with the edited code
+
+
+def test_code_edited_before_its_first_record_marks_the_records_never_reusable(monkeypatch):
+    """The first record of a study may be written an hour after its code loaded: an edit in between cannot be told
+    from the code that ran, so the fingerprint is marked and no later run reuses the record."""
+    module = "mnist_studies.studies.lenet5"
+    fingerprints.forget_running()
+    monkeypatch.setattr(fingerprints, "LOADED_AT", 0.0)  # every file changed after this process loaded code
+    marked = fingerprints.running_code_fingerprint(module)
+    assert marked == fingerprints.code_fingerprint(module) + fingerprints.EDITED_WHILE_RUNNING
+    fingerprints.forget_running()
+    monkeypatch.setattr(fingerprints, "LOADED_AT", time.time() + 3600)  # nothing changed since
+    assert fingerprints.running_code_fingerprint(module) == fingerprints.code_fingerprint(module)
+    fingerprints.forget_running()
 
 
 def test_the_import_closure_follows_imports_inside_functions_and_relative_ones():
@@ -187,6 +202,11 @@ def test_plans_after_each_kind_of_edit(isolated_outputs, notebook, tmp_path, mon
         assert p.action == "update" and p.reasons == ["profile quick of digit_pairs (mnist_studies/profiles.py)"]
     (out / notebook.name).unlink()  # the executed notebook is gone: redrawn from the records
     assert reproduce.plan(notebook, "quick", out).action == "redraw"
+    records.record_path("digit_pairs", "quick", "cv-Simple-lr0.001").unlink()  # a record deleted by hand
+    p = reproduce.plan(notebook, "quick", out)
+    assert p.action == "update" and len(p.reasons) == 1  # named by its file (under the isolated results folder)
+    assert p.reasons[0].endswith("digit_pairs/cv-Simple-lr0.001.json (missing)")
+    assert reproduce.run_study_notebook(notebook, "quick", out).used == {"cv-Simple-lr0.001": False}  # recomputed
 
 
 def test_an_interrupted_study_resumes_keeps_its_time_and_prunes_records_of_other_settings(
