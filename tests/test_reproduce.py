@@ -2,12 +2,12 @@
 failures and bad input."""
 
 import json
-import time
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 
 import pytest
 

@@ -44,6 +44,47 @@ def plot_confusion(record: dict, y_test: np.ndarray):
     return fig
 
 
+def plot_hard_page(image: np.ndarray, truth: str, model: keras.Model):
+    """The paper's pipeline and the photo method side by side on a hard page (``families.hard_page``: ruled paper
+    under a hard shadow): the paper's binarization, the photo method's levelled page and ink mask, and what each
+    reads."""
+    from mnist_studies import segmentation
+    from mnist_studies.segmentation import pages
+
+    grey = image / 255.0
+    paper_mask = segmentation.ink_mask(grey, method="paper")
+    levelled, photo_mask = segmentation.prepare_page(grey, method="photo")
+    paper = segmentation.recognize_page("page", model, grey=grey, method="paper")
+    photo = segmentation.recognize_page("page", model, grey=grey, method="photo")
+    aspect = grey.shape[0] / grey.shape[1]
+    fig, axes = plt.subplots(2, 3, figsize=(15, 2 * 5 * aspect + 1.2))
+
+    def score(result):
+        right, total = pages.score_text(result.text, truth)
+        return f"{right} of {total} digits right"
+
+    panels = [(grey, "1. the photo: ruled paper, a hard shadow"),
+              (~paper_mask, "2. the paper's binarization: the shadow's edge and the rules are ink"),
+              (None, f"3. the paper's pipeline reads: {score(paper)}"),
+              (levelled, "4. photo method: ink channel, background divided out"),
+              (~photo_mask, "5. ... binarized, ruled lines removed"),
+              (None, f"6. the photo method reads: {score(photo)}")]
+    for ax, (shown, title) in zip(axes.ravel(), panels):
+        ax.set_title(title, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if shown is not None:
+            ax.imshow(shown, cmap="gray", vmin=0, vmax=1)
+    for ax, result, page in ((axes[0, 2], paper, grey), (axes[1, 2], photo, levelled)):
+        ax.imshow(page, cmap="gray", vmin=0, vmax=1)
+        for digit in result.digits:
+            x0, y0, x1, y1 = digit.box
+            ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="C3", lw=1))
+            ax.text(x0, y0 - 2, str(digit.label), color="C3", fontsize=8, va="bottom")
+    fig.tight_layout()
+    return fig
+
+
 def plot_pipeline(grey: np.ndarray, model: keras.Model):
     """The recognizer stage by stage on one page: original, binarized, projections, boxes, normalized digits,
     annotated result."""

@@ -237,9 +237,14 @@ def merge_fragments(boxes: list[tuple[int, int, int, int]], row: tuple[int, int]
     return sorted(tuple(b) for b in full)
 
 
-def segment(mask: np.ndarray) -> list[tuple[int, tuple[int, int, int, int]]]:
-    """All digit boxes of a page as (row index, box), rows top to bottom, digits left to right."""
+def segment(mask: np.ndarray, *, min_row_share: float = 0.0) -> list[tuple[int, tuple[int, int, int, int]]]:
+    """All digit boxes of a page as (row index, box), rows top to bottom, digits left to right. Rows lower than
+    ``min_row_share`` × the tallest row are dropped (specks left by a shadow's edge at the page's border would
+    otherwise make a row of their own; the photo method uses 0.25)."""
     rows = find_rows(mask)
+    if rows and min_row_share:
+        tallest = max(y1 - y0 for y0, y1 in rows)
+        rows = [(y0, y1) for y0, y1 in rows if y1 - y0 >= min_row_share * tallest]
     aspect = digit_aspect(mask, rows)
     aspect = aspect if aspect and aspect < 1.2 else 0.8
     out = []
@@ -440,7 +445,7 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
     digits by recognition (``split_by_recognition``)."""
     grey = read_page(path, colour=method == "photo") if grey is None else grey
     page, mask = prepare_page(grey, method=method)
-    boxes = segment(mask)
+    boxes = segment(mask, min_row_share=0.25 if method == "photo" else 0.0)
     if not boxes:
         return PageResult(str(path), "", [], page)
     if method == "photo":

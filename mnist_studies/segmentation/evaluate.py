@@ -50,6 +50,17 @@ def read_with_ours(image: np.ndarray, model) -> str:
     return segmentation.recognize_page("page", model, grey=grey, method="photo").text
 
 
+def latest_results(folder: Path | None = None) -> dict | None:
+    """The newest ``pages-<device>.json`` that ``make bench-pages`` wrote (``benchmarks/results/``), or None."""
+    import json
+
+    from mnist_studies import paths
+
+    found = sorted((folder or paths.PROJECT_ROOT / "benchmarks" / "results").glob("pages-*.json"),
+                   key=lambda p: p.stat().st_mtime)
+    return json.loads(found[-1].read_text()) if found else None
+
+
 def measure(model_path: Path, *, pages_per_family: int = 5, use_tesseract: bool | None = None) -> dict:
     """Per family, per reader: digit accuracy, exact pages and seconds per page (see the module docstring)."""
     from mnist_studies import segmentation

@@ -52,6 +52,21 @@ def _lines(shape, pitch: int, *, horizontal: bool = True, vertical: bool = False
     return rules
 
 
+def _shadow(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A shadow (a hand, a phone) over part of the page, with a sharp edge."""
+    height, width = grey.shape
+    yy, xx = np.mgrid[:height, :width]
+    angle = rng.uniform(-0.6, 0.6)
+    edge = width * rng.uniform(0.35, 0.65) + (yy - height / 2) * np.tan(angle)
+    return grey * np.where(xx > edge, rng.uniform(0.4, 0.55), 1.0)
+
+
+def hard_page(seed: int) -> tuple[np.ndarray, str]:
+    """Two hard conditions at once, for figures: ruled paper under a hard shadow. Returns (uint8 image, text)."""
+    image, text = make("ruled paper", seed)
+    return _to_uint8(_shadow(image / 255.0, np.random.default_rng(seed + 104729))), text
+
+
 def make(family: str, seed: int) -> tuple[np.ndarray, str]:
     """One page of ``family`` (see ``FAMILIES``), fully determined by ``seed``: (uint8 image, truth text)."""
     if family not in FAMILIES:
@@ -60,12 +75,8 @@ def make(family: str, seed: int) -> tuple[np.ndarray, str]:
     page = _clean(seed, rows=8 if family == "multi-row" else None,
                   touching=1.0 if family == "touching pairs" else 0.0)
     grey, text = page.image / 255.0, page.text
-    if family == "hard shadow":  # a shadow (a hand, a phone) over part of the page, with a sharp edge
-        height, width = grey.shape
-        yy, xx = np.mgrid[:height, :width]
-        angle = rng.uniform(-0.6, 0.6)
-        edge = width * rng.uniform(0.35, 0.65) + (yy - height / 2) * np.tan(angle)
-        grey = grey * np.where(xx > edge, rng.uniform(0.4, 0.55), 1.0)
+    if family == "hard shadow":
+        grey = _shadow(grey, rng)
     elif family == "gradient light":  # light falling off across the page, and a vignette
         height, width = grey.shape
         ramp = np.linspace(0, 1, width)[None, :]
