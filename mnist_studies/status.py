@@ -129,10 +129,13 @@ def main(argv: list[str] | None = None) -> int:
     print(format_table(rows))
     stale = [r for r in rows if not r.state.startswith("up to date")]
     if stale:
-        known = [r.to_finish for r in stale if r.to_finish is not None]
-        total = f"about {duration(sum(known))}" if known else "unknown"
+        redraws = [r for r in stale if r.state.startswith("redraw")]
+        known = [r.to_finish for r in stale if r.to_finish is not None and r not in redraws]
+        unknown = len(stale) - len(redraws) - len(known)
+        cost = (f"about {duration(sum(known))} of training" if known else
+                "no training, only redrawing" if not unknown else "unknown training time")
         print(f"{len(stale)} of {len(rows)} not up to date; `make reproduce PROFILE={profile}` brings them up to date "
-              f"({total} of training{', plus studies never run' if len(known) < len(stale) else ''}).")
+              f"({cost}{', plus studies never run' if known and unknown else ''}).")
     else:
         print(f"All {len(rows)} up to date.")
     return 0
