@@ -44,6 +44,14 @@ def plot_confusion(record: dict, y_test: np.ndarray):
     return fig
 
 
+def _draw_digits(ax, result) -> None:
+    """Each recognized digit's box, its label at the upper left."""
+    for digit in result.digits:
+        x0, y0, x1, y1 = digit.box
+        ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="C3", lw=1))
+        ax.text(x0, y0 - 2, str(digit.label), color="C3", fontsize=8, va="bottom")
+
+
 def plot_hard_page(image: np.ndarray, truth: str, model: keras.Model):
     """The paper's pipeline and the photo method side by side on a hard page (``families.hard_page``: ruled paper
     under a hard shadow): the paper's binarization, the photo method's levelled page and ink mask, and what each
@@ -77,10 +85,7 @@ def plot_hard_page(image: np.ndarray, truth: str, model: keras.Model):
             ax.imshow(shown, cmap="gray", vmin=0, vmax=1)
     for ax, result, page in ((axes[0, 2], paper, grey), (axes[1, 2], photo, levelled)):
         ax.imshow(page, cmap="gray", vmin=0, vmax=1)
-        for digit in result.digits:
-            x0, y0, x1, y1 = digit.box
-            ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="C3", lw=1))
-            ax.text(x0, y0 - 2, str(digit.label), color="C3", fontsize=8, va="bottom")
+        _draw_digits(ax, result)
     fig.tight_layout()
     return fig
 
@@ -113,10 +118,7 @@ def plot_pipeline(grey: np.ndarray, model: keras.Model):
     ax.set_title("3. projections: rows (blue), digits within each row (green)", fontsize=9)
     ax = fig.add_subplot(grid[1, 1])
     ax.imshow(grey, cmap="gray", vmin=0, vmax=1)
-    for digit in result.digits:
-        x0, y0, x1, y1 = digit.box
-        ax.add_patch(plt.Rectangle((x0, y0), x1 - x0, y1 - y0, fill=False, color="C3", lw=1))
-        ax.text(x0, y0 - 2, str(digit.label), color="C3", fontsize=8, va="bottom")
+    _draw_digits(ax, result)
     ax.set_title(f"5. recognized (label at the upper left): {result.text!r}", fontsize=9)
     strip = [segmentation.normalize_digit(mask[y0:y1, x0:x1]) for _, (x0, y0, x1, y1) in boxes[:20]]
     ax = fig.add_subplot(grid[2, :])

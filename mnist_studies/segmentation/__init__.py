@@ -329,12 +329,17 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> tuple[np.ndarra
     return flat, remove_specks(photo.remove_rules(binarize(flat)))
 
 
-def _probabilities(model, mask: np.ndarray, boxes) -> np.ndarray:
-    """The model's class probabilities for each box of ``mask`` (one batched prediction)."""
-    digits = np.stack([normalize_digit(mask[y0:y1, x0:x1]) for x0, y0, x1, y1 in boxes])[..., None]
-    if tuple(model.input_shape[1:3]) == (32, 32):
-        digits = np.pad(digits, [(0, 0), (2, 2), (2, 2), (0, 0)])
-    return np.asarray(model.predict(digits, batch_size=256, verbose=0))
+def _probabilities(model, mask: np.ndarray, boxes, cache: dict | None = None) -> np.ndarray:
+    """The model's class probabilities for each box of ``mask`` (one batched prediction). With a ``cache`` (a dict
+    kept for one page) a box read before is not normalized and predicted again."""
+    cache = {} if cache is None else cache
+    todo = [box for box in dict.fromkeys(boxes) if box not in cache]
+    if todo:
+        digits = np.stack([normalize_digit(mask[y0:y1, x0:x1]) for x0, y0, x1, y1 in todo])[..., None]
+        if tuple(model.input_shape[1:3]) == (32, 32):
+            digits = np.pad(digits, [(0, 0), (2, 2), (2, 2), (0, 0)])
+        cache.update(zip(todo, np.asarray(model.predict(digits, batch_size=256, verbose=0))))
+    return np.stack([cache[box] for box in boxes])
 
 
 def _shrink(mask: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
@@ -350,14 +355,15 @@ Boxes = list[tuple[int, tuple[int, int, int, int]]]  # (row, (x0, y0, x1, y1)) a
 
 def split_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, min_aspect: float = 1.15, step: float = 0.125,
                          widths: tuple[float, float] = (0.12, 1.25), max_aspect: float = 1.1,
-                         aspect_scale: float = 0.15, digit_bonus: float = -0.5) -> Boxes:
+                         aspect_scale: float = 0.15, digit_bonus: float = -0.5, cache: dict | None = None) -> Boxes:
     """Touching digits split by recognition. A box wider than ``min_aspect`` × its height may hold several digits:
     candidate cuts are the columns of least ink of its projection (local minima) and a grid every ``step`` × its
     height; every stretch between two cuts that is ``widths`` (as shares of the height) wide is read by the
     classifier, and the reading of the whole box as a sequence of stretches with the highest score wins (dynamic
     programming): the sum over its digits of log(top probability) + ``digit_bonus``, less a width penalty for a
     digit wider than ``max_aspect`` × its height (its excess over ``aspect_scale``: one digit is rarely that wide, two
-    touching digits usually are). Reading the box as one digit is one of the candidates, so a wide 0 stays whole."""
+    touching digits usually are). Reading the box as one digit is one of the candidates, so a wide 0 stays whole.
+    ``cache``: the page's probabilities cache (``_probabilities``)."""
     wide = [i for i, (_, (x0, y0, x1, y1)) in enumerate(boxes) if x1 - x0 > min_aspect * (y1 - y0)]
     if not wide:
         return boxes
@@ -382,7 +388,7 @@ def split_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, min_aspect: f
                     if box is not None:
                         crops.append(box)
         plans[i] = (cuts, stretches)
-    top = np.log(np.maximum(_probabilities(model, mask, crops).max(axis=1), 1e-9)) if crops else []
+    top = np.log(np.maximum(_probabilities(model, mask, crops, cache).max(axis=1), 1e-9)) if crops else []
     chosen, k = {}, 0
     for i in wide:
         cuts, stretches = plans[i]
@@ -411,12 +417,12 @@ def split_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, min_aspect: f
 
 
 def merge_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, max_gap: float = 0.25, max_aspect: float = 1.2,
-                         prefer_parts: float = 1.0) -> Boxes:
+                         prefer_parts: float = 1.0, cache: dict | None = None) -> Boxes:
     """Broken strokes merged by recognition: two neighbouring boxes of a row, at most ``max_gap`` × the row's
     digit height apart, whose union is no wider than ``max_aspect`` × its height, may be one digit whose stroke
     broke (a 4 with an open top, a 5 whose bar came loose). Each such pair is read as one digit and as two; the union
     is kept when its top probability beats ``prefer_parts`` × the geometric mean of the parts' (pairs are decided
-    left to right; a box joins at most one other)."""
+    left to right; a box joins at most one other). ``cache``: the page's probabilities cache (``_probabilities``)."""
     pairs = []
     for i in range(len(boxes) - 1):
         (row_a, a), (row_b, b) = boxes[i], boxes[i + 1]
@@ -428,7 +434,7 @@ def merge_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, max_gap: floa
             pairs.append((i, union))
     if not pairs:
         return boxes
-    top = _probabilities(model, mask, [box for _, box in boxes] + [union for _, union in pairs]).max(axis=1)
+    top = _probabilities(model, mask, [box for _, box in boxes] + [union for _, union in pairs], cache).max(axis=1)
     merged, skip = {}, set()
     for k, (i, union) in enumerate(pairs):
         if i in skip:
@@ -448,9 +454,10 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
     boxes = segment(mask, min_row_share=0.25 if method == "photo" else 0.0)
     if not boxes:
         return PageResult(str(path), "", [], page)
+    cache = {}  # each box is read once, whichever stage asks first
     if method == "photo":
-        boxes = split_by_recognition(mask, merge_by_recognition(mask, boxes, model), model)
-    probabilities = _probabilities(model, mask, [box for _, box in boxes])
+        boxes = split_by_recognition(mask, merge_by_recognition(mask, boxes, model, cache=cache), model, cache=cache)
+    probabilities = _probabilities(model, mask, [box for _, box in boxes], cache)
     ranked = np.argsort(-probabilities, axis=1, kind="stable")[:, :3]
     found = [Digit(int(ranked[i, 0]), float(probabilities[i, ranked[i, 0]]), box, row,
                    [(int(k), float(probabilities[i, k])) for k in ranked[i]])
