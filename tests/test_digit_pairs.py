@@ -146,10 +146,17 @@ def test_smoke_study_runs_records_and_a_rerun_reuses_every_record(isolated_outpu
     assert all(len(r["history"]["train_error"]) == cfg["epochs"] for r in digit)
     assert "| Simple |" in study.table_i(out["tuning"]) and "| Digit | 2 |" in study.table_ii(out["evaluation"])
 
-    # started again (after a kill, say): every cell is complete, so nothing trains and the numbers are the same
-    created = {r["name"]: r["created"] for r in out["evaluation"]}
+    cells = {r["name"]: r for r in records.read_records("digit_pairs", "smoke")}
+    simple = out["tuning"][0]  # a Table I row is timed as the cells it sums up took to train
+    assert simple["timings"]["wall_seconds"] == pytest.approx(sum(
+        cells[f"cv-Simple-lr{lr:g}"]["timings"]["wall_seconds"] for lr in cfg["lr_grid"]))
+    assert all(r["timings"]["wall_seconds"] > 0 for r in out["evaluation"])
+
+    # started again (after a kill, say, or to redraw): every record is complete, so nothing trains and nothing is
+    # rewritten, the summaries included (a rerun once rewrote them with a re-read's timings)
+    created = {r["name"]: r["created"] for r in records.read_records("digit_pairs", "smoke")}
     again = study.run_study(cfg, device="cpu")
-    assert {r["name"]: r["created"] for r in again["evaluation"]} == created
+    assert {r["name"]: r["created"] for r in records.read_records("digit_pairs", "smoke")} == created
     assert [r["metrics"] for r in again["evaluation"]] == [r["metrics"] for r in out["evaluation"]]
     fresh_runs()  # recomputed from scratch in another folder: the same numbers to the last digit
     recomputed = study.run_study(cfg, device="cpu")

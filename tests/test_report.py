@@ -117,6 +117,9 @@ def test_verdict_rules_at_their_boundaries():
     assert lenet5.error_verdict(lenet5.PAPER_ERROR + 0.21) == "not reproduced"
     assert lenet5.page_verdict(92.01) == "reproduced" and lenet5.page_verdict(92.0) == "not reproduced"  # "above"
     assert digit_pairs.reproduces(76.4, 80.2, 1.9) and not digit_pairs.reproduces(76.39, 80.2, 1.9)
+    from mnist_studies.claims.digit_pairs import _band_margin  # the margin a verdict shows says which side it is on
+    assert _band_margin(79.2, 80.2, 1.9) == "2.8 points inside the ±3.8 band"
+    assert _band_margin(85.0, 80.2, 1.9) == "1.0 points outside the ±3.8 band"
     assert separate_kernels.verdict([2.0, 2.1, 1.9]) == "reproduced"
     assert separate_kernels.verdict([0.5, 0.6, 0.4]).startswith("partly")
     assert separate_kernels.verdict([1.0, -1.0, 0.1]).startswith("inconclusive")  # 95% CI reaches +2.5 points

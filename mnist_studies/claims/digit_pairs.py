@@ -19,7 +19,9 @@ _RULE = "our mean within 2 of the paper's standard deviations, or within 2 point
 def _band_margin(ours: float, paper: float, paper_std: float | None = None) -> str:
     """How far inside (+) or outside (-) the rule's band around the paper's number ours lies (``reproduces``)."""
     band = max(2.0 * (paper_std or 0.0), 2.0)
-    return f"{band - abs(ours - paper):+.1f} points inside the ±{band:.1f} band"
+    inside = band - abs(ours - paper)
+    where = "inside" if inside >= 0 else "outside"
+    return f"{abs(inside):.1f} points {where} the ±{band:.1f} band"
 
 
 def _measure_table_i(model_name: str):

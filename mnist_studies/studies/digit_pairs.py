@@ -205,6 +205,17 @@ def _record(cfg, name, seed, metrics, device, history=None, extra=None, seconds=
     return record
 
 
+def _summary(cfg, name, config, cells, metrics, device, extra) -> dict:
+    """The record that sums up finished cells (a Table I row, a Figure 2 point): reused as it is when it was
+    written with the same config and code, so that a study run again to redraw rewrites nothing; its wall time is
+    its cells' (the time they took when they were trained, not the time to read them back)."""
+    done = records.completed(STUDY, cfg["profile"], name, config)
+    if done:
+        return done
+    seconds = sum((cell.get("timings") or {}).get("wall_seconds") or 0.0 for cell in cells)
+    return _record(cfg, name, cfg["tuning_seed"], metrics, device, config=config, extra=extra, seconds=seconds)
+
+
 def sweep_model(alpha: float) -> tuple[str, float | None]:
     """Which model trains CNNaux with auxiliary weight ``alpha``: α = 0 *is* the siamese CNNws2 (the digit term
     has weight 0, so it trains exactly like it: tested), a paper α is its ``Auxiliary @ α`` model, any other α is
@@ -248,8 +259,8 @@ def tune_learning_rates(cfg: dict, *, device: str) -> list[dict]:
         best = max(means, key=means.get)
         metrics = {"best_learning_rate": best, "best_val_accuracy": means[best],
                    "val_accuracy_by_rate": {f"{lr:g}": c["metrics"]["val_accuracies"] for lr, c in cells.items()}}
-        out.append(_record(cfg, f"tuning-{model_name}", cfg["tuning_seed"], metrics, device,
-                           extra={"model": model_name}, seconds=time.perf_counter() - start))
+        out.append(_summary(cfg, f"tuning-{model_name}", {**cfg, "model": model_name}, cells.values(), metrics,
+                            device, extra={"model": model_name}))
         print(f"[tuning {i}/{len(cfg['models'])}] {model_name}: best lr {best:g}, mean validation accuracy "
               f"{100 * means[best]:.1f}% ({time.perf_counter() - start:.0f} s)", flush=True)
     return out
@@ -271,8 +282,8 @@ def sweep_alpha(cfg: dict, *, device: str) -> list[dict]:
         accuracies = cell["metrics"]["val_accuracies"]
         name = f"alpha-{alpha:g}" if alpha is not None else "alpha-digit-reference"
         metrics = {"alpha": alpha, "val_accuracies": accuracies, "val_accuracy": float(np.mean(accuracies))}
-        out.append(_record(cfg, name, cfg["tuning_seed"], metrics, device,
-                           extra={"learning_rate": lr, "cell": cell["name"]}, seconds=time.perf_counter() - start))
+        out.append(_summary(cfg, name, {**cfg, "alpha": alpha}, [cell], metrics, device,
+                            extra={"learning_rate": lr, "cell": cell["name"]}))
         shown = f"alpha={alpha:g}" if alpha is not None else "digit CNN"
         print(f"[alpha {i}/{len(runs)}] {shown}: {100 * np.mean(accuracies):.1f} ± {100 * np.std(accuracies):.1f}% "
               f"({time.perf_counter() - start:.0f} s)", flush=True)
@@ -292,6 +303,7 @@ def evaluate_models(cfg: dict, learning_rates: dict[str, float], *, device: str)
             if done:
                 out.append(done)
                 continue
+            run_start = time.perf_counter()
             pairs = data.make_digit_pairs(cfg["n_pairs"], seed=seed)
             training.set_seed(seed, deterministic=cfg["deterministic"])
             model, errors = train_model(model_name, learning_rates[model_name], pairs["train"], cfg,
@@ -300,7 +312,8 @@ def evaluate_models(cfg: dict, learning_rates: dict[str, float], *, device: str)
                        "test_accuracy": pair_accuracy(model, pairs["test"]),
                        "learning_rate": learning_rates[model_name], "parameters": model.count_params()}
             out.append(_record(cfg, name, seed, metrics, device, config=config,
-                               history={"train_error": errors}, extra={"model": model_name}))
+                               history={"train_error": errors}, extra={"model": model_name},
+                               seconds=time.perf_counter() - run_start))
         group = [r["metrics"]["test_accuracy"] for r in out[-cfg["runs"]:]]
         print(f"[evaluate {i}/{len(cfg['models'])}] {model_name}: test accuracy {100 * np.mean(group):.1f} ± "
               f"{100 * np.std(group):.1f}% over {cfg['runs']} runs ({time.perf_counter() - start:.0f} s)", flush=True)
