@@ -35,17 +35,27 @@ def test_stroke_width_makes_strokes_bolder_or_thinner_and_is_identity_at_inferen
 
 
 def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tmp_path):
-    settings = {**reader_model.SETTINGS, "epochs": 2, "batch_size": 64}
+    settings = {**reader_model.SETTINGS, "epochs": 2, "batch_size": 64,
+                "not_a_digit": {**reader_model.SETTINGS["not_a_digit"], "epochs": 2}}
     out = tmp_path / "shipped" / "reader.keras"
     record = reader_model.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, verbose=0)
-    assert record["history"]["loss"][1] < record["history"]["loss"][0]
+    for phase in ("digits", "not_a_digit"):  # both phases learn
+        assert record["history"][phase]["loss"][1] < record["history"][phase]["loss"][0]
+    assert record["metrics"]["not_a_digit_on_test_digit_crops"]["examples"] > 0
     assert out.stat().st_mode & 0o777 == 0o644 and not list(out.parent.glob("*.tmp*"))
     saved = json.loads(out.with_suffix(".json").read_text())
     assert saved["model_file"]["sha256"] == reader_model.sha256(out)
     assert saved["config"]["augmentation"] == reader_model.SETTINGS["augmentation"]
     model = segmentation.load_digit_model(out)
+    assert model.output_shape == (None, 11)  # the ten digits and "not one digit"
     _, (x_test, y_test) = data.load_mnist()
     assert reader_model.test_errors(model, data.to_float(x_test), y_test) == saved["metrics"]["test_errors"]
+
+    # phase 1 is kept and reused by a second run with the same settings: only phase 2 trains again
+    first = (tmp_path / "run" / "digits.keras").stat().st_mtime_ns
+    again = reader_model.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, verbose=0)
+    assert (tmp_path / "run" / "digits.keras").stat().st_mtime_ns == first
+    assert again["metrics"]["digits_phase_test_errors"] == record["metrics"]["digits_phase_test_errors"]
 
 
 @pytest.fixture(scope="module")
@@ -81,3 +91,48 @@ def test_the_command_line_reads_with_the_shipped_model_without_study_code(tmp_pa
                          timeout=300)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == page.text.split()
+
+
+def test_touching_digit_crops_are_labelled_and_repeatable():
+    """The eleventh class's examples: MNIST-like crops, whole digits labelled with the digit, pieces and crops of
+    more than one digit labelled ``NOT_A_DIGIT``, the same for the same seed."""
+    from mnist_studies.segmentation import strips
+
+    (x_train, y_train), _ = data.load_mnist()
+    x, y, source = strips.make_examples(x_train[:500], y_train[:500], 300, seed=3)
+    assert x.shape == (300, 28, 28, 1) and x.dtype == np.float32 and 0.0 <= x.min() and x.max() <= 1.0
+    assert set(np.unique(y)) <= set(range(11)) and 0.15 < np.mean(y == strips.NOT_A_DIGIT) < 0.55
+    digits = y != strips.NOT_A_DIGIT
+    assert np.array_equal(y[digits], source[digits])  # a whole digit keeps its own label
+    again = strips.make_examples(x_train[:500], y_train[:500], 300, seed=3)
+    assert all(np.array_equal(a, b) for a, b in zip((x, y, source), again))
+    other = strips.make_examples(x_train[:500], y_train[:500], 300, seed=4)[0]
+    assert not np.array_equal(x, other)
+    # a piece, or a digit with part of its neighbour, that still reads as the digit it was cut from is left out;
+    # two whole digits (source -1) are kept whatever the model reads
+    pairs = source == -1
+    assert pairs.any() and np.all(y[pairs] == strips.NOT_A_DIGIT)
+    read = np.full((300, 10), 0.05)
+    read[np.arange(300), np.maximum(source, 0)] = 0.9  # a "model" sure that every crop is its source digit
+    kept_x, kept_y = strips.drop_ambiguous(x, y, source, read)
+    assert np.array_equal(kept_y, y[digits | pairs]) and len(kept_x) == (digits | pairs).sum()
+    assert len(strips.drop_ambiguous(x, y, source, np.full((300, 10), 0.1))[1]) == 300
+
+
+def test_an_eleven_class_model_reads_digits_over_its_first_ten_outputs():
+    """``with_not_a_digit`` keeps the ten-class model's readings (its new output starts at zero), and the page
+    reader reads the ten digits' probabilities of either kind of model."""
+    from mnist_studies.segmentation import strips
+
+    ten = build_digit_reader()
+    eleven = reader_model.with_not_a_digit(ten)
+    assert eleven.output_shape == (None, 11)
+    x = np.random.default_rng(0).random((4, 28, 28, 1)).astype(np.float32)
+    p10, p11 = np.asarray(ten(x)), np.asarray(eleven(x))
+    assert np.array_equal(np.argmax(p10, axis=1), np.argmax(p11[:, :10], axis=1))
+    mask = np.zeros((40, 40), dtype=bool)
+    mask[5:35, 18:22] = True  # a 1
+    box = [(18, 5, 22, 35)]
+    read = segmentation._probabilities(eleven, mask, box)
+    assert read.shape == (1, 10) and read.sum() < 1.0  # "not one digit" takes its share
+    assert strips.NOT_A_DIGIT == 10

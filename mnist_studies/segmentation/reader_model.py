@@ -2,22 +2,35 @@
 
     python -m mnist_studies.segmentation.reader_model [--epochs N] [--output PATH.keras]
 
-The network is ``models.digit_reader.build_digit_reader``; it learns from all 60,000 MNIST training images through
-augmentation that imitates what a page does to a digit once the reader has cut it out and centred it: thin and bold
-strokes (``StrokeWidth``: a random blend towards the 2×2 grey dilation or erosion), slant (shear), rotation, scale
-and position jitter (Keras preprocessing layers, active only while training). Adam with a cosine-decayed learning
-rate; the final weights are kept, with batch-norm statistics recomputed for them on the undeformed training images
-(``batchnorm.recalibrate``); the MNIST test set is measured once, at the end, and never used to choose anything.
+The network is ``models.digit_reader.build_digit_reader`` with eleven classes: the ten digits and "not one digit"
+(``strips.NOT_A_DIGIT``: a piece of a digit, or more than one), which lets the reader's split-by-recognition tell a
+whole digit from a stretch that only looks like one. It trains in two phases:
+
+1. **digits** (``SETTINGS``): ten classes, all 60,000 MNIST training images through augmentation that imitates what
+   a page does to a digit once the reader has cut it out and centred it: thin and bold strokes (``StrokeWidth``: a
+   random blend towards the 2×2 grey dilation or erosion), slant (shear), rotation, scale and position jitter (Keras
+   preprocessing layers, active only while training). Adam with a cosine-decayed learning rate. Its model is kept in
+   ``runs/reader_model/digits.keras`` with its record, and reused while the settings are the same.
+2. **not one digit** (``SETTINGS["not_a_digit"]``): the same network with an eleventh output (its weights copied,
+   the new output starting at zero) fine-tuned on the MNIST training images plus crops cut from rows of touching
+   MNIST *training* digits (``strips.make_examples``: whole digits with a sliver of a neighbour, pieces, and more
+   than one digit), with the same augmentation and a lower cosine-decayed rate.
+
+After each phase the batch-norm statistics are recomputed for the final weights on undeformed training images
+(``batchnorm.recalibrate``). The MNIST test set is measured once per phase, at the end, and never used to choose
+anything; the eleventh class is measured on crops cut from MNIST *test* digits.
 
 Writes the model (weights and architecture, no optimizer state) to ``paths.reader_model_path()`` and its record
-beside it (``digit_reader.json``: settings, seed, MNIST test error, per-epoch history, timings, versions, device,
-the model file's SHA-256). The run's backups go to ``runs/reader_model/`` so a killed training resumes.
+beside it (``digit_reader.json``: settings, seed, MNIST test error, per-epoch history of both phases, timings,
+versions, device, the model file's SHA-256). The runs' backups go to ``runs/reader_model/`` so a killed training
+resumes.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import sys
 import time
 from pathlib import Path
@@ -27,6 +40,7 @@ import numpy as np
 
 from mnist_studies import batchnorm, data, paths, records, training
 from mnist_studies.models.digit_reader import build_digit_reader
+from mnist_studies.segmentation import strips
 
 SETTINGS = {
     "epochs": 30,
@@ -39,6 +53,15 @@ SETTINGS = {
         "zoom": 0.15,  # ± share of the size
         "shift": 0.1,  # ± share of the size
         "stroke_width": 0.8,  # blend towards dilation (bold) or erosion (thin) by up to this much
+    },
+    "not_a_digit": {  # phase 2: fine-tuned from phase 1 with the eleventh class
+        "epochs": 6,
+        "learning_rate": 3e-4,  # peak of its cosine schedule (one epoch of warm-up)
+        "examples": 30_000,  # crops cut from rows of touching training digits (strips.make_examples)
+        "reject_share": 0.5,  # of those crops, pieces or more than one digit; the rest whole digits
+        "ambiguous_above": 0.5,  # a "not one digit" crop phase 1 reads as its own digit above this is left out
+        "seed": 1,
+        "test_examples": 5_000,  # cut from MNIST test digits, to measure the eleventh class
     },
 }
 TEST_ERROR_BOUND = 0.005  # the issue's target: at most 0.5% MNIST test error
@@ -68,9 +91,9 @@ class StrokeWidth(keras.layers.Layer):
         return {**super().get_config(), "strength": self.strength}
 
 
-def augmentation(settings: dict, *, seed: int = 0) -> keras.Sequential:
-    """The training-time deformations of ``settings["augmentation"]`` as one Keras model (identity at inference)."""
-    aug = settings["augmentation"]
+def augmentation(aug: dict, *, seed: int = 0) -> keras.Sequential:
+    """The training-time deformations ``aug`` (``SETTINGS["augmentation"]``) as one Keras model (identity at
+    inference)."""
     fill = dict(fill_mode="constant", fill_value=0.0)
     return keras.Sequential([
         StrokeWidth(aug["stroke_width"], seed=seed),
@@ -89,51 +112,146 @@ def _schedule(settings: dict, steps_per_epoch: int):
 
 
 def test_errors(model: keras.Model, x_test: np.ndarray, y_test: np.ndarray) -> int:
-    """How many of the images ``model`` gets wrong (float images (N, 28, 28, 1), integer labels)."""
-    predicted = np.argmax(model.predict(x_test, batch_size=training.EVAL_BATCH_SIZE, verbose=0), axis=1)
+    """How many of the images ``model`` reads as the wrong digit (float images (N, 28, 28, 1), integer labels):
+    its most probable digit, as the page reader reads a box (an 11-class model's "not one digit" lowers a digit's
+    probability, it is never a reading; ``not_a_digit_calls`` counts how often it is the most probable class)."""
+    predicted = np.argmax(model.predict(x_test, batch_size=training.EVAL_BATCH_SIZE, verbose=0)[:, :10], axis=1)
     return int(np.sum(predicted != y_test))
+
+
+def not_a_digit_calls(model: keras.Model, x: np.ndarray) -> int:
+    """How many of the images ``model`` finds most probably "not one digit" (0 for a ten-class model)."""
+    predicted = np.argmax(model.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0), axis=1)
+    return int(np.sum(predicted == strips.NOT_A_DIGIT))
 
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Path | None = None,
-          train_size: int | None = None, verbose: int = 2) -> dict:
-    """Train the reader's model with ``settings``, save it to ``output`` (default ``paths.reader_model_path()``) and
-    its record beside it (``.json``); return the record. ``train_size`` (a prefix of MNIST's training set) is for
-    tests."""
-    output = Path(output or paths.reader_model_path())
-    run_dir = Path(run_dir or paths.runs_dir("reader_model"))
-    seed = settings["seed"]
-    training.set_seed(seed, deterministic=False)
-    (x_train, y_train), (x_test, y_test) = data.load_mnist()
-    x_train, y_train = data.to_float(x_train[:train_size]), y_train[:train_size].astype(np.int64)
-    x_test = data.to_float(x_test)
-    model = build_digit_reader()
-    trainer = keras.Sequential([keras.Input((28, 28, 1)), augmentation(settings, seed=seed), model],
-                               name="digit_reader_training")
-    steps = -(-len(x_train) // settings["batch_size"])
-    trainer.compile(optimizer=keras.optimizers.Adam(_schedule(settings, steps)),
-                    loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    start = time.perf_counter()
-    fitted = training.fit(trainer, x_train, y_train, epochs=settings["epochs"], batch_size=settings["batch_size"],
-                          seed=seed, run_dir=run_dir, verbose=verbose)
-    batchnorm.recalibrate(model, x_train, seed=seed)  # population statistics of the final weights (precise BN)
-    errors = test_errors(model, x_test, y_test)
+def _phase_settings(settings: dict) -> dict:
+    """Phase 1's settings (what its model depends on)."""
+    return {k: v for k, v in settings.items() if k != "not_a_digit"}
+
+
+def _save_model(model: keras.Model, output: Path) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.stem + ".tmp.keras")
     model.save(tmp)  # never compiled itself: no optimizer state in the file
     tmp.chmod(0o644)
     tmp.replace(output)
+
+
+def _fit(model: keras.Model, phase: dict, augment: dict, x, y, *, seed: int, run_dir: Path, verbose: int):
+    trainer = keras.Sequential([keras.Input((28, 28, 1)), augmentation(augment, seed=seed), model],
+                               name=f"{model.name}_training")
+    steps = -(-len(x) // phase["batch_size"])
+    trainer.compile(optimizer=keras.optimizers.Adam(_schedule(phase, steps)),
+                    loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    fitted = training.fit(trainer, x, y, epochs=phase["epochs"], batch_size=phase["batch_size"], seed=seed,
+                          run_dir=run_dir, verbose=verbose)
+    batchnorm.recalibrate(model, x, seed=seed)  # population statistics of the final weights (precise BN)
+    return fitted
+
+
+def train_digits(settings: dict, x_train, y_train, x_test, y_test, *, run_dir: Path, verbose: int = 2):
+    """Phase 1 (module docstring): the ten-class model and its record; reused from ``run_dir/digits.keras`` when
+    it was trained with the same settings and images."""
+    settings = _phase_settings(settings)
+    saved, saved_record = run_dir / "digits.keras", run_dir / "digits.json"
+    config = {**settings, "train_images": len(x_train)}
+    if saved.is_file() and saved_record.is_file():
+        try:
+            record = json.loads(saved_record.read_text())
+        except (OSError, json.JSONDecodeError):
+            record = {}  # a damaged cache: phase 1 trains again
+        if record.get("config") == json.loads(json.dumps(config)) and record.get("sha256") == sha256(saved):
+            print(f"Phase 1 reused: {saved} (trained with the same settings)", flush=True)
+            return keras.saving.load_model(saved, safe_mode=True), record
+    seed = settings["seed"]
+    training.set_seed(seed, deterministic=False)
+    model = build_digit_reader()
+    start = time.perf_counter()
+    fitted = _fit(model, settings, settings["augmentation"], x_train, y_train, seed=seed, run_dir=run_dir / "digits",
+                  verbose=verbose)
+    errors = test_errors(model, x_test, y_test)
+    _save_model(model, saved)
+    record = {"config": config, "metrics": {"test_errors": errors, "test_error": errors / len(y_test)},
+              "history": fitted.history, "timings": {"wall_seconds": time.perf_counter() - start,
+                                                     "epoch_seconds": fitted.epoch_seconds},
+              "sha256": sha256(saved)}
+    records.write_json_atomic(record, saved_record)
+    return model, record
+
+
+def with_not_a_digit(model: keras.Model) -> keras.Model:
+    """A copy of a ten-class ``build_digit_reader`` model with the eleventh output ``strips.NOT_A_DIGIT``: every
+    weight copied, the new output's weights and bias zero (its logit starts at 0, far below a read digit's)."""
+    wider = build_digit_reader(num_classes=11)
+    for old, new in zip(model.layers[:-1], wider.layers[:-1]):
+        new.set_weights(old.get_weights())
+    kernel, bias = model.layers[-1].get_weights()
+    wider.layers[-1].set_weights([np.concatenate([kernel, np.zeros_like(kernel[:, :1])], axis=1),
+                                  np.concatenate([bias, np.zeros(1, bias.dtype)])])
+    return wider
+
+
+def not_a_digit_scores(model: keras.Model, x, y) -> dict:
+    """How the eleventh class does on crops ``x`` with labels ``y`` (``strips.make_examples``)."""
+    predicted = np.argmax(model.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0), axis=1)
+    reject, said = y == strips.NOT_A_DIGIT, predicted == strips.NOT_A_DIGIT
+    return {"examples": int(len(y)), "accuracy": float(np.mean(predicted == y)),
+            "not_a_digit_recall": float(np.mean(said[reject])), "digits_called_not_a_digit": float(np.mean(said[~reject]))}
+
+
+def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Path | None = None,
+          train_size: int | None = None, verbose: int = 2) -> dict:
+    """Train the reader's model with ``settings`` (both phases), save it to ``output`` (default
+    ``paths.reader_model_path()``) and its record beside it (``.json``); return the record. ``train_size`` (a
+    prefix of MNIST's training set, and as many crops) is for tests."""
+    output = Path(output or paths.reader_model_path())
+    run_dir = Path(run_dir or paths.runs_dir("reader_model"))
+    start = time.perf_counter()
+    (x_train, y_train), (x_test_raw, y_test) = data.load_mnist()
+    x_train, y_train = data.to_float(x_train[:train_size]), y_train[:train_size].astype(np.int64)
+    x_test = data.to_float(x_test_raw)
+    digits, digits_record = train_digits(settings, x_train, y_train, x_test, y_test, run_dir=run_dir, verbose=verbose)
+
+    phase = {**settings["not_a_digit"], "batch_size": settings["batch_size"]}
+    (train_raw, train_labels), _ = data.load_mnist()
+    count = phase["examples"] if train_size is None else train_size
+    def examples(images, labels, n, seed):
+        x, y, source = strips.make_examples(images, labels, n, seed=seed, reject_share=phase["reject_share"])
+        read = digits.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0)
+        return strips.drop_ambiguous(x, y, source, read, threshold=phase["ambiguous_above"])
+
+    x_crops, y_crops = examples(train_raw[:train_size], train_labels[:train_size], count, phase["seed"])
+    x_held, y_held = examples(x_test_raw, y_test, phase["test_examples"] if train_size is None else 256,
+                              phase["seed"] + 1)
+    training.set_seed(phase["seed"], deterministic=False)
+    model = with_not_a_digit(digits)
+    fine = time.perf_counter()
+    fitted = _fit(model, phase, settings["augmentation"], np.concatenate([x_train, x_crops]),
+                  np.concatenate([y_train, y_crops]), seed=phase["seed"], run_dir=run_dir / "not_a_digit",
+                  verbose=verbose)
+    errors = test_errors(model, x_test, y_test)
+    _save_model(model, output)
     record = {
         "name": "digit_reader",
-        "config": {**settings, "train_images": len(x_train), "builder": "models.digit_reader.build_digit_reader"},
-        "seed": seed,
+        "config": {**settings, "train_images": len(x_train), "builder": "models.digit_reader.build_digit_reader",
+                   "classes": "0-9, then 10 = not one digit (segmentation/strips.py)"},
+        "seed": settings["seed"],
         "metrics": {"test_errors": errors, "test_images": len(y_test), "test_error": errors / len(y_test),
-                    "parameters": model.count_params()},
-        "history": fitted.history,
-        "timings": {"wall_seconds": time.perf_counter() - start, "epoch_seconds": fitted.epoch_seconds},
+                    "test_images_most_probably_not_a_digit": not_a_digit_calls(model, x_test),
+                    "parameters": model.count_params(),
+                    "digits_phase_test_errors": digits_record["metrics"]["test_errors"],
+                    "not_a_digit_on_test_digit_crops": not_a_digit_scores(model, x_held, y_held)},
+        "history": {"digits": digits_record["history"], "not_a_digit": fitted.history},
+        "timings": {"wall_seconds": time.perf_counter() - start,
+                    "digits_phase_seconds": digits_record["timings"]["wall_seconds"],
+                    "not_a_digit_phase_seconds": time.perf_counter() - fine,
+                    "epoch_seconds": {"digits": digits_record["timings"]["epoch_seconds"],
+                                      "not_a_digit": fitted.epoch_seconds}},
         "versions": records.library_versions(),
         "device": training.describe_device(),
         "git_commit": records.git_commit(),
@@ -152,8 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.epochs < 1:
         parser.error(f"--epochs must be at least 1, got {args.epochs}")
     training.configure_device("auto")
-    print(f"Training the page reader's digit model ({args.epochs} epochs on 60,000 MNIST images, "
-          f"{training.describe_device()}); backups in {paths.runs_dir('reader_model')}", flush=True)
+    print(f"Training the page reader's digit model ({args.epochs} epochs on 60,000 MNIST images, then "
+          f"{SETTINGS['not_a_digit']['epochs']} with the 'not one digit' class, {training.describe_device()}); "
+          f"backups in {paths.runs_dir('reader_model')}", flush=True)
     record = train({**SETTINGS, "epochs": args.epochs}, output=args.output)
     m = record["metrics"]
     print(f"MNIST test error {100 * m['test_error']:.2f}% ({m['test_errors']} of {m['test_images']}) in "
