@@ -301,8 +301,8 @@ def load_digit_model(path: str | Path):
         raise PageError(f"{path}: not a loadable .keras model ({type(error).__name__}: {error})".splitlines()[0])
     shape = tuple(model.input_shape[1:])
     if shape not in ((28, 28, 1), (32, 32, 1)) or model.output_shape[-1] not in (10, 11):
-        raise PageError(f"{path}: expected a 10- or 11-class model with 28×28×1 or 32×32×1 input, got input {shape} and "
-                        f"output {model.output_shape}")
+        raise PageError(f"{path}: expected a 10- or 11-class model with 28×28×1 or 32×32×1 input, got input "
+                        f"{shape} and output {model.output_shape}")
     return model
 
 
@@ -372,18 +372,19 @@ def split_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, min_aspect: f
     and so may one the classifier reads with less than ``unsure_below`` that is wider than ``unsure_min_aspect`` ×
     its height: candidate cuts are the columns of least ink of its projection (local minima) and a grid every
     ``step`` × its height, kept at least ``cut_gap`` × its height apart (a row of touching digits then needs about
-    a tenth of the readings: 0.46 s per page instead of 2.1, as accurate on the tuning pages); every stretch between two cuts that is ``widths`` (as shares of the height) wide is read
-    by the classifier, and the reading of the whole box as a sequence of stretches with the highest score wins
-    (dynamic programming): the sum over its digits of log(top digit probability) + a per-digit bonus, less a width
-    penalty for a digit wider than ``max_aspect`` × its height (its excess over ``aspect_scale``: one digit is
-    rarely that wide, two touching digits usually are). The bonus is ``digit_bonus`` (-1.5: a box that may be one
-    digit is split only when its pieces read much better) in a box up to ``blob_aspect`` × its height wide, and
-    ``blob_bonus`` (0) in a wider blob, which must hold several digits (a row of touching digits is one blob: the
-    photo method does not cut it by projection first). With the shipped 11-class model a piece of a digit or two
-    digits read as one get a low digit probability ("not one digit" takes the rest), which is what makes the most
-    probable reading the right one. Reading the whole box as one digit is always one of the candidates, however
-    wide, so a wide 0 stays whole when it reads best that way. Defaults chosen on the page families' tuning pages
-    (seeds 5000+, not the benchmark's). ``cache``: the page's probabilities cache (``_probabilities``)."""
+    a tenth of the readings: 0.46 s per page instead of 2.1, as accurate on the tuning pages); every stretch between
+    two cuts that is ``widths`` (as shares of the height) wide is read by the classifier, and the reading of the
+    whole box as a sequence of stretches with the highest score wins (dynamic programming): the sum over its digits
+    of log(top digit probability) + a per-digit bonus, less a width penalty for a digit wider than ``max_aspect`` ×
+    its height (its excess over ``aspect_scale``: one digit is rarely that wide, two touching digits usually are).
+    The bonus is ``digit_bonus`` (-1.5: a box that may be one digit is split only when its pieces read much better)
+    in a box up to ``blob_aspect`` × its height wide, and ``blob_bonus`` (0) in a wider blob, which must hold
+    several digits (a row of touching digits is one blob: the photo method does not cut it by projection first).
+    With the shipped 11-class model a piece of a digit or two digits read as one get a low digit probability ("not
+    one digit" takes the rest), which is what makes the most probable reading the right one. Reading the whole box
+    as one digit is always one of the candidates, however wide, so a wide 0 stays whole when it reads best that way.
+    Defaults chosen on the page families' tuning pages (seeds 5000+, not the benchmark's). ``cache``: the page's
+    probabilities cache (``_probabilities``)."""
     if not boxes:
         return boxes
     sure = _probabilities(model, mask, [box for _, box in boxes], cache).max(axis=1) >= unsure_below

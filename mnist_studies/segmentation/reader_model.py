@@ -201,7 +201,8 @@ def not_a_digit_scores(model: keras.Model, x, y) -> dict:
     predicted = np.argmax(model.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0), axis=1)
     reject, said = y == strips.NOT_A_DIGIT, predicted == strips.NOT_A_DIGIT
     return {"examples": int(len(y)), "accuracy": float(np.mean(predicted == y)),
-            "not_a_digit_recall": float(np.mean(said[reject])), "digits_called_not_a_digit": float(np.mean(said[~reject]))}
+            "not_a_digit_recall": float(np.mean(said[reject])),
+            "digits_called_not_a_digit": float(np.mean(said[~reject]))}
 
 
 def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Path | None = None,
