@@ -263,17 +263,10 @@ def missing_records(study: str, profile: str, stamp: dict) -> list[str]:
     only how many it used, how many are missing."""
     folder = paths.results_dir(study, profile)
     if "records" in stamp:
-        return [f"{_shown(folder / f'{name}.json')} (missing)" for name in stamp["records"]
+        return [f"{stamps.shown(folder / f'{name}.json')} (missing)" for name in stamp["records"]
                 if not (folder / f"{name}.json").is_file()]
     found, expected = len(list(folder.glob("*.json"))), stamp.get("runs", 0)
-    return [f"{expected - found} of its {expected} records in {_shown(folder)} (missing)"] if found < expected else []
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.relative_to(paths.PROJECT_ROOT))
-    except ValueError:
-        return str(path)
+    return [f"{expected - found} of its {expected} records in {stamps.shown(folder)} (missing)"] if found < expected else []
 
 
 def describe(p: Plan) -> str:

@@ -73,15 +73,20 @@ def write_stamp(study: str, profile: str, fields: dict) -> Path:
     return records.write_json_atomic(fields, stamp_path(study, profile))
 
 
+def shown(path: Path) -> str:
+    """``path`` relative to the project when it lies inside it (for messages), else as it is."""
+    path = Path(path)
+    return str(path.relative_to(paths.PROJECT_ROOT) if path.is_relative_to(paths.PROJECT_ROOT) else path)
+
+
 def code_cells(notebook: Path) -> list[str]:
     """The sources of a notebook's code cells (markdown and metadata left out)."""
     try:
         cells = json.loads(notebook.read_text())["cells"]
         return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
     except (OSError, ValueError, KeyError, TypeError) as error:
-        shown = notebook.relative_to(paths.PROJECT_ROOT) if notebook.is_relative_to(paths.PROJECT_ROOT) else notebook
         raise ValueError(f"{notebook}: not a readable notebook ({error}); restore it with `git checkout "
-                         f"{shown}`") from error
+                         f"{shown(notebook)}`") from error
 
 
 def _sha(data: bytes) -> str:

@@ -114,15 +114,9 @@ def _schedule(settings: dict, steps_per_epoch: int):
 def test_errors(model: keras.Model, x_test: np.ndarray, y_test: np.ndarray) -> int:
     """How many of the images ``model`` reads as the wrong digit (float images (N, 28, 28, 1), integer labels):
     its most probable digit, as the page reader reads a box (an 11-class model's "not one digit" lowers a digit's
-    probability, it is never a reading; ``not_a_digit_calls`` counts how often it is the most probable class)."""
+    probability, it is never a reading; the record also counts how often it is the most probable class)."""
     predicted = np.argmax(model.predict(x_test, batch_size=training.EVAL_BATCH_SIZE, verbose=0)[:, :10], axis=1)
     return int(np.sum(predicted != y_test))
-
-
-def not_a_digit_calls(model: keras.Model, x: np.ndarray) -> int:
-    """How many of the images ``model`` finds most probably "not one digit" (0 for a ten-class model)."""
-    predicted = np.argmax(model.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0), axis=1)
-    return int(np.sum(predicted == strips.NOT_A_DIGIT))
 
 
 def sha256(path: Path) -> str:
@@ -213,14 +207,14 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
     output = Path(output or paths.reader_model_path())
     run_dir = Path(run_dir or paths.runs_dir("reader_model"))
     start = time.perf_counter()
-    (x_train, y_train), (x_test_raw, y_test) = data.load_mnist()
-    x_train, y_train = data.to_float(x_train[:train_size]), y_train[:train_size].astype(np.int64)
+    (train_raw, train_labels), (x_test_raw, y_test) = data.load_mnist()
+    x_train, y_train = data.to_float(train_raw[:train_size]), train_labels[:train_size].astype(np.int64)
     x_test = data.to_float(x_test_raw)
     digits, digits_record = train_digits(settings, x_train, y_train, x_test, y_test, run_dir=run_dir, verbose=verbose)
 
     phase = {**settings["not_a_digit"], "batch_size": settings["batch_size"]}
-    (train_raw, train_labels), _ = data.load_mnist()
     count = phase["examples"] if train_size is None else train_size
+
     def examples(images, labels, n, seed):
         x, y, source = strips.make_examples(images, labels, n, seed=seed, reject_share=phase["reject_share"])
         read = digits.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0)
@@ -235,7 +229,8 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
     fitted = _fit(model, phase, settings["augmentation"], np.concatenate([x_train, x_crops]),
                   np.concatenate([y_train, y_crops]), seed=phase["seed"], run_dir=run_dir / "not_a_digit",
                   verbose=verbose)
-    errors = test_errors(model, x_test, y_test)
+    read = model.predict(x_test, batch_size=training.EVAL_BATCH_SIZE, verbose=0)
+    errors = int(np.sum(np.argmax(read[:, :10], axis=1) != y_test))  # as test_errors counts them
     _save_model(model, output)
     record = {
         "name": "digit_reader",
@@ -243,7 +238,8 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
                    "classes": "0-9, then 10 = not one digit (segmentation/strips.py)"},
         "seed": settings["seed"],
         "metrics": {"test_errors": errors, "test_images": len(y_test), "test_error": errors / len(y_test),
-                    "test_images_most_probably_not_a_digit": not_a_digit_calls(model, x_test),
+                    "test_images_most_probably_not_a_digit": int(np.sum(np.argmax(read, axis=1)
+                                                                        == strips.NOT_A_DIGIT)),
                     "parameters": model.count_params(),
                     "digits_phase_test_errors": digits_record["metrics"]["test_errors"],
                     "not_a_digit_on_test_digit_crops": not_a_digit_scores(model, x_held, y_held)},

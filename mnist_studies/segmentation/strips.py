@@ -26,13 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from mnist_studies.segmentation import pages
+
 NOT_A_DIGIT = 10  # the class index of "not one digit" in an 11-class reader model
 PIECE_MIN_ASPECT = 0.35  # a piece whose ink is narrower than this × its height is a bar, which a 1 also is: left out
-
-
-def _tight(image: np.ndarray) -> np.ndarray:
-    ys, xs = np.nonzero(image > 0.12)
-    return image[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
 
 
 def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count: int):
@@ -43,7 +40,7 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
     height = int(rng.integers(28, 48))
     glyphs, spans, x = [], [], 0
     for index in rng.integers(len(images), size=count):
-        digit = _tight(images[index] / 255.0 if images.dtype == np.uint8 else images[index])
+        digit = pages._tight(images[index]) / 255.0
         width = max(3, round(digit.shape[1] * height / digit.shape[0]))
         if spans:
             x -= int(rng.uniform(0.0, 0.12) * height)
@@ -59,21 +56,23 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
 def _crop(mask: np.ndarray, x0: int, x1: int, *, min_aspect: float = 0.0) -> np.ndarray | None:
     """The window's ink, shrunk to its box, normalized as the reader does; None when it holds (almost) no ink or
     its ink is narrower than ``min_aspect`` × its height."""
-    from mnist_studies.segmentation import normalize_digit
+    from mnist_studies.segmentation import _shrink, normalize_digit
 
-    window = mask[:, max(0, x0):max(0, x1)]
-    ys, xs = np.nonzero(window)
-    if len(ys) < 6 or xs.max() - xs.min() + 1 < min_aspect * (ys.max() - ys.min() + 1):
+    box = _shrink(mask, (max(0, x0), 0, max(0, x1), mask.shape[0]))
+    if box is None or np.count_nonzero(mask[:, max(0, x0):max(0, x1)]) < 6:
         return None
-    return normalize_digit(window[ys.min():ys.max() + 1, xs.min():xs.max() + 1])
+    left, top, right, bottom = box
+    if right - left < min_aspect * (bottom - top):
+        return None
+    return normalize_digit(mask[top:bottom, left:right])
 
 
 def make_examples(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int = 0,
                   reject_share: float = 0.5, edge_jitter: float = 0.1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``count`` normalized crops (float32, (count, 28, 28, 1)) with their labels (0-9, or ``NOT_A_DIGIT`` for up
     to ``reject_share`` of them: a draw that gives no usable window is skipped) and the digit each window started
-    from (-1 for two whole digits), cut from rows of touching digits made from ``images``/``labels`` (module
-    docstring). Fully determined by ``seed``."""
+    from (-1 for two whole digits), cut from rows of touching digits made from ``images`` (uint8, MNIST's
+    0-255) and ``labels`` (module docstring). Fully determined by ``seed``."""
     rng = np.random.default_rng(seed)
     x_out, y_out, source = [], [], []
     while len(x_out) < count:
