@@ -266,7 +266,9 @@ def missing_records(study: str, profile: str, stamp: dict) -> list[str]:
         return [f"{stamps.shown(folder / f'{name}.json')} (missing)" for name in stamp["records"]
                 if not (folder / f"{name}.json").is_file()]
     found, expected = len(list(folder.glob("*.json"))), stamp.get("runs", 0)
-    return [f"{expected - found} of its {expected} records in {stamps.shown(folder)} (missing)"] if found < expected else []
+    if found >= expected:
+        return []
+    return [f"{expected - found} of its {expected} records in {stamps.shown(folder)} (missing)"]
 
 
 def describe(p: Plan) -> str:
