@@ -327,6 +327,25 @@ def test_a_rotated_row_stays_one_row():
     assert len(seg.segment(mask)) == len(page.text)
 
 
+@pytest.mark.parametrize("size", [0.3, 3.0])
+def test_small_and_large_digits_are_read_at_the_working_scale(size):
+    """15 px and 150 px digits are brought to about ``photo.DIGIT_HEIGHT`` before binarization: the same boxes as
+    the ordinary page, whose digits are within the kept range and are not rescaled."""
+    from mnist_studies.segmentation import families, photo
+
+    page = pages.make_page(21, rows=2, width=900, dark_ink=True, lighting=0.0, touching=0.0)
+    grey = page.image / 255.0
+    _, ordinary = seg.prepare_page(grey, method="photo")
+    assert photo.working_scale(ordinary) == 1.0 and ordinary.shape == grey.shape
+    resized = families._resize(grey, size)
+    height = photo.digit_height(seg.binarize(resized))
+    assert height == pytest.approx(size * photo.digit_height(ordinary), rel=0.15)
+    levelled, mask = seg.prepare_page(resized, method="photo")
+    assert levelled.shape == mask.shape
+    assert photo.digit_height(mask) == pytest.approx(photo.DIGIT_HEIGHT, rel=0.15)
+    assert len(seg.segment(mask)) == len(seg.segment(ordinary)) == len(page.text.replace("\n", ""))
+
+
 @pytest.mark.slow
 def test_a_touching_pair_is_split_into_its_two_digits_by_recognition():
     """A 9 leaning on a 6 (MNIST test digits 20 and 21) is one blob to the projection; the shipped classifier reads

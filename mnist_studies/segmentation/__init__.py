@@ -317,9 +317,10 @@ def ink_mask(image: np.ndarray, *, method: str = "paper") -> np.ndarray:
 def prepare_page(image: np.ndarray, *, method: str = "paper") -> tuple[np.ndarray, np.ndarray]:
     """The page's ink mask. ``"paper"``: the paper's adaptive binarization of the grey page. ``"photo"``: first the
     channel that separates ink best (``photo.ink_contrast``; ``image`` may be RGB), light flattened
-    (``photo.flatten_illumination``), rotated level (``photo.deskew``), then the binarization, and ruled or squared
+    (``photo.flatten_illumination``), rescaled when its digits are far from 40 px tall (``photo.working_scale``, then
+    flattened again at that scale), rotated level (``photo.deskew``), then the binarization, and ruled or squared
     lines removed (``photo.remove_rules``). Returns (the page the mask belongs to, the mask): the photo method's page
-    is the flattened, levelled one."""
+    is the flattened, rescaled, levelled one (the boxes of ``recognize_page`` refer to it)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
     if method == "paper":
@@ -327,9 +328,15 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> tuple[np.ndarra
         return grey, remove_specks(binarize(grey))
     from mnist_studies.segmentation import photo
 
-    flat = photo.flatten_illumination(photo.ink_contrast(image))
-    if not ink_is_dark(flat):  # light ink on a dark page: dark ink on light paper from here on
-        flat = 1.0 - flat
+    def flattened(grey: np.ndarray) -> np.ndarray:
+        flat = photo.flatten_illumination(grey)
+        return flat if ink_is_dark(flat) else 1.0 - flat  # light ink on a dark page: dark ink on light paper
+
+    grey = photo.ink_contrast(image)
+    flat = flattened(grey)
+    factor = photo.working_scale(remove_specks(photo.remove_rules(binarize(flat))))
+    if factor != 1.0:
+        flat = flattened(photo.rescale(grey, factor))
     flat, _ = photo.deskew(flat, binarize(flat))
     return flat, remove_specks(photo.remove_rules(binarize(flat)))
 

@@ -10,6 +10,9 @@ Stages run before the paper's binarization (``segmentation.binarize``), each a p
     remove_rules          drop thin horizontal and vertical lines spanning the page (ruled and squared paper),
                           keeping the pixels where a stroke crosses a line
     skew_angle, deskew    the rotation that levels the rows (the most peaked row projection); the page levelled
+    digit_height,         the median height of the page's ink blobs; the factor that brings digits far from
+    working_scale         ``DIGIT_HEIGHT`` (40 px) to it (the flattening's scale and the strokes the classifier
+                          sees then match those of an ordinary page, whether the photo has 15 px or 300 px digits)
 
 ``segmentation.recognize_page(..., method="photo")`` runs them; ``method="paper"`` (the study's page evaluation,
 so that the paper's claim stays measured on the paper's method) does not.
@@ -20,6 +23,8 @@ from __future__ import annotations
 import numpy as np
 
 
+DIGIT_HEIGHT = 40  # px: the photo method's working scale, the middle of the synthetic pages' 32-64 px rows
+KEEP_SCALE = (0.5, 2.0)  # pages whose digits are within these factors of DIGIT_HEIGHT (20-80 px) are not rescaled
 FAINT_INK = 0.2  # flattened pages whose darkest ink is at least this far below the paper get their contrast stretched
 
 
@@ -155,3 +160,37 @@ def deskew(grey: np.ndarray, mask: np.ndarray, *, min_degrees: float = 0.5) -> t
     if abs(angle) < min_degrees:
         return grey, 0.0
     return rotate(grey, angle, resize=True, order=1, cval=1.0, mode="constant"), angle
+
+
+def digit_height(mask: np.ndarray) -> float | None:
+    """The median height of the ink blobs (8-connected components) of ``mask``, leaving out those under 4 pixels
+    and those over half the page in either direction (a shadow's edge, a table's frame); None when fewer than three
+    remain. Pass a mask without rules (``remove_rules``): the grid of squared paper joins every digit into one blob."""
+    from scipy import ndimage
+
+    labels, _ = ndimage.label(mask, structure=np.ones((3, 3)))
+    height, width = mask.shape
+    heights = [s[0].stop - s[0].start for s in ndimage.find_objects(labels)
+               if 4 <= s[0].stop - s[0].start <= height / 2 and s[1].stop - s[1].start <= width / 2]
+    return float(np.median(heights)) if len(heights) >= 3 else None
+
+
+def working_scale(mask: np.ndarray, *, target: int = DIGIT_HEIGHT, keep: tuple[float, float] = KEEP_SCALE) -> float:
+    """The factor to rescale a page by so that its digits (``digit_height``) are ``target`` pixels tall, or 1.0 when
+    that factor is within ``keep`` (an ordinary page) or the height cannot be told. Measured on the page families'
+    tuning pages: 15 px digits read 93.5% -> 99.4%, 150 px digits 93.8% -> 97.8% (their strokes are wider than the
+    background estimate's window and their light parts break apart at full size), the other families unchanged."""
+    height = digit_height(mask)
+    if height is None:
+        return 1.0
+    factor = target / height
+    return 1.0 if keep[0] <= factor <= keep[1] else factor
+
+
+def rescale(grey: np.ndarray, factor: float) -> np.ndarray:
+    """``grey`` (H, W) resized by ``factor`` (bilinear; anti-aliased when shrinking), values kept in [0, 1]."""
+    from skimage.transform import rescale as _rescale
+
+    if factor == 1.0:
+        return grey
+    return np.clip(_rescale(grey, factor, order=1, anti_aliasing=factor < 1, preserve_range=True), 0.0, 1.0)
