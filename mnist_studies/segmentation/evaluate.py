@@ -69,7 +69,7 @@ PAGES_PER_FAMILY = 10
 
 def measure(model_path: Path, *, pages_per_family: int = PAGES_PER_FAMILY, use_tesseract: bool | None = None) -> dict:
     """Per family, per reader: digit accuracy, exact pages and seconds per page (see the module docstring)."""
-    from mnist_studies import segmentation
+    from mnist_studies import paths, segmentation
 
     start = time.perf_counter()
     model = segmentation.load_digit_model(model_path)
@@ -78,7 +78,9 @@ def measure(model_path: Path, *, pages_per_family: int = PAGES_PER_FAMILY, use_t
     readers = {"ours": lambda image, folder: read_with_ours(image, model)}
     if use_tesseract:
         readers["tesseract"] = read_with_tesseract
-    out = {"model": str(model_path), "model_load_seconds": load_seconds, "pages_per_family": pages_per_family,
+    model_path = Path(model_path).resolve()  # recorded relative to the project, so the record reads the same anywhere
+    inside = model_path.is_relative_to(paths.PROJECT_ROOT)
+    out = {"model": str(model_path.relative_to(paths.PROJECT_ROOT) if inside else model_path), "model_load_seconds": load_seconds, "pages_per_family": pages_per_family,
            "tesseract": subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split(
                "\n")[0] if use_tesseract else None, "families": {}}
     with tempfile.TemporaryDirectory() as scratch:
