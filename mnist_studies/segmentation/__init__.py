@@ -372,31 +372,27 @@ Boxes = list[tuple[int, tuple[int, int, int, int]]]  # (row, (x0, y0, x1, y1)) a
 
 def split_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, min_aspect: float = 1.0, step: float = 0.2,
                          widths: tuple[float, float] = (0.12, 1.25), max_aspect: float = 1.1,
-                         aspect_scale: float = 0.15, digit_bonus: float = -1.5, unsure_below: float = 0.5,
-                         unsure_min_aspect: float = 0.6, blob_aspect: float = 1.7, blob_bonus: float = 0.0,
-                         cut_gap: float = 0.08, cache: dict | None = None) -> Boxes:
-    """Touching digits split by recognition. A box wider than ``min_aspect`` × its height may hold several digits,
-    and so may one the classifier reads with less than ``unsure_below`` that is wider than ``unsure_min_aspect`` ×
-    its height: candidate cuts are the columns of least ink of its projection (local minima) and a grid every
-    ``step`` × its height, kept at least ``cut_gap`` × its height apart (a row of touching digits then needs about
-    a tenth of the readings: 0.46 s per page instead of 2.1, as accurate on the tuning pages); every stretch between
-    two cuts that is ``widths`` (as shares of the height) wide is read by the classifier, and the reading of the
-    whole box as a sequence of stretches with the highest score wins (dynamic programming): the sum over its digits
-    of log(top digit probability) + a per-digit bonus, less a width penalty for a digit wider than ``max_aspect`` ×
-    its height (its excess over ``aspect_scale``: one digit is rarely that wide, two touching digits usually are).
-    The bonus is ``digit_bonus`` (-1.5: a box that may be one digit is split only when its pieces read much better)
-    in a box up to ``blob_aspect`` × its height wide, and ``blob_bonus`` (0) in a wider blob, which must hold
-    several digits (a row of touching digits is one blob: the photo method does not cut it by projection first).
-    With the shipped 11-class model a piece of a digit or two digits read as one get a low digit probability ("not
-    one digit" takes the rest), which is what makes the most probable reading the right one. Reading the whole box
-    as one digit is always one of the candidates, however wide, so a wide 0 stays whole when it reads best that way.
-    Defaults chosen on the page families' tuning pages (seeds 5000+, not the benchmark's). ``cache``: the page's
-    probabilities cache (``_probabilities``)."""
+                         aspect_scale: float = 0.15, digit_bonus: float = -1.5, blob_aspect: float = 1.7,
+                         blob_bonus: float = 0.0, cut_gap: float = 0.08, cache: dict | None = None) -> Boxes:
+    """Touching digits split by recognition. A box wider than ``min_aspect`` × its height may hold several digits (also
+    trying narrower boxes the classifier is unsure of changed no reading on the tuning pages): candidate cuts are the
+    columns of least ink of its projection (local minima) and a grid every ``step`` × its height, kept at least
+    ``cut_gap`` × its height apart (a row of touching digits then needs about a tenth of the readings: 0.46 s per page
+    instead of 2.1, as accurate on the tuning pages); every stretch between two cuts that is ``widths`` (as shares of
+    the height) wide is read by the classifier, and the reading of the whole box as a sequence of stretches with the
+    highest score wins (dynamic programming): the sum over its digits of log(top digit probability) + a per-digit bonus,
+    less a width penalty for a digit wider than ``max_aspect`` × its height (its excess over ``aspect_scale``: one digit
+    is rarely that wide, two touching digits usually are). The bonus is ``digit_bonus`` (-1.5: a box that may be one
+    digit is split only when its pieces read much better) in a box up to ``blob_aspect`` × its height wide, and
+    ``blob_bonus`` (0) in a wider blob, which must hold several digits (a row of touching digits is one blob: the photo
+    method does not cut it by projection first). With the shipped 11-class model a piece of a digit or two digits read
+    as one get a low digit probability ("not one digit" takes the rest), which is what makes the most probable reading
+    the right one. Reading the whole box as one digit is always one of the candidates, however wide, so a wide 0 stays
+    whole when it reads best that way. Defaults chosen on the page families' tuning pages (seeds 5000+, not the
+    benchmark's). ``cache``: the page's probabilities cache (``_probabilities``)."""
     if not boxes:
         return boxes
-    sure = _probabilities(model, mask, [box for _, box in boxes], cache).max(axis=1) >= unsure_below
-    wide = [i for i, (_, (x0, y0, x1, y1)) in enumerate(boxes)
-            if x1 - x0 > min_aspect * (y1 - y0) or (not sure[i] and x1 - x0 > unsure_min_aspect * (y1 - y0))]
+    wide = [i for i, (_, (x0, y0, x1, y1)) in enumerate(boxes) if x1 - x0 > min_aspect * (y1 - y0)]
     if not wide:
         return boxes
     plans, crops = {}, []

@@ -80,7 +80,8 @@ def measure(model_path: Path, *, pages_per_family: int = PAGES_PER_FAMILY, use_t
         readers["tesseract"] = read_with_tesseract
     model_path = Path(model_path).resolve()  # recorded relative to the project, so the record reads the same anywhere
     inside = model_path.is_relative_to(paths.PROJECT_ROOT)
-    out = {"model": str(model_path.relative_to(paths.PROJECT_ROOT) if inside else model_path), "model_load_seconds": load_seconds, "pages_per_family": pages_per_family,
+    out = {"model": str(model_path.relative_to(paths.PROJECT_ROOT) if inside else model_path),
+           "model_load_seconds": load_seconds, "pages_per_family": pages_per_family,
            "tesseract": subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split(
                "\n")[0] if use_tesseract else None, "families": {}}
     with tempfile.TemporaryDirectory() as scratch:
