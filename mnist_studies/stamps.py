@@ -5,8 +5,8 @@ last ran, each as a hash, so that ``make reproduce`` and ``make status`` can say
 
 - ``results``: what its numbers can depend on: the notebook's code cells, the profile's settings, and every project
   source file that the notebook's imports can execute (``fingerprints.import_closure``, figure code left out);
-- ``figures``: what only its figures and text depend on: the whole notebook and the modules of
-  ``mnist_studies/plotting/`` that it imports;
+- ``figures``: what only its figures and text depend on: the whole notebook, the modules of
+  ``mnist_studies/plotting/`` that it imports, and the committed results it draws (``FIGURE_DATA``);
 
 and ``state`` (``running`` until the notebook finished, then ``done``), the wall time, and the runs it used. The
 stamp decides whether the *notebook* reruns; which of its *runs* retrain is decided run by run from each record's
@@ -23,6 +23,9 @@ from mnist_studies import fingerprints, paths, profiles, records
 from mnist_studies.studies import NOTEBOOK_STUDIES
 
 STAMP_NAME = "reproduce.stamp"
+# Committed results a notebook's figures draw, by the module that reads them: data, not code, so no import closure
+# finds them (notebook 05 draws the last `make bench-pages`); a new result redraws the figures, reruns nothing.
+FIGURE_DATA = {"mnist_studies.segmentation.evaluate": "benchmarks/results/pages-*.json"}
 STATES = ("running", "done")
 
 
@@ -103,8 +106,18 @@ def study_inputs(notebook: Path, profile: str) -> dict[str, dict[str, str]]:
     results = {f"{notebook.name} (code cells)": _sha("\0".join(cells).encode()),
                f"profile {profile} of {study} (mnist_studies/profiles.py)": _sha(settings.encode()),
                **fingerprints.code_files(*sorted(modules))}
-    figures = {f"{notebook.name}": _sha(notebook.read_bytes()), **fingerprints.figure_files(imported)}
+    figures = {f"{notebook.name}": _sha(notebook.read_bytes()), **fingerprints.figure_files(imported),
+               **figure_data(imported)}
     return {"results": results, "figures": figures}
+
+
+def figure_data(modules: set[str]) -> dict[str, str]:
+    """``{path: hash}`` of the committed results (``FIGURE_DATA``) that ``modules`` read for figures."""
+    found = {}
+    for module in sorted(set(FIGURE_DATA) & set(modules)):
+        for path in sorted(paths.PROJECT_ROOT.glob(FIGURE_DATA[module])):
+            found[shown(path)] = _sha(path.read_bytes())
+    return found
 
 
 def changed(before: dict[str, str] | None, after: dict[str, str]) -> list[str]:

@@ -84,6 +84,21 @@ def test_a_figure_edit_changes_only_the_figures_of_the_notebooks_that_draw_it(pa
     assert fingerprints.figure_files(lenet) != before[0] and fingerprints.figure_files(pairs) == before[1]
 
 
+def test_a_new_benchmark_result_redraws_only_the_notebook_that_draws_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path)  # where FIGURE_DATA's patterns are looked up
+    result = tmp_path / "benchmarks" / "results" / "pages-some-cpu.json"
+    result.parent.mkdir(parents=True)
+    result.write_text('{"overall": 0.95}')
+    pages, pairs = (paths.NOTEBOOKS_DIR / name for name in ("05_lenet5_and_page_recognition.ipynb",
+                                                             "04_digit_pairs.ipynb"))
+    before = stamps.study_inputs(pages, "smoke"), stamps.study_inputs(pairs, "smoke")
+    assert "benchmarks/results/pages-some-cpu.json" in before[0]["figures"]
+    result.write_text('{"overall": 0.98}')  # make bench-pages measured again
+    after = stamps.study_inputs(pages, "smoke"), stamps.study_inputs(pairs, "smoke")
+    assert stamps.changed(before[0]["figures"], after[0]["figures"]) == ["benchmarks/results/pages-some-cpu.json"]
+    assert after[0]["results"] == before[0]["results"] and after[1] == before[1]
+
+
 def test_records_written_after_a_mid_run_edit_carry_the_loaded_codes_fingerprint(package_copy, isolated_outputs):
     fingerprints.forget_running()
     before = fingerprints.running_code_fingerprint("mnist_studies.studies.lenet5")  # the study starts
