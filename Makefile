@@ -46,7 +46,7 @@ report: $(SENTINEL) ## rewrite REPORT.md from the run records of PROFILE (the la
 bench: $(SENTINEL) ## time every builder, plain Keras vs the project's path: benchmarks/results/bench-<device>.json/.png
 	$(BIN)/python -m mnist_studies.benchmark --output benchmarks/results
 
-bench-pages: $(SENTINEL) ## the page reader on 13 page families beside Tesseract (if installed): make bench-pages [MODEL=x.keras]
+bench-pages: $(SENTINEL) ## the page reader on 13 page families (14 with handwriting fonts) beside Tesseract (if installed): make bench-pages [MODEL=x.keras]
 	$(BIN)/python -m mnist_studies.segmentation.evaluate --output benchmarks/results $(if $(MODEL),--model "$(MODEL)")
 
 reader-model: $(SENTINEL) ## retrain the page reader's shipped digit model (65 min on a 2-core CPU: 55 + 10 for its two phases; resumes if killed)

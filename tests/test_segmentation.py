@@ -297,12 +297,29 @@ def test_page_families_are_made_with_their_ground_truth():
         families.make("coffee stain", 0)
 
 
+def test_the_handwriting_fonts_family_is_made_where_its_fonts_are_installed(monkeypatch):
+    from mnist_studies.segmentation import families
+
+    if families.installed_fonts():
+        image, text = families.make(families.FONTS, 3)
+        assert image.dtype == np.uint8 and set(text) <= set("0123456789\n") and len(text) >= 6
+        assert families.available()[-1] == families.FONTS
+        images, labels = families.font_digits(families.installed_fonts()[0], 0, variants=2)
+        assert images.shape[0] == 20 and sorted(set(labels.tolist())) == list(range(10)) and images.max() == 255
+    else:
+        print("note: no handwriting font is installed; the 'handwriting fonts' family is not made here")
+    monkeypatch.setattr(families, "installed_fonts", lambda: [])
+    assert families.available() == families.FAMILIES
+    with pytest.raises(ValueError, match="needs Debian's handwriting fonts; none is installed"):
+        families.make(families.FONTS, 0)
+
+
 @pytest.mark.slow
 def test_the_page_families_are_measured_for_each_reader(tiny_model, tmp_path, capsys):
     from mnist_studies.segmentation import evaluate, families
 
     results = evaluate.measure(tiny_model, pages_per_family=1, use_tesseract=False)
-    assert list(results["families"]) == list(families.FAMILIES)
+    assert list(results["families"]) == list(families.available())
     ours = results["families"]["clean"]["ours"]
     assert ours["digit_accuracy"] > 0.4 and ours["seconds_per_page"] > 0  # a 3-epoch model reads (chance: 0.1)
     assert 0 < results["overall"]["ours"]["digit_accuracy"] <= 1 and results["tesseract"] is None

@@ -5,7 +5,12 @@ digits (``pages.make_page``) written, lit and photographed in different ways, ea
     rotated ±4°, JPEG quality 60, small digits (~15 px tall), large digits (~150 px tall), multi-row
 
 ``make(family, seed)`` returns ``(image, text)``: an 8-bit grey (or, for blue ink, RGB) image and its digits, rows
-separated by newlines. Used by ``benchmark.page_families`` (``make bench``) beside Tesseract.
+separated by newlines. Used by ``evaluate`` (``make bench-pages``) beside Tesseract.
+
+One more family, ``handwriting fonts``, is not made from MNIST at all: the same clean pages written in Debian's
+handwriting fonts (``HANDWRITING_FONTS``, one font per page), a check that the reader is not only good at MNIST's
+writers. It is measured where those fonts are installed (``apt-get install fonts-bwht fonts-breip
+fonts-dkg-handwriting fonts-humor-sans fonts-comic-neue fonts-dancingscript``) and skipped with a note elsewhere.
 """
 
 from __future__ import annotations
@@ -19,6 +24,20 @@ from mnist_studies.segmentation import pages
 FAMILIES = ("clean", "touching pairs", "hard shadow", "gradient light", "ruled paper", "squared paper", "blue ink",
             "faint pencil", "rotated ±4°", "JPEG quality 60", "small digits", "large digits", "multi-row")
 PAPER = 0.95  # the paper's grey level
+FONTS = "handwriting fonts"  # the optional family (module docstring)
+HANDWRITING_FONTS = (  # Debian's handwriting-like fonts (outlined ones, as femkeklaver, left out)
+    "/usr/share/fonts/opentype/bwht/BecauseWeBuild-Regular.otf",
+    "/usr/share/fonts/opentype/bwht/BecauseWeConnect-Regular.otf",
+    "/usr/share/fonts/opentype/bwht/BecauseWeCreate-Regular.otf",
+    "/usr/share/fonts/opentype/bwht/BecauseWeLearn-Regular.otf",
+    "/usr/share/fonts/opentype/bwht/BecauseWeMentor-Regular.otf",
+    "/usr/share/fonts/opentype/bwht/BecauseWeOrganize-Regular.otf",
+    "/usr/share/fonts/truetype/breip/Breip.ttf",
+    "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf",
+    "/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf",
+    "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
+    "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf",
+)
 
 
 def _clean(seed: int, **overrides) -> pages.SyntheticPage:
@@ -67,10 +86,49 @@ def hard_page(seed: int) -> tuple[np.ndarray, str]:
     return _to_uint8(_shadow(image / 255.0, np.random.default_rng(seed + 104729))), text
 
 
+def installed_fonts() -> list[str]:
+    """The ``HANDWRITING_FONTS`` installed on this machine."""
+    from pathlib import Path
+
+    return [font for font in HANDWRITING_FONTS if Path(font).is_file()]
+
+
+def available() -> tuple[str, ...]:
+    """The families this machine can make: ``FAMILIES``, and ``FONTS`` where its fonts are installed."""
+    return FAMILIES + ((FONTS,) if installed_fonts() else ())
+
+
+def font_digits(font: str, seed: int, *, variants: int = 6, size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Every digit of ``font`` drawn ``variants`` times, each turned by up to ±6° (a hand is never square): uint8
+    images (10 × variants, 2 × size, 2 × size), white on black as MNIST's, and their labels, for ``pages.make_page``
+    (which cuts each to its ink and scales it to the row's height)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    rng = np.random.default_rng(seed)
+    face = ImageFont.truetype(font, size=size)
+    images, labels = [], []
+    for digit in range(10):
+        for _ in range(variants):
+            canvas = Image.new("L", (2 * size, 2 * size), 0)
+            ImageDraw.Draw(canvas).text((size // 2, size // 4), str(digit), fill=255, font=face)
+            images.append(np.asarray(canvas.rotate(rng.uniform(-6, 6), resample=Image.BILINEAR)))
+            labels.append(digit)
+    return np.stack(images), np.asarray(labels)
+
+
 def make(family: str, seed: int) -> tuple[np.ndarray, str]:
-    """One page of ``family`` (see ``FAMILIES``), fully determined by ``seed``: (uint8 image, truth text)."""
+    """One page of ``family`` (see ``FAMILIES``, and ``FONTS``), fully determined by ``seed``: (uint8 image, truth
+    text)."""
+    if family == FONTS:
+        fonts = installed_fonts()
+        if not fonts:
+            raise ValueError(f"the {FONTS!r} family needs Debian's handwriting fonts; none is installed (see "
+                             f"mnist_studies/segmentation/families.py)")
+        images, labels = font_digits(fonts[seed % len(fonts)], seed)
+        page = _clean(seed, images=images, labels=labels)
+        return page.image, page.text
     if family not in FAMILIES:
-        raise ValueError(f"unknown page family {family!r}; valid families: {', '.join(FAMILIES)}")
+        raise ValueError(f"unknown page family {family!r}; valid families: {', '.join(FAMILIES + (FONTS,))}")
     rng = np.random.default_rng(seed + 7919)
     page = _clean(seed, rows=8 if family == "multi-row" else None,
                   touching=1.0 if family == "touching pairs" else 0.0)
