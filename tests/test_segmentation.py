@@ -339,7 +339,8 @@ def test_a_rotated_row_stays_one_row():
     page = pages.make_page(21, rows=1, width=900, dark_ink=True, lighting=0.0, touching=0.0)
     tilted = rotate(page.image / 255.0, 4.0, resize=True, cval=0.95, order=1)
     assert abs(photo.skew_angle(seg.binarize(tilted)) + 4.0) <= 0.5  # found, to turn it back
-    levelled, mask = seg.prepare_page(tilted, method="photo")
+    prepared = seg.prepare_page(tilted, method="photo")
+    levelled, mask = prepared.page, prepared.mask
     assert len(seg.find_rows(mask)) == 1 and levelled.shape == mask.shape
     assert len(seg.segment(mask)) == len(page.text)
 
@@ -352,15 +353,40 @@ def test_small_and_large_digits_are_read_at_the_working_scale(size):
 
     page = pages.make_page(21, rows=2, width=900, dark_ink=True, lighting=0.0, touching=0.0)
     grey = page.image / 255.0
-    _, ordinary = seg.prepare_page(grey, method="photo")
+    ordinary = seg.prepare_page(grey, method="photo").mask
     assert photo.working_scale(ordinary) == 1.0 and ordinary.shape == grey.shape
     resized = families._resize(grey, size)
     height = photo.digit_height(seg.binarize(resized))
     assert height == pytest.approx(size * photo.digit_height(ordinary), rel=0.15)
-    levelled, mask = seg.prepare_page(resized, method="photo")
+    prepared = seg.prepare_page(resized, method="photo")
+    levelled, mask = prepared.page, prepared.mask
     assert levelled.shape == mask.shape
     assert photo.digit_height(mask) == pytest.approx(photo.DIGIT_HEIGHT, rel=0.15)
     assert len(seg.segment(mask)) == len(seg.segment(ordinary)) == len(page.text.replace("\n", ""))
+
+
+def test_boxes_are_given_on_the_input_image_however_the_page_was_rescaled_and_levelled():
+    """150 px digits on a page turned by 3°: read at 40 px and level, but every box lies on its digit's ink in the
+    input image, and the boxes together hold all of that ink."""
+    from skimage.transform import rotate
+
+    from mnist_studies import paths
+    from mnist_studies.segmentation import families
+
+    page = pages.make_page(21, rows=1, width=900, dark_ink=True, lighting=0.0, touching=0.0)
+    tilted = rotate(families._resize(page.image / 255.0, 3.0), 3.0, resize=True, cval=0.95, order=1)
+    prepared = seg.prepare_page(tilted, method="photo")
+    assert prepared.scale < 0.5 and prepared.angle != 0 and prepared.mask.shape != tilted.shape
+    result = seg.recognize_page("p", seg.load_digit_model(paths.reader_model_path()), grey=tilted, method="photo")
+    assert len(result.digits) == len(page.text)
+    ink = tilted < 0.5
+    covered = np.zeros_like(ink)
+    for digit in result.digits:
+        x0, y0, x1, y1 = digit.box
+        assert 0 <= x0 < x1 <= tilted.shape[1] and 0 <= y0 < y1 <= tilted.shape[0]
+        assert ink[y0:y1, x0:x1].mean() > 0.1  # on the digit, not beside it
+        covered[y0:y1, x0:x1] = True
+    assert (ink & covered).sum() >= 0.98 * ink.sum()
 
 
 @pytest.mark.slow
@@ -403,7 +429,7 @@ def test_a_photo_of_an_empty_page_reads_as_empty(paper):
         for x in range(10, 700, 24):
             grey[:, x:x + 1] = 0.6
     grey = np.clip(grey * np.linspace(1.0, 0.7, 700)[None, :], 0, 1)  # and the light falls off across it
-    _, mask = seg.prepare_page(grey, method="photo")
+    mask = seg.prepare_page(grey, method="photo").mask
     assert not mask.any() and seg.segment(mask) == []
 
 

@@ -61,7 +61,8 @@ def plot_hard_page(image: np.ndarray, truth: str, model: keras.Model):
 
     grey = image / 255.0
     paper_mask = segmentation.ink_mask(grey, method="paper")
-    levelled, photo_mask = segmentation.prepare_page(grey, method="photo")
+    prepared = segmentation.prepare_page(grey, method="photo")
+    levelled, photo_mask = prepared.page, prepared.mask
     paper = segmentation.recognize_page("page", model, grey=grey, method="paper")
     photo = segmentation.recognize_page("page", model, grey=grey, method="photo")
     aspect = grey.shape[0] / grey.shape[1]
@@ -83,7 +84,7 @@ def plot_hard_page(image: np.ndarray, truth: str, model: keras.Model):
         ax.set_yticks([])
         if shown is not None:
             ax.imshow(shown, cmap="gray", vmin=0, vmax=1)
-    for ax, result, page in ((axes[0, 2], paper, grey), (axes[1, 2], photo, levelled)):
+    for ax, result, page in ((axes[0, 2], paper, grey), (axes[1, 2], photo, grey)):  # boxes on the input page
         ax.imshow(page, cmap="gray", vmin=0, vmax=1)
         _draw_digits(ax, result)
     fig.tight_layout()

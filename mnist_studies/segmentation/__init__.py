@@ -53,8 +53,7 @@ class Digit:
 class PageResult:
     image: str
     text: str
-    digits: list[Digit] = field(default_factory=list)
-    page: np.ndarray | None = field(default=None, repr=False)  # the image the boxes refer to (levelled photo)
+    digits: list[Digit] = field(default_factory=list)  # boxes in the input image's pixels
 
     def text_at(self, min_confidence: float = 0.0) -> str:
         """The text with ``UNCERTAIN`` ("?") for every digit read with a probability below ``min_confidence``."""
@@ -311,21 +310,53 @@ METHODS = ("paper", "photo")  # the paper's pipeline; with the photo stages of s
 
 def ink_mask(image: np.ndarray, *, method: str = "paper") -> np.ndarray:
     """The ink mask of ``prepare_page`` (in the coordinates of the page it returns)."""
-    return prepare_page(image, method=method)[1]
+    return prepare_page(image, method=method).mask
 
 
-def prepare_page(image: np.ndarray, *, method: str = "paper") -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class PreparedPage:
+    """What ``prepare_page`` made of an image: the page the mask belongs to, the ink mask, and how that page lies on
+    the image (``to_input``): rescaled by ``scale``, then turned by ``angle`` degrees (``photo.deskew``) from a page
+    of shape ``levelled_from``."""
+
+    page: np.ndarray = field(repr=False)
+    mask: np.ndarray = field(repr=False)
+    input_shape: tuple[int, int]
+    scale: float = 1.0
+    angle: float = 0.0
+    levelled_from: tuple[int, int] | None = None
+
+    def to_input(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """A box (x0, y0, x1, y1, ends exclusive) of ``mask`` as the box of the input image that holds it (a turned
+        box's bounding box)."""
+        if self.scale == 1.0 and not self.angle:
+            return box
+        from mnist_studies.segmentation import photo
+
+        x0, y0, x1, y1 = box
+        corners = np.array([[x0, y0], [x1 - 1, y0], [x0, y1 - 1], [x1 - 1, y1 - 1]], dtype=np.float64)
+        if self.angle:
+            corners = photo.levelled_to_page(corners, self.levelled_from, self.angle)
+        corners = (corners + 0.5) / self.scale - 0.5  # pixel centres of the rescaled page on the input
+        height, width = self.input_shape
+        left, top = np.clip(np.floor(corners.min(axis=0)).astype(int), 0, [width - 1, height - 1])
+        right, bottom = np.clip(np.floor(corners.max(axis=0)).astype(int) + 1, [left + 1, top + 1], [width, height])
+        return int(left), int(top), int(right), int(bottom)
+
+
+def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
     """The page's ink mask. ``"paper"``: the paper's adaptive binarization of the grey page. ``"photo"``: first the
     channel that separates ink best (``photo.ink_contrast``; ``image`` may be RGB), light flattened
     (``photo.flatten_illumination``), rescaled when its digits are far from 40 px tall (``photo.working_scale``, then
     flattened again at that scale), rotated level (``photo.deskew``), then the binarization, and ruled or squared
-    lines removed (``photo.remove_rules``). Returns (the page the mask belongs to, the mask): the photo method's page
-    is the flattened, rescaled, levelled one (the boxes of ``recognize_page`` refer to it)."""
+    lines removed (``photo.remove_rules``). Returns the page the mask belongs to (the photo method's is flattened,
+    rescaled and levelled), the mask, and the map back to the input (``PreparedPage.to_input``: ``recognize_page``
+    gives its boxes on the input image)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
     if method == "paper":
         grey = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
-        return grey, remove_specks(binarize(grey))
+        return PreparedPage(grey, remove_specks(binarize(grey)), grey.shape[:2])
     from mnist_studies.segmentation import photo
 
     def flattened(grey: np.ndarray) -> np.ndarray:
@@ -337,8 +368,10 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> tuple[np.ndarra
     factor = photo.working_scale(remove_specks(photo.remove_rules(binarize(flat))))
     if factor != 1.0:
         flat = flattened(photo.rescale(grey, factor))
-    flat, _ = photo.deskew(flat, binarize(flat))
-    return flat, remove_specks(photo.remove_rules(binarize(flat)))
+    levelled_from = flat.shape
+    flat, angle = photo.deskew(flat, binarize(flat))
+    return PreparedPage(flat, remove_specks(photo.remove_rules(binarize(flat))), grey.shape[:2], factor, angle,
+                        levelled_from)
 
 
 def _probabilities(model, mask: np.ndarray, boxes, cache: dict | None = None) -> np.ndarray:
@@ -485,21 +518,23 @@ def merge_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, max_gap: floa
 def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, method: str = "paper") -> PageResult:
     """Read, binarize (``ink_mask`` with ``method``), segment and recognize one page with one batched prediction.
     ``grey`` is the page already read (grey, or RGB for the photo method). The photo method also splits touching
-    digits by recognition (``split_by_recognition``)."""
+    digits by recognition (``split_by_recognition``). Each digit's box is given on the input image, however the
+    photo method rescaled and levelled it to read it."""
     grey = read_page(path, colour=method == "photo") if grey is None else grey
-    page, mask = prepare_page(grey, method=method)
+    prepared = prepare_page(grey, method=method)
+    mask = prepared.mask
     boxes = segment(mask, min_row_share=0.25, touching=np.inf) if method == "photo" else segment(mask)
     if not boxes:
-        return PageResult(str(path), "", [], page)
+        return PageResult(str(path), "", [])
     cache = {}  # each box is read once, whichever stage asks first
     if method == "photo":
         boxes = split_by_recognition(mask, merge_by_recognition(mask, boxes, model, cache=cache), model, cache=cache)
     probabilities = _probabilities(model, mask, [box for _, box in boxes], cache)
     ranked = np.argsort(-probabilities, axis=1, kind="stable")[:, :3]
-    found = [Digit(int(ranked[i, 0]), float(probabilities[i, ranked[i, 0]]), box, row,
+    found = [Digit(int(ranked[i, 0]), float(probabilities[i, ranked[i, 0]]), prepared.to_input(box), row,
                    [(int(k), float(probabilities[i, k])) for k in ranked[i]])
              for i, (row, box) in enumerate(boxes)]
-    result = PageResult(str(path), "", found, page)
+    result = PageResult(str(path), "", found)
     result.text = result.text_at(0.0)
     return result
 
@@ -510,7 +545,7 @@ SURE_COLOUR, UNSURE_COLOUR = (220, 40, 40), (30, 110, 230)  # red boxes; blue fo
 def annotate(grey: np.ndarray, result: PageResult, out_path: str | Path, *, min_confidence: float = 0.0) -> Path:
     """Save the page with a box around each digit and its label at the box's upper left (the paper's Figure 2);
     digits read with a probability below ``min_confidence`` are drawn in blue with their probability."""
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
 
     image = Image.fromarray((np.clip(grey, 0, 1) * 255).astype(np.uint8)).convert("RGB")  # grey or RGB pages
     draw = ImageDraw.Draw(image)
@@ -518,9 +553,11 @@ def annotate(grey: np.ndarray, result: PageResult, out_path: str | Path, *, min_
         x0, y0, x1, y1 = digit.box
         sure = digit.probability >= min_confidence
         colour = SURE_COLOUR if sure else UNSURE_COLOUR
-        label = str(digit.label) if sure else f"{digit.label}? {digit.probability:.2f}"
-        draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=colour, width=2)
-        draw.text((x0 + 1, max(0, y0 - 12)), label, fill=colour)
+        shown = np.floor(100 * digit.probability) / 100  # rounded down: 0.998 under a 0.999 bar does not show 1.00
+        label = str(digit.label) if sure else f"{digit.label}? {shown:.2f}"
+        size = max(11, (y1 - y0) // 4)  # labels that stay readable on a phone photo's large digits
+        draw.rectangle((x0, y0, x1 - 1, y1 - 1), outline=colour, width=max(2, size // 8))
+        draw.text((x0 + 1, max(0, y0 - size - 1)), label, fill=colour, font=ImageFont.load_default(size=size))
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     image.save(out_path)

@@ -70,8 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             grey = segmentation.read_page(page, colour=args.method == "photo")
             result = segmentation.recognize_page(page, model, grey=grey, method=args.method)
             if args.annotate:
-                shown = result.page if result.page is not None else grey  # the boxes are on the levelled page
-                segmentation.annotate(shown, result, args.annotate / f"{page.stem}_annotated.png",
+                segmentation.annotate(grey, result, args.annotate / f"{page.stem}_annotated.png",
                                       min_confidence=args.min_confidence)
         except segmentation.PageError as error:
             print(f"error: {page}: {error}", file=sys.stderr)

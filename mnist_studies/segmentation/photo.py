@@ -151,6 +151,23 @@ def skew_angle(mask: np.ndarray, *, max_degrees: float = 6.0, step: float = 0.25
     return best
 
 
+def levelled_to_page(points: np.ndarray, shape: tuple[int, int], angle: float) -> np.ndarray:
+    """Points (N, 2) as (x, y) in a page that ``deskew`` turned by ``angle`` degrees back to where they lie on the
+    page before (of ``shape`` (rows, columns)): the inverse map of ``skimage.transform.rotate(..., resize=True)``,
+    built the way it builds it."""
+    from skimage.transform import SimilarityTransform
+
+    points = np.asarray(points, dtype=np.float64)
+    if not angle:
+        return points
+    rows, cols = shape
+    center = np.array((cols, rows)) / 2.0 - 0.5
+    turn = (SimilarityTransform(translation=-center) + SimilarityTransform(rotation=np.deg2rad(angle))
+            + SimilarityTransform(translation=center))
+    corners = turn.inverse(np.array([[0, 0], [0, rows - 1], [cols - 1, rows - 1], [cols - 1, 0]]))
+    return (SimilarityTransform(translation=corners.min(axis=0)) + turn)(points)
+
+
 def deskew(grey: np.ndarray, mask: np.ndarray, *, min_degrees: float = 0.5) -> tuple[np.ndarray, float]:
     """``grey`` (dark ink on light paper) rotated so that its rows are horizontal (``skew_angle`` of ``mask``), and
     the angle; pages within ``min_degrees`` of level are returned as they are."""
