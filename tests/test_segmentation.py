@@ -389,6 +389,17 @@ def test_boxes_are_given_on_the_input_image_however_the_page_was_rescaled_and_le
     assert (ink & covered).sum() >= 0.98 * ink.sum()
 
 
+def test_the_working_scale_never_makes_a_huge_page():
+    from mnist_studies.segmentation import photo
+
+    specks = np.zeros((3000, 4000), dtype=bool)  # a 12-megapixel photo whose only marks are 5 px specks
+    for y, x in np.random.default_rng(0).integers(0, 2990, (40, 2)):
+        specks[y:y + 5, x:x + 3] = True
+    factor = photo.working_scale(specks)
+    assert photo.digit_height(specks) == 5 and specks.size * factor ** 2 <= photo.MAX_WORKING_PIXELS * 1.001
+    assert photo.working_scale(specks[:1000, :1000]) == pytest.approx(4.0)  # a 1-megapixel page may grow to 16
+
+
 @pytest.mark.slow
 def test_a_touching_pair_is_split_into_its_two_digits_by_recognition():
     """A 9 leaning on a 6 (MNIST test digits 20 and 21) is one blob to the projection; the shipped classifier reads

@@ -25,6 +25,7 @@ import numpy as np
 
 DIGIT_HEIGHT = 40  # px: the photo method's working scale, the middle of the synthetic pages' 32-64 px rows
 KEEP_SCALE = (0.5, 2.0)  # pages whose digits are within these factors of DIGIT_HEIGHT (20-80 px) are not rescaled
+MAX_WORKING_PIXELS = 16_000_000  # a page is never enlarged past this (tiny writing on a 12-megapixel photo)
 FAINT_INK = 0.2  # flattened pages whose darkest ink is at least this far below the paper get their contrast stretched
 
 
@@ -192,15 +193,21 @@ def digit_height(mask: np.ndarray) -> float | None:
     return float(np.median(heights)) if len(heights) >= 3 else None
 
 
-def working_scale(mask: np.ndarray, *, target: int = DIGIT_HEIGHT, keep: tuple[float, float] = KEEP_SCALE) -> float:
+def working_scale(mask: np.ndarray, *, target: int = DIGIT_HEIGHT, keep: tuple[float, float] = KEEP_SCALE,
+                  max_pixels: int = MAX_WORKING_PIXELS) -> float:
     """The factor to rescale a page by so that its digits (``digit_height``) are ``target`` pixels tall, or 1.0 when
-    that factor is within ``keep`` (an ordinary page) or the height cannot be told. Measured on the page families'
-    tuning pages: 15 px digits read 93.5% -> 99.4%, 150 px digits 93.8% -> 97.8% (their strokes are wider than the
-    background estimate's window and their light parts break apart at full size), the other families unchanged."""
+    that factor is within ``keep`` (an ordinary page) or the height cannot be told. An enlarged page stays within
+    ``max_pixels`` (5 px specks on a 12-megapixel photo would otherwise ask for 770 megapixels); a shrunk one keeps
+    at least 80 pixels on its shorter side, as blobs over half the page are not counted. Measured on the page families' tuning pages: 15 px digits read 93.5% -> 99.4%, 150 px digits
+    93.8% -> 97.8% (their strokes are wider than the background estimate's window and their light parts break apart
+    at full size), the other families unchanged."""
     height = digit_height(mask)
     if height is None:
         return 1.0
     factor = target / height
+    if keep[0] <= factor <= keep[1]:
+        return 1.0
+    factor = min(factor, float(np.sqrt(max_pixels / mask.size)))
     return 1.0 if keep[0] <= factor <= keep[1] else factor
 
 
