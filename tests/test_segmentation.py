@@ -389,6 +389,19 @@ def test_boxes_are_given_on_the_input_image_however_the_page_was_rescaled_and_le
     assert (ink & covered).sum() >= 0.98 * ink.sum()
 
 
+def test_an_underline_beneath_a_row_is_not_read_as_digits():
+    from mnist_studies import paths
+
+    page = pages.make_page(5003, rows=2, dark_ink=True, lighting=0.0, touching=0.0, noise=0.02, blur=0.6)
+    grey = page.image / 255.0
+    for row in range(2):
+        boxes = [box for r, _, box in page.boxes if r == row]
+        left, right, bottom = min(b[0] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)
+        grey[bottom + 3:bottom + 6, left - 5:right + 5] = 0.15  # a pen stroke under the row
+    model = seg.load_digit_model(paths.reader_model_path())
+    assert seg.recognize_page("p", model, grey=grey, method="photo").text == page.text
+
+
 def test_the_working_scale_never_makes_a_huge_page():
     from mnist_studies.segmentation import photo
 
