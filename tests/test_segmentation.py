@@ -273,6 +273,23 @@ def test_ruled_lines_are_removed_and_a_one_written_on_a_line_survives():
     assert out.sum() == 48 * 3
 
 
+def test_a_tables_lines_are_removed_while_strokes_and_filled_shapes_stay():
+    from mnist_studies.segmentation import photo
+
+    mask = np.zeros((300, 800), dtype=bool)
+    mask[20:22, 20:300] = mask[200:202, 20:300] = True  # a table's frame, a third of the page wide: no rule
+    mask[20:202, 20:22] = mask[20:202, 298:300] = True
+    mask[10:60, 100:103] = True  # a "1" written across the frame's top line
+    mask[100:102, 150:210] = True  # a 7's bar, 60 px
+    mask[240:260, 400:700] = True  # a filled band, 20 px thick (a shadow's edge, a marker stroke)
+    out = photo.remove_rules(mask)
+    assert not out[200:202, 30:290].any() and not out[30:190, 20:22].any()  # the frame is gone
+    assert out[10:60, 100:103].all()  # the "1" is whole, where it crosses the line too
+    assert out[100:102, 150:210].all() and out[240:260, 400:700].all()  # a stroke and a filled shape stay
+    assert out.sum() == 50 * 3 + 2 * 60 + 20 * 300
+    assert photo.remove_rules(mask, min_length=None)[200:202, 30:290].all()  # unknown scale: left as they are
+
+
 def test_blue_ink_is_read_from_the_channel_where_it_is_darkest():
     from mnist_studies.segmentation import photo
 
@@ -398,6 +415,26 @@ def test_an_underline_beneath_a_row_is_not_read_as_digits():
         boxes = [box for r, _, box in page.boxes if r == row]
         left, right, bottom = min(b[0] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes)
         grey[bottom + 3:bottom + 6, left - 5:right + 5] = 0.15  # a pen stroke under the row
+    model = seg.load_digit_model(paths.reader_model_path())
+    assert seg.recognize_page("p", model, grey=grey, method="photo").text == page.text
+
+
+def test_digits_in_a_table_are_read_without_its_lines():
+    """A table (frame and row lines, a quarter of the page wide, so no rule of ruled paper) around three rows: its
+    vertical frame lines read as extra 1s and 7s before long lines were removed (5009: 44797575 for 4419750)."""
+    from mnist_studies import paths
+
+    page = pages.make_page(5009, dark_ink=True, lighting=0.0, touching=0.0, noise=0.02, blur=0.6)
+    grey = np.pad(page.image / 255.0, ((0, 0), (0, 900)), mode="edge")
+    rows = [[box for r, _, box in page.boxes if r == row] for row in range(len(page.text.split("\n")))]
+    spans = [(min(b[1] for b in boxes), max(b[3] for b in boxes)) for boxes in rows]
+    left = min(b[0] for boxes in rows for b in boxes) - 8
+    right = max(b[2] for boxes in rows for b in boxes) + 8
+    lines = [spans[0][0] - 8] + [(a[1] + b[0]) // 2 for a, b in zip(spans, spans[1:])] + [spans[-1][1] + 8]
+    for y in lines:
+        grey[y:y + 2, left:right] = 0.2
+    grey[lines[0]:lines[-1] + 2, left:left + 2] = grey[lines[0]:lines[-1] + 2, right - 2:right] = 0.2
+    assert (right - left) < 0.3 * grey.shape[1]
     model = seg.load_digit_model(paths.reader_model_path())
     assert seg.recognize_page("p", model, grey=grey, method="photo").text == page.text
 

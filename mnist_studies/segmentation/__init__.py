@@ -365,7 +365,7 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
 
     grey = photo.ink_contrast(image)
     flat = flattened(grey)
-    factor = photo.working_scale(remove_specks(photo.remove_rules(binarize(flat))))
+    factor = photo.working_scale(remove_specks(photo.remove_rules(binarize(flat), min_length=None)))
     if factor != 1.0:
         flat = flattened(photo.rescale(grey, factor))
     levelled_from = flat.shape

@@ -7,8 +7,8 @@ Stages run before the paper's binarization (``segmentation.binarize``), each a p
     flatten_illumination  divide out the page's background, estimated at a scale larger than a stroke (a grey
                           closing of a downscaled page, then a median filter): gradients, vignetting and the
                           edge of a hard shadow vanish
-    remove_rules          drop thin horizontal and vertical lines spanning the page (ruled and squared paper),
-                          keeping the pixels where a stroke crosses a line
+    remove_rules          drop thin horizontal and vertical lines spanning the page (ruled and squared paper)
+                          or longer than any stroke (tables, forms), keeping the pixels where a stroke crosses one
     skew_angle, deskew    the rotation that levels the rows (the most peaked row projection); the page levelled
     digit_height,         the median height of the page's ink blobs; the factor that brings digits far from
     working_scale         ``DIGIT_HEIGHT`` (40 px) to it (the flattening's scale and the strokes the classifier
@@ -100,13 +100,31 @@ def flatten_illumination(grey: np.ndarray, *, scale: int | None = None) -> np.nd
     return 1.0 - flat if inverted else flat
 
 
-def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: int = 5) -> np.ndarray:
-    """An ink mask without the lines of ruled or squared paper.
+def _long_runs(mask: np.ndarray, length: int) -> np.ndarray:
+    """The pixels of ``mask`` in horizontal runs of at least ``length`` ink pixels (cumulative sums: the time does not
+    grow with ``length``)."""
+    height, width = mask.shape
+    if width < length:
+        return np.zeros_like(mask, dtype=bool)
+    counts = np.concatenate([np.zeros((height, 1), np.int64), np.cumsum(mask, axis=1)], axis=1)
+    starts = (counts[:, length:] - counts[:, :-length]) == length  # windows [x, x + length) all ink
+    spans = np.zeros((height, width + 1), np.int64)
+    spans[:, :width - length + 1] += starts
+    spans[:, length:] -= starts
+    return np.cumsum(spans, axis=1)[:, :width] > 0
+
+
+def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: int = 5,
+                 min_length: int | None = 4 * DIGIT_HEIGHT) -> np.ndarray:
+    """An ink mask without the lines of ruled or squared paper, tables and forms.
 
     A rule is a band of at most ``max_thickness`` image rows (columns, for vertical rules) in which ink covers more
-    than ``min_coverage`` of the page's width (height): handwriting never does. Its pixels are removed, except in the
-    columns where ink touches the band on both sides, which is a stroke crossing the line (the "1" written on a line
-    keeps its pixels). Lines must be roughly axis-aligned (a page rotated by a few degrees is deskewed first).
+    than ``min_coverage`` of the page's width (height): handwriting never does. So is an unbroken straight run of
+    ink at least ``min_length`` pixels long and at most ``max_thickness`` thick (a table's frame and row lines, a
+    line of a form, an underline: 160 px, four digits' height at the working scale, longer than any stroke of a
+    digit; None leaves them, for a page whose scale is not known yet). Their pixels are removed, except where ink
+    touches the line on both sides, which is a stroke crossing it (the "1" written on a line keeps its pixels).
+    Lines must be roughly axis-aligned (a page rotated by a few degrees is deskewed first).
     """
     out = np.asarray(mask, dtype=bool).copy()
     for view in (out, out.T):  # horizontal rules, then vertical ones (a view: edits reach ``out``)
@@ -123,6 +141,16 @@ def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: 
             below = view[bottom] if bottom < view.shape[0] else np.zeros(view.shape[1], dtype=bool)
             crossing = above & below
             view[top:bottom] &= crossing[None, :]
+    if min_length:
+        for view in (out, out.T):
+            lines = _long_runs(view, min_length)
+            lines &= ~_long_runs(lines.T, max_thickness + 1).T  # thicker than a line: a filled shape, kept
+            rest = view & ~lines
+            above, below = np.zeros_like(lines), np.zeros_like(lines)  # ink just beyond the line, on either side
+            for step in range(1, max_thickness + 2):
+                above[step:] |= rest[:-step]
+                below[:-step] |= rest[step:]
+            view[lines & ~(above & below)] = False
     return out
 
 
@@ -197,10 +225,10 @@ def working_scale(mask: np.ndarray, *, target: int = DIGIT_HEIGHT, keep: tuple[f
                   max_pixels: int = MAX_WORKING_PIXELS) -> float:
     """The factor to rescale a page by so that its digits (``digit_height``) are ``target`` pixels tall, or 1.0 when
     that factor is within ``keep`` (an ordinary page) or the height cannot be told. An enlarged page stays within
-    ``max_pixels`` (5 px specks on a 12-megapixel photo would otherwise ask for 770 megapixels); a shrunk one keeps
-    at least 80 pixels on its shorter side, as blobs over half the page are not counted. Measured on the page families' tuning pages: 15 px digits read 93.5% -> 99.4%, 150 px digits
-    93.8% -> 97.8% (their strokes are wider than the background estimate's window and their light parts break apart
-    at full size), the other families unchanged."""
+    ``max_pixels`` (5 px specks on a 12-megapixel photo would otherwise ask for 770 megapixels); a shrunk one keeps at
+    least 80 pixels on its shorter side, as blobs over half the page are not counted. Measured on the page families'
+    tuning pages: 15 px digits read 93.5% -> 99.4%, 150 px digits 93.8% -> 97.8% (their strokes are wider than the
+    background estimate's window and their light parts break apart at full size), the other families unchanged."""
     height = digit_height(mask)
     if height is None:
         return 1.0
