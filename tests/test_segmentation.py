@@ -419,6 +419,24 @@ def test_an_underline_beneath_a_row_is_not_read_as_digits():
     assert seg.recognize_page("p", model, grey=grey, method="photo").text == page.text
 
 
+def test_a_second_look_with_lighter_ink_reads_faint_digits_whose_light_strokes_were_lost():
+    """Faint pencil (tuning page 5013): the 6 and a slanted 1 keep only their darkest strokes after binarization and
+    read as 4 and 8, unsure; read again with the lighter ink connected to them, they read right."""
+    from mnist_studies import paths
+    from mnist_studies.segmentation import families, photo
+
+    image, text = families.make("faint pencil", 5013)
+    grey = image / 255.0
+    model = seg.load_digit_model(paths.reader_model_path())
+    first = seg.recognize_page("p", model, grey=grey, method="photo", second_look=0)
+    assert first.text.split("\n")[1] == "4331853" != text.split("\n")[1]
+    assert min(d.probability for d in first.digits) < seg.SECOND_LOOK_BELOW
+    assert seg.recognize_page("p", model, grey=grey, method="photo").text == text == "71043\n6331153"
+    prepared = seg.prepare_page(grey, method="photo")
+    grown = photo.lighter_ink(prepared.page, prepared.mask)
+    assert (grown >= prepared.mask).all() and grown.sum() > prepared.mask.sum()  # only ever adds ink
+
+
 def test_digits_in_a_table_are_read_without_its_lines():
     """A table (frame and row lines, a quarter of the page wide, so no rule of ruled paper) around three rows: its
     vertical frame lines read as extra 1s and 7s before long lines were removed (5009: 44797575 for 4419750)."""

@@ -515,11 +515,17 @@ def merge_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, max_gap: floa
     return [(row, merged.get(i, box)) for i, (row, box) in enumerate(boxes) if i not in skip or i in merged]
 
 
-def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, method: str = "paper") -> PageResult:
+SECOND_LOOK_BELOW = 0.9  # the photo method reads a digit it is less sure of again with its lighter ink
+
+
+def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, method: str = "paper",
+                   second_look: float = SECOND_LOOK_BELOW) -> PageResult:
     """Read, binarize (``ink_mask`` with ``method``), segment and recognize one page with one batched prediction.
     ``grey`` is the page already read (grey, or RGB for the photo method). The photo method also splits touching
-    digits by recognition (``split_by_recognition``). Each digit's box is given on the input image, however the
-    photo method rescaled and levelled it to read it."""
+    digits by recognition (``split_by_recognition``), and reads a digit whose probability is under ``second_look``
+    again with the lighter ink connected to it (``photo.lighter_ink``), keeping the surer reading (tuning pages:
+    faint pencil 98.6% -> 99.1%, touching pairs 95.6% -> 95.8%, clean unchanged; 0 turns it off). Each digit's box is
+    given on the input image, however the photo method rescaled and levelled it to read it."""
     grey = read_page(path, colour=method == "photo") if grey is None else grey
     prepared = prepare_page(grey, method=method)
     mask = prepared.mask
@@ -530,6 +536,13 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
     if method == "photo":
         boxes = split_by_recognition(mask, merge_by_recognition(mask, boxes, model, cache=cache), model, cache=cache)
     probabilities = _probabilities(model, mask, [box for _, box in boxes], cache)
+    unsure = np.flatnonzero(probabilities.max(axis=1) < second_look) if method == "photo" else []
+    if len(unsure):
+        from mnist_studies.segmentation import photo
+
+        again = _probabilities(model, photo.lighter_ink(prepared.page, mask), [boxes[i][1] for i in unsure])
+        surer = again.max(axis=1) > probabilities[unsure].max(axis=1)
+        probabilities[unsure[surer]] = again[surer]
     ranked = np.argsort(-probabilities, axis=1, kind="stable")[:, :3]
     found = [Digit(int(ranked[i, 0]), float(probabilities[i, ranked[i, 0]]), prepared.to_input(box), row,
                    [(int(k), float(probabilities[i, k])) for k in ranked[i]])
