@@ -365,11 +365,13 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
 
     grey = photo.ink_contrast(image)
     flat = flattened(grey)
-    factor = photo.working_scale(remove_specks(photo.remove_rules(binarize(flat), min_length=None)))
+    ink = binarize(flat)
+    factor = photo.working_scale(remove_specks(photo.remove_rules(ink, min_length=None)))
     if factor != 1.0:
         flat = flattened(photo.rescale(grey, factor))
+        ink = binarize(flat)
     levelled_from = flat.shape
-    flat, angle = photo.deskew(flat, binarize(flat))
+    flat, angle = photo.deskew(flat, ink)
     return PreparedPage(flat, remove_specks(photo.remove_rules(binarize(flat))), grey.shape[:2], factor, angle,
                         levelled_from)
 
