@@ -372,8 +372,9 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
         ink = binarize(flat)
     levelled_from = flat.shape
     flat, angle = photo.deskew(flat, ink)
-    return PreparedPage(flat, remove_specks(photo.remove_rules(binarize(flat))), grey.shape[:2], factor, angle,
-                        levelled_from)
+    if angle:  # a page already level keeps the binarization it has
+        ink = binarize(flat)
+    return PreparedPage(flat, remove_specks(photo.remove_rules(ink)), grey.shape[:2], factor, angle, levelled_from)
 
 
 def _probabilities(model, mask: np.ndarray, boxes, cache: dict | None = None) -> np.ndarray:
