@@ -94,29 +94,47 @@ def test_the_command_line_reads_with_the_shipped_model_without_study_code(tmp_pa
 
 
 def test_touching_digit_crops_are_labelled_and_repeatable():
-    """The eleventh class's examples: MNIST-like crops, whole digits labelled with the digit, pieces and crops of
-    more than one digit labelled ``NOT_A_DIGIT``, the same for the same seed."""
+    """The eleventh class's examples: MNIST-like crops of the reader's own candidate stretches, whole digits labelled
+    with the digit, pieces and crops of more than one digit labelled ``NOT_A_DIGIT``, the same for the same seed."""
     from mnist_studies.segmentation import strips
 
     (x_train, y_train), _ = data.load_mnist()
     x, y, source = strips.make_examples(x_train[:500], y_train[:500], 300, seed=3)
     assert x.shape == (300, 28, 28, 1) and x.dtype == np.float32 and 0.0 <= x.min() and x.max() <= 1.0
-    assert set(np.unique(y)) <= set(range(11)) and 0.15 < np.mean(y == strips.NOT_A_DIGIT) < 0.55
+    assert set(np.unique(y)) <= set(range(11)) and np.sum(y == strips.NOT_A_DIGIT) == 150
     digits = y != strips.NOT_A_DIGIT
-    assert np.array_equal(y[digits], source[digits])  # a whole digit keeps its own label
+    assert len(np.unique(y[digits])) >= 8 and np.array_equal(y[digits], source[digits])  # its own label
     again = strips.make_examples(x_train[:500], y_train[:500], 300, seed=3)
     assert all(np.array_equal(a, b) for a, b in zip((x, y, source), again))
     other = strips.make_examples(x_train[:500], y_train[:500], 300, seed=4)[0]
     assert not np.array_equal(x, other)
-    # a piece, or a digit with part of its neighbour, that still reads as the digit it was cut from is left out;
-    # two whole digits (source -1) are kept whatever the model reads
-    pairs = source == -1
-    assert pairs.any() and np.all(y[pairs] == strips.NOT_A_DIGIT)
+    # a piece that still reads as the digit it was cut from is left out; more than one digit (source -1) is kept
+    # whatever the model reads
+    pairs, pieces = source == -1, (y == strips.NOT_A_DIGIT) & (source >= 0)
+    assert pairs.any() and pieces.any() and np.all(y[pairs] == strips.NOT_A_DIGIT)
     read = np.full((300, 10), 0.05)
     read[np.arange(300), np.maximum(source, 0)] = 0.9  # a "model" sure that every crop is its source digit
     kept_x, kept_y = strips.drop_ambiguous(x, y, source, read)
     assert np.array_equal(kept_y, y[digits | pairs]) and len(kept_x) == (digits | pairs).sum()
     assert len(strips.drop_ambiguous(x, y, source, np.full((300, 10), 0.1))[1]) == 300
+
+
+def test_a_stretch_is_labelled_by_the_ink_it_holds():
+    """``strips._label``: a stretch holding one whole digit (a sliver of its neighbour allowed) is that digit; one
+    holding a third of a second digit is "more than one"; a narrow part of one digit is a piece of it."""
+    from mnist_studies.segmentation import strips
+
+    mask = np.zeros((20, 40), dtype=bool)
+    mask[2:18, 2:22] = True  # digit 0 (a 7), 20 columns
+    mask[2:18, 22:32] = True  # digit 1 (a 1), 10 columns
+    owner = np.full(mask.shape, -1)
+    owner[:, :22], owner[:, 22:32] = 0, 1
+    totals = np.bincount(owner[mask], minlength=2)
+    label = lambda x0, x1: strips._label(mask, owner, totals, (x0, 2, x1, 18), [7, 1])  # noqa: E731
+    assert label(2, 22) == (7, 7) and label(2, 23) == (7, 7)  # whole, and with a 10% sliver of the 1
+    assert label(2, 26) == (strips.NOT_A_DIGIT, -1) and label(2, 32) == (strips.NOT_A_DIGIT, -1)
+    assert label(4, 14) == (strips.NOT_A_DIGIT, 7)  # half of the 7, wider than a bar
+    assert label(2, 24)[0] == -1 and label(2, 18)[0] == -1  # 20% of the 1, or 80% of the 7: neither answer
 
 
 def test_an_eleven_class_model_reads_digits_over_its_first_ten_outputs():

@@ -31,7 +31,11 @@ def _measure_pages(study_records: list[dict]):
         return None
     m = found[0]["metrics"]
     accuracy = 100 * m["digit_accuracy"]
-    return claims.Measurement(f"{accuracy:.1f}% of {m['digits']} digits on {m['pages']} pages", 1,
+    text = f"{accuracy:.1f}% of {m['digits']} digits on {m['pages']} pages"
+    if "segmentation_errors" in m:
+        text += (f" (errors: {m['segmentation_errors']} in rows segmented into the wrong number of digits, "
+                 f"{m['recognition_errors']} misread)")
+    return claims.Measurement(text, 1,
                               page_verdict(accuracy), f"{accuracy - PAPER_PAGE_ACCURACY:+.1f} points above "
                                                       f"{PAPER_PAGE_ACCURACY:g}%")
 

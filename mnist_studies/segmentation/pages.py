@@ -106,3 +106,18 @@ def score_text(predicted: str, truth: str) -> tuple[int, int]:
     errors = sum(edit_distance(p, t) for p, t in zip(predicted_rows, true_rows))
     errors += sum(len(p) for p in predicted_rows[len(true_rows):])  # extra rows
     return max(0, total - errors), total
+
+
+def error_kinds(predicted: str, truth: str) -> tuple[int, int]:
+    """A page's errors (as ``score_text`` counts them) split by where they come from: (errors in rows read with the
+    right number of digits: the recognizer's, errors in rows read with another number of digits, or missing or extra
+    rows: mostly the segmentation's)."""
+    true_rows, predicted_rows = truth.split("\n"), predicted.split("\n") if predicted else []
+    predicted_rows += [""] * (len(true_rows) - len(predicted_rows))
+    recognition = segmentation = 0
+    for p, t in zip(predicted_rows, true_rows):
+        if len(p) == len(t):
+            recognition += sum(a != b for a, b in zip(p, t))
+        else:
+            segmentation += edit_distance(p, t)
+    return recognition, segmentation + sum(len(p) for p in predicted_rows[len(true_rows):])

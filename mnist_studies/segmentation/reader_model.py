@@ -12,9 +12,10 @@ whole digit from a stretch that only looks like one. It trains in two phases:
    preprocessing layers, active only while training). Adam with a cosine-decayed learning rate. Its model is kept in
    ``runs/reader_model/digits.keras`` with its record, and reused while the settings are the same.
 2. **not one digit** (``SETTINGS["not_a_digit"]``): the same network with an eleventh output (its weights copied,
-   the new output starting at zero) fine-tuned on the MNIST training images plus crops cut from rows of touching
-   MNIST *training* digits (``strips.make_examples``: whole digits with a sliver of a neighbour, pieces, and more
-   than one digit), with the same augmentation and a lower cosine-decayed rate.
+   the new output starting at zero) fine-tuned on the MNIST training images plus the stretches the reader itself
+   cuts from rows of touching MNIST *training* digits (``strips.make_examples``: whole digits, pieces, and more than
+   one digit, labelled by the share of each digit's ink they hold), with the same augmentation and a lower
+   cosine-decayed rate.
 
 After each phase the batch-norm statistics are recomputed for the final weights on undeformed training images
 (``batchnorm.recalibrate``). The MNIST test set is measured once per phase, at the end, and never used to choose
@@ -57,9 +58,10 @@ SETTINGS = {
     "not_a_digit": {  # phase 2: fine-tuned from phase 1 with the eleventh class
         "epochs": 6,
         "learning_rate": 3e-4,  # peak of its cosine schedule (one epoch of warm-up)
-        "examples": 30_000,  # crops cut from rows of touching training digits (strips.make_examples)
+        "examples": 30_000,  # the reader's candidate stretches of rows of touching training digits (strips)
         "reject_share": 0.5,  # of those crops, pieces or more than one digit; the rest whole digits
-        "ambiguous_above": 0.5,  # a "not one digit" crop phase 1 reads as its own digit above this is left out
+        "coverage": strips.COVERAGE,  # how a stretch is labelled by the share of each digit's ink it holds
+        "ambiguous_above": 0.5,  # a piece phase 1 reads as its own digit above this is left out
         "seed": 1,
         "test_examples": 5_000,  # cut from MNIST test digits, to measure the eleventh class
     },

@@ -7,19 +7,25 @@ often sure of a half 0 or of a 7 with the left third of a 4: whole rows then rea
 With an eleventh class the model can say "this is a piece of a digit, or more than one", and the most probable
 reading is the one whose stretches are whole digits.
 
-``make_examples`` builds rows of two to four digits touching or overlapping as they do on a page (the ``touching
-pairs`` page family overlaps neighbours by 8% of the height), binarizes them as the reader's ink mask would be, and
-cuts windows from them the way the reader's candidate cuts do:
+``make_examples`` writes rows of two to five digits touching or overlapping as they do on a page (the ``touching
+pairs`` page family overlaps neighbours by 8% of the height; here 0-12%), on paper, blurred and noisy, binarizes
+them with the reader's own ``segmentation.binarize``, and cuts from every blob exactly the stretches the reader
+reads (``segmentation.candidate_stretches``). Each stretch is labelled by how much of each digit's ink it holds
+(every ink pixel belongs to the digit that wrote it most strongly; ``COVERAGE``):
 
-- **one digit** (labelled with the digit): a digit's own span, each edge moved by up to ``edge_jitter`` of its
-  width, so a sliver of a neighbour or a missing edge still reads as the digit;
-- **a piece** (``NOT_A_DIGIT``): a vertical stretch of 20-45% of a digit at least half as wide as it is high, whose
-  ink is at least ``PIECE_MIN_ASPECT`` as wide as high (thinner pieces are bars, and a 1 is a bar: left out);
-- **more than one** (``NOT_A_DIGIT``): a digit and 40-80% of its neighbour, or two whole digits.
+- **one digit** (labelled with the digit): at least ``digit`` of one digit's ink and at most ``sliver`` of any
+  other's;
+- **more than one** (``NOT_A_DIGIT``): at least ``more`` of a second digit's ink (a 2 with the left half of the 3
+  it touches, a 3 with the whole 1 leaning on it);
+- **a piece** (``NOT_A_DIGIT``): at most ``piece`` of its digit's ink and at most ``sliver`` of any other's, whose
+  ink is at least ``PIECE_MIN_ASPECT`` as wide as high (thinner pieces are bars, and a 1 is a bar: left out; with
+  bars taught as "not one digit" the model read 0.2-0.6% fewer digits right on the families other than touching
+  pairs, and touching pairs no better);
+- anything between is left out: neither answer would be right.
 
 Each crop is shrunk to its ink and normalized by ``segmentation.normalize_digit``, exactly as the reader prepares
-a box, so the model learns the images it will be shown. ``drop_ambiguous`` then leaves out the "not one digit"
-crops that still look like the digit they were cut from.
+a box, so the model learns the images it will be shown. ``drop_ambiguous`` then leaves out the pieces that still look
+like the digit they were cut from (the right half of a 3 is drawn like a 3).
 """
 
 from __future__ import annotations
@@ -30,89 +36,98 @@ from mnist_studies.segmentation import pages
 
 NOT_A_DIGIT = 10  # the class index of "not one digit" in an 11-class reader model
 PIECE_MIN_ASPECT = 0.35  # a piece whose ink is narrower than this × its height is a bar, which a 1 also is: left out
+COVERAGE = {"digit": 0.9, "sliver": 0.1, "more": 0.3, "piece": 0.65}  # shares of a digit's ink (module docstring)
 
 
 def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count: int):
     """``count`` random digits side by side at one height, each touching or overlapping its left neighbour (0-12%
-    of the height), binarized at half ink. Returns (mask, [(x0, x1, label), ...])."""
+    of the height), written on paper as ``pages.make_page`` writes them and binarized by the reader. Returns (ink
+    mask, owner: the index of the digit each pixel belongs to or -1, labels of the digits left to right)."""
+    from scipy import ndimage
     from skimage.transform import resize
 
-    height = int(rng.integers(28, 48))
-    glyphs, spans, x = [], [], 0
+    from mnist_studies.segmentation import binarize
+
+    height = int(rng.integers(28, 56))
+    margin = height // 2
+    glyphs, x = [], margin
     for index in rng.integers(len(images), size=count):
         digit = pages._tight(images[index]) / 255.0
         width = max(3, round(digit.shape[1] * height / digit.shape[0]))
-        if spans:
+        if glyphs:
             x -= int(rng.uniform(0.0, 0.12) * height)
-        glyphs.append((x, resize(digit, (height, width), anti_aliasing=True)))
-        spans.append((x, x + width, int(labels[index])))
+        glyphs.append((x, resize(digit, (height, width), anti_aliasing=True), int(labels[index])))
         x += width
-    row = np.zeros((height, x))
-    for x0, glyph in glyphs:
-        row[:, x0:x0 + glyph.shape[1]] = np.maximum(row[:, x0:x0 + glyph.shape[1]], glyph)
-    return row > 0.5, spans
+    ink = np.zeros((height + 2 * margin, x + margin))
+    owner = np.full(ink.shape, -1)
+    for k, (x0, glyph, _) in enumerate(glyphs):
+        region = ink[margin:margin + height, x0:x0 + glyph.shape[1]]
+        stronger = glyph > region
+        region[stronger] = glyph[stronger]
+        owner[margin:margin + height, x0:x0 + glyph.shape[1]][stronger] = k
+    grey = ndimage.gaussian_filter(0.95 * (1 - 0.85 * ink), rng.uniform(0.4, 1.0))
+    grey = np.clip(grey + rng.normal(0, 0.02, grey.shape), 0.0, 1.0)
+    return binarize(grey), owner, [label for _, _, label in glyphs]
 
 
-def _crop(mask: np.ndarray, x0: int, x1: int, *, min_aspect: float = 0.0) -> np.ndarray | None:
-    """The window's ink, shrunk to its box, normalized as the reader does; None when it holds (almost) no ink or
-    its ink is narrower than ``min_aspect`` × its height."""
-    from mnist_studies.segmentation import _shrink, normalize_digit
-
-    box = _shrink(mask, (max(0, x0), 0, max(0, x1), mask.shape[0]))
-    if box is None or np.count_nonzero(mask[:, max(0, x0):max(0, x1)]) < 6:
-        return None
-    left, top, right, bottom = box
-    if right - left < min_aspect * (bottom - top):
-        return None
-    return normalize_digit(mask[top:bottom, left:right])
+def _label(mask: np.ndarray, owner: np.ndarray, totals: np.ndarray, box, digits: list[int]) -> tuple[int, int]:
+    """(label, source) of the stretch ``box`` by ``COVERAGE``: (digit, digit) for one digit, (``NOT_A_DIGIT``, the
+    digit it was cut from) for a piece, (``NOT_A_DIGIT``, -1) for more than one, (-1, -1) for neither."""
+    x0, y0, x1, y1 = box
+    inside = owner[y0:y1, x0:x1][mask[y0:y1, x0:x1]]
+    share = np.bincount(inside[inside >= 0], minlength=len(totals)) / np.maximum(totals, 1)
+    main = int(np.argmax(share))
+    other = float(np.max(np.delete(share, main))) if len(share) > 1 else 0.0
+    if other >= COVERAGE["more"]:
+        return NOT_A_DIGIT, -1
+    if other > COVERAGE["sliver"]:
+        return -1, -1
+    if share[main] >= COVERAGE["digit"]:
+        return digits[main], digits[main]
+    if share[main] <= COVERAGE["piece"] and x1 - x0 >= PIECE_MIN_ASPECT * (y1 - y0):
+        return NOT_A_DIGIT, digits[main]
+    return -1, -1
 
 
 def make_examples(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int = 0,
-                  reject_share: float = 0.5, edge_jitter: float = 0.1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``count`` normalized crops (float32, (count, 28, 28, 1)) with their labels (0-9, or ``NOT_A_DIGIT`` for up
-    to ``reject_share`` of them: a draw that gives no usable window is skipped) and the digit each window started
-    from (-1 for two whole digits), cut from rows of touching digits made from ``images`` (uint8, MNIST's
-    0-255) and ``labels`` (module docstring). Fully determined by ``seed``."""
+                  reject_share: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``count`` normalized crops (float32, (count, 28, 28, 1)) with their labels (0-9, or ``NOT_A_DIGIT`` for
+    ``reject_share`` of them) and the digit each crop was cut from (-1 for more than one digit), cut from rows of
+    touching digits made from ``images`` (uint8, MNIST's 0-255) and ``labels`` (module docstring). Fully determined
+    by ``seed``."""
+    from mnist_studies.segmentation import _runs, _shrink, candidate_stretches, normalize_digit
+
     rng = np.random.default_rng(seed)
-    x_out, y_out, source = [], [], []
-    while len(x_out) < count:
-        mask, spans = _row(rng, images, labels, int(rng.integers(2, 5)))
-        height = mask.shape[0]
-        i = int(rng.integers(len(spans)))
-        x0, x1, label = spans[i]
-        first = label
-        width = x1 - x0
-        kind = "digit" if rng.random() >= reject_share else str(rng.choice(["piece", "more"]))
-        if kind == "digit":
-            a = x0 + int(rng.uniform(-edge_jitter, edge_jitter) * width)
-            b = x1 + int(rng.uniform(-edge_jitter, edge_jitter) * width)
-        elif kind == "piece":
-            if width < 0.5 * height:
+    wanted = {"digit": count - round(reject_share * count), "reject": round(reject_share * count)}
+    found: dict[str, list] = {"digit": [], "reject": []}
+    while any(len(found[kind]) < wanted[kind] for kind in found):
+        mask, owner, digits = _row(rng, images, labels, int(rng.integers(2, 6)))
+        totals = np.bincount(owner[mask & (owner >= 0)], minlength=len(digits))
+        rows = np.flatnonzero(mask.any(axis=1))
+        for a, b in _runs(mask.sum(axis=0)):
+            blob = _shrink(mask, (a, int(rows[0]), b, int(rows[-1]) + 1))
+            if blob is None or blob[2] - blob[0] <= blob[3] - blob[1]:  # the reader splits blobs wider than high
                 continue
-            share = rng.uniform(0.2, 0.45)
-            a = x0 + int(rng.uniform(0.0, 1.0 - share) * width)
-            b, label = a + max(2, int(share * width)), NOT_A_DIGIT
-        else:
-            if i + 1 >= len(spans):
-                continue
-            n0, n1, _ = spans[i + 1]
-            a = x0 + int(rng.uniform(-edge_jitter, edge_jitter) * width)
-            whole = rng.random() < 0.5
-            b = n1 if whole else n0 + int(rng.uniform(0.4, 0.8) * (n1 - n0))
-            label, first = NOT_A_DIGIT, -1 if whole else first  # two whole digits are never ambiguous
-        crop = _crop(mask, a, b, min_aspect=PIECE_MIN_ASPECT if kind == "piece" else 0.0)
-        if crop is not None:
-            x_out.append(crop)
-            y_out.append(label)
-            source.append(first)
-    return np.stack(x_out)[..., None], np.asarray(y_out, dtype=np.int64), np.asarray(source, dtype=np.int64)
+            stretches = [box for _, _, box in candidate_stretches(mask, blob)[1] if box is not None]
+            for k in rng.permutation(len(stretches)):
+                label, source = _label(mask, owner, totals, stretches[k], digits)
+                kind = "digit" if 0 <= label < NOT_A_DIGIT else "reject"
+                if label < 0 or len(found[kind]) >= wanted[kind] or (kind == "reject" and rng.random() < 0.7):
+                    continue  # a blob gives many more rejects than digits: take about a third of them
+                x0, y0, x1, y1 = stretches[k]
+                found[kind].append((normalize_digit(mask[y0:y1, x0:x1]), label, source))
+    chosen = found["digit"] + found["reject"]
+    order = rng.permutation(len(chosen))
+    x = np.stack([chosen[i][0] for i in order])[..., None]
+    return x, np.asarray([chosen[i][1] for i in order], dtype=np.int64), np.asarray([chosen[i][2] for i in order],
+                                                                                   dtype=np.int64)
 
 
 def drop_ambiguous(x: np.ndarray, y: np.ndarray, source: np.ndarray, probabilities: np.ndarray,
                    *, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """Leave out the "not one digit" crops that a ten-class model (its ``probabilities`` for ``x``) still reads as
-    the digit they were cut from with more than ``threshold``: the right half of a 3 is drawn like a 3, a 7 with a
-    sliver of its neighbour is a 7, and teaching the model otherwise would make it doubt real digits. Two whole
-    digits (``source`` -1) are kept, however the model reads them: a 6 touching a 1 is not a 6."""
+    """Leave out the pieces (``NOT_A_DIGIT`` crops cut from one digit, ``source`` >= 0) that a ten-class model (its
+    ``probabilities`` for ``x``) still reads as the digit they were cut from with more than ``threshold``: the right
+    half of a 3 is drawn like a 3, and teaching the model otherwise would make it doubt real digits. Crops of more than
+    one digit (``source`` -1) are kept, however the model reads them: a 2 with half the 3 it touches is not a 2."""
     ambiguous = (y == NOT_A_DIGIT) & (source >= 0) & (probabilities[np.arange(len(y)), source] > threshold)
     return x[~ambiguous], y[~ambiguous]

@@ -28,12 +28,13 @@ def study_model(cfg: dict) -> keras.Model:
 def evaluate_pages(cfg: dict, model: keras.Model, *, device: str = "") -> dict:
     """Recognize ``cfg["pages"]`` synthetic pages (``segmentation.pages.make_page``) and score them against their
     ground truth with the pipeline ``cfg["page_method"]`` (the paper's, by default): per-digit accuracy (edit
-    distance per row) and the share of pages read exactly; writes a record
+    distance per row), the share of pages read exactly, and the errors split by kind (``pages.error_kinds``: in rows
+    read with the right number of digits, the recognizer's; in the others, the segmentation's); writes a record
     (reused as long as the settings and the code it runs, page reader included, are unchanged)."""
     done = records.completed(lenet5.STUDY, cfg["profile"], "pages", cfg, code=CODE)
     if done:
         return done
-    correct = total = exact = 0
+    correct = total = exact = misread = missegmented = 0
     per_page = []
     for i in range(cfg["pages"]):
         page = pages.make_page(cfg["page_seed"] + i)
@@ -41,9 +42,11 @@ def evaluate_pages(cfg: dict, model: keras.Model, *, device: str = "") -> dict:
                                              grey=page.image / 255.0, method=cfg["page_method"])
         ok, n = pages.score_text(result.text, page.text)
         correct, total, exact = correct + ok, total + n, exact + (result.text == page.text)
+        kinds = pages.error_kinds(result.text, page.text)
+        misread, missegmented = misread + kinds[0], missegmented + kinds[1]
         per_page.append({"truth": page.text, "predicted": result.text, "correct": ok, "digits": n})
     metrics = {"digit_accuracy": correct / total, "page_accuracy": exact / cfg["pages"], "pages": cfg["pages"],
-               "digits": total}
+               "digits": total, "recognition_errors": misread, "segmentation_errors": missegmented}
     record = records.make_record(study=lenet5.STUDY, profile=cfg["profile"], name="pages", seed=cfg["page_seed"],
                                  config=cfg, metrics=metrics, device=device, extra={"pages": per_page}, code=CODE)
     records.write_record(record)
