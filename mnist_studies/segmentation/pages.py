@@ -40,7 +40,6 @@ def make_page(seed: int, *, rows: int | None = None, width: int = 640, dark_ink:
         blur: sigma of the Gaussian blur, in pixels.
         images, labels: the digit source (default: the MNIST test set).
     """
-    from scipy import ndimage
     from skimage.transform import resize
 
     if images is None:
@@ -78,12 +77,21 @@ def make_page(seed: int, *, rows: int | None = None, width: int = 640, dark_ink:
     if rng.random() < 0.5:
         gradient = gradient[:, ::-1]
     paper = 0.95 - lighting * gradient  # uneven lighting: the paper darkens towards one side
-    page = paper * (1 - 0.85 * ink)  # ink darkens the paper
-    page = ndimage.gaussian_filter(page, blur) + rng.normal(0, noise, page.shape)
-    page = np.clip(page, 0, 1)
+    page = on_paper(ink, paper, blur=blur, noise=noise, rng=rng)
     if not dark_ink:
         page = 1 - page
     return SyntheticPage((page * 255).astype(np.uint8), "\n".join(lines), boxes)
+
+
+def on_paper(ink: np.ndarray, paper, *, blur: float, noise: float, rng: np.random.Generator) -> np.ndarray:
+    """Ink (0 = none, 1 = full) written on paper of grey level ``paper`` (a number or an array): the ink darkens the
+    paper, the page is blurred (Gaussian, sigma ``blur`` pixels) and gets Gaussian noise (standard deviation
+    ``noise``); grey levels in [0, 1]."""
+    from scipy import ndimage
+
+    page = paper * (1 - 0.85 * ink)
+    page = ndimage.gaussian_filter(page, blur) + rng.normal(0, noise, page.shape)
+    return np.clip(page, 0, 1)
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -97,14 +105,19 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
+def _row_pairs(predicted: str, truth: str) -> tuple[list[tuple[str, str]], int]:
+    """The (predicted, true) rows of a page, missing predicted rows as empty, and the digits of extra rows."""
+    true_rows, predicted_rows = truth.split("\n"), predicted.split("\n") if predicted else []
+    predicted_rows += [""] * (len(true_rows) - len(predicted_rows))
+    return list(zip(predicted_rows, true_rows)), sum(len(p) for p in predicted_rows[len(true_rows):])
+
+
 def score_text(predicted: str, truth: str) -> tuple[int, int]:
     """(correct digits, true digits) of a page: per row, the true digits minus the edit distance to the predicted
     row (missing rows count as empty), so a missed, extra or wrong digit each costs one."""
-    true_rows, predicted_rows = truth.split("\n"), predicted.split("\n") if predicted else []
-    predicted_rows += [""] * (len(true_rows) - len(predicted_rows))
-    total = sum(len(r) for r in true_rows)
-    errors = sum(edit_distance(p, t) for p, t in zip(predicted_rows, true_rows))
-    errors += sum(len(p) for p in predicted_rows[len(true_rows):])  # extra rows
+    rows, extra = _row_pairs(predicted, truth)
+    total = sum(len(t) for _, t in rows)
+    errors = sum(edit_distance(p, t) for p, t in rows) + extra
     return max(0, total - errors), total
 
 
@@ -112,12 +125,6 @@ def error_kinds(predicted: str, truth: str) -> tuple[int, int]:
     """A page's errors (as ``score_text`` counts them) split by where they come from: (errors in rows read with the
     right number of digits: the recognizer's, errors in rows read with another number of digits, or missing or extra
     rows: mostly the segmentation's)."""
-    true_rows, predicted_rows = truth.split("\n"), predicted.split("\n") if predicted else []
-    predicted_rows += [""] * (len(true_rows) - len(predicted_rows))
-    recognition = segmentation = 0
-    for p, t in zip(predicted_rows, true_rows):
-        if len(p) == len(t):
-            recognition += sum(a != b for a, b in zip(p, t))
-        else:
-            segmentation += edit_distance(p, t)
-    return recognition, segmentation + sum(len(p) for p in predicted_rows[len(true_rows):])
+    rows, extra = _row_pairs(predicted, truth)
+    recognition = sum(sum(a != b for a, b in zip(p, t)) for p, t in rows if len(p) == len(t))
+    return recognition, sum(edit_distance(p, t) for p, t in rows if len(p) != len(t)) + extra

@@ -43,7 +43,6 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
     """``count`` random digits side by side at one height, each touching or overlapping its left neighbour (0-12%
     of the height), written on paper as ``pages.make_page`` writes them and binarized by the reader. Returns (ink
     mask, owner: the index of the digit each pixel belongs to or -1, labels of the digits left to right)."""
-    from scipy import ndimage
     from skimage.transform import resize
 
     from mnist_studies.segmentation import binarize
@@ -65,8 +64,7 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
         stronger = glyph > region
         region[stronger] = glyph[stronger]
         owner[margin:margin + height, x0:x0 + glyph.shape[1]][stronger] = k
-    grey = ndimage.gaussian_filter(0.95 * (1 - 0.85 * ink), rng.uniform(0.4, 1.0))
-    grey = np.clip(grey + rng.normal(0, 0.02, grey.shape), 0.0, 1.0)
+    grey = pages.on_paper(ink, 0.95, blur=rng.uniform(0.4, 1.0), noise=0.02, rng=rng)
     return binarize(grey), owner, [label for _, _, label in glyphs]
 
 
