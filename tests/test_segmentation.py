@@ -198,6 +198,44 @@ def test_cli_blank_page_alone_exits_zero_and_bad_model_is_one_line(tiny_model, p
     assert run.stderr.startswith("error:") and "bad.keras" in run.stderr and len(run.stderr.splitlines()) == 1
 
 
+def _stroke(mask, top, bottom, thickness=3):
+    """A straight stroke of ``thickness`` pixels from (x, y) ``top`` to ``bottom``."""
+    (xa, ya), (xb, yb) = top, bottom
+    for y in range(ya, yb + 1):
+        x = round(xa + (xb - xa) * (y - ya) / (yb - ya))
+        mask[y, x:x + thickness] = True
+
+
+def test_digits_that_overlap_without_touching_are_split_along_a_slanted_line():
+    mask = np.zeros((60, 80), bool)
+    _stroke(mask, (30, 10), (18, 49))  # a slanted 1 ...
+    _stroke(mask, (40, 10), (28, 49))  # ... and a second one under it: no column of the row is empty between them
+    assert seg.find_rows(mask) == [(10, 50)]
+    assert len(seg.split_row(mask, (10, 50), expected_width=24, slants=())) == 1
+    left, right = seg.split_row(mask, (10, 50), expected_width=24)
+    assert left == (18, 10, 33, 50) and right == (28, 10, 43, 50)  # each digit's own extent, overlapping in x
+
+
+def _ring(mask, centre, radii, thickness=3.0):
+    yy, xx = np.mgrid[:mask.shape[0], :mask.shape[1]]
+    r = np.hypot((yy - centre[1]) / radii[1], (xx - centre[0]) / radii[0])
+    mask |= np.abs(r - 1) * min(radii) <= thickness / 2
+
+
+def test_a_wide_zero_stays_whole_and_two_touching_zeros_are_cut():
+    wide = np.zeros((60, 100), bool)
+    _ring(wide, (50, 30), (20, 19))  # 43 px wide: 1.8 expected widths, past TOUCHING
+    assert len(seg.split_row(wide, (10, 51), expected_width=24, one_wide_digit=0)) == 2  # cut by projection alone
+    assert len(seg.split_row(wide, (10, 51), expected_width=24)) == 1  # every column there crosses two strokes
+    pair = np.zeros((60, 100), bool)
+    _ring(pair, (29, 30), (8, 19))
+    _ring(pair, (52, 30), (8, 19))
+    pair[29:32, 37:45] = True  # joined by a short stroke: the only column crossing one stroke
+    assert np.ptp(np.flatnonzero(pair.any(axis=0))) + 1 < seg.ONE_WIDE_DIGIT * 24
+    boxes = seg.split_row(pair, (10, 51), expected_width=24)
+    assert len(boxes) == 2 and 37 <= boxes[0][2] <= 45
+
+
 def test_split_row_ends_even_when_the_expected_digit_is_narrower_than_two_pixels():
     """Found by the property test: an expected width under ~1.7 px made the cut not advance, looping forever."""
     mask = np.zeros((5, 40), dtype=bool)

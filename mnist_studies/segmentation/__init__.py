@@ -174,38 +174,84 @@ def find_rows(mask: np.ndarray, *, min_height: int = 5) -> list[tuple[int, int]]
     return [(a, b) for a, b in rows if b - a >= min_height]
 
 
-def split_row(mask: np.ndarray, row: tuple[int, int], *, expected_width: float | None = None,
-              min_width: int = 2, touching: float | None = None) -> list[tuple[int, int, int, int]]:
-    """Digit boxes (x0, y0, x1, y1) in one row band, by vertical projection.
+SLANTS = tuple(round(float(s), 1) for s in np.arange(-0.4, 0.45, 0.1))  # the projections' directions (x per y)
+ONE_WIDE_DIGIT = 1.8  # a blob narrower than this many expected digit widths that no column crosses in one stroke
 
-    A blob wider than ``TOUCHING`` (1.55) × ``expected_width`` (default: 0.8 × the row height) holds touching
-    digits: it is cut at the column of least ink within ±40% of the expected width from its left edge, repeatedly.
-    Each box is then shrunk to the ink it holds.
+
+def _slanted_pieces(run: np.ndarray, width: float, *, slants=SLANTS, min_run: float = 0.7,
+                    min_piece: float = 0.25) -> list[np.ndarray]:
+    """The ink of a run of columns (a mask) split along empty slanted lines: projected along each of ``slants``
+    (a line x = x0 + slant × y), a run wider than ``min_run`` × ``width`` whose projection has an empty bin between
+    two pieces at least ``min_piece`` × ``width`` wide holds two digits that overlap without touching (a slanted 1 under
+    its neighbour's stroke). The most even split wins, and each piece is split again; returns one mask (the shape of
+    ``run``) per piece, or ``[run]``."""
+    ys, xs = np.nonzero(run)
+    if not slants or not len(xs) or np.ptp(xs) + 1 <= min_run * width:
+        return [run]
+    best = None
+    for slant in slants:
+        position = np.floor(xs - slant * (ys - run.shape[0] / 2)).astype(int)
+        position -= position.min()
+        for gap in np.flatnonzero(np.bincount(position) == 0):
+            left = position < gap
+            widths = np.ptp(xs[left]) + 1, np.ptp(xs[~left]) + 1
+            if min(widths) >= min_piece * width and (best is None or abs(widths[0] - widths[1]) < best[0]):
+                best = abs(widths[0] - widths[1]), left
+    if best is None:
+        return [run]
+    pieces = []
+    for side in (best[1], ~best[1]):
+        piece = np.zeros_like(run)
+        piece[ys[side], xs[side]] = True
+        pieces.extend(_slanted_pieces(piece, width, slants=slants, min_run=min_run, min_piece=min_piece))
+    return pieces
+
+
+def split_row(mask: np.ndarray, row: tuple[int, int], *, expected_width: float | None = None,
+              min_width: int = 2, touching: float | None = None, slants=SLANTS,
+              one_wide_digit: float = ONE_WIDE_DIGIT) -> list[tuple[int, int, int, int]]:
+    """Digit boxes (x0, y0, x1, y1) in one row band, by directional projection (the paper's "improved algorithm
+    based on directional projection", which it does not describe further; our choices, chosen on synthetic pages
+    with seeds 5000-5059, not the study's evaluation pages 1000+).
+
+    Each run of columns with ink is first split along empty slanted lines (``_slanted_pieces``, projections along
+    ``slants``: digits that overlap without touching; () turns it off, as the photo method does). A piece wider than
+    ``TOUCHING`` (1.55) × ``expected_width`` (default: 0.8 × the row height) holds touching digits: it is cut at the
+    column of least ink within ±40% of the expected width from its left edge, repeatedly, unless it is narrower than
+    ``one_wide_digit`` × the expected width and every column there crosses two strokes or more (the middle of a wide
+    0; where touching digits meet, one stroke usually crosses). Each box is then shrunk to the ink it holds. With the
+    paper profile's LeNet-5 on 60 tuning pages: 89.2% of digits with vertical projection alone, 91.3% with the
+    slanted projections, 92.3% with the crossing rule too (the quick profile's: 89.6% -> 92.9%).
     """
     y0, y1 = row
     band = mask[y0:y1]
-    projection = band.sum(axis=0)
     width = expected_width or 0.8 * (y1 - y0)
     boxes = []
     touching = TOUCHING if touching is None else touching
-    for start, end in _runs(projection):
-        while end - start > touching * width:
-            lo, hi = int(start + 0.6 * width), int(min(end - 0.3 * width, start + 1.4 * width))
-            if hi <= lo or lo <= start:  # no room to cut, or a cut that would not advance (digits < 2 px wide)
-                break
-            # least ink, ties broken towards the expected digit width
-            distance = np.abs(np.arange(lo, hi) - (start + width)) / width
-            cut = lo + int(np.argmin(projection[lo:hi] + 0.25 * distance))
-            boxes.append((start, cut))
-            start = cut
-        boxes.append((start, end))
+    for run_start, run_end in _runs(band.sum(axis=0)):
+        for piece in _slanted_pieces(band[:, run_start:run_end], width, slants=slants):
+            projection = piece.sum(axis=0)
+            crossings = np.count_nonzero(np.diff(piece.astype(np.int8), axis=0, prepend=0) == 1, axis=0)
+            for start, end in _runs(projection):
+                while end - start > touching * width:
+                    lo, hi = int(start + 0.6 * width), int(min(end - 0.3 * width, start + 1.4 * width))
+                    if hi <= lo or lo <= start:  # no room to cut, or a cut that would not advance (< 2 px wide)
+                        break
+                    if end - start < one_wide_digit * width and crossings[lo:hi].min() >= 2:
+                        break
+                    # least ink, ties broken towards the expected digit width
+                    distance = np.abs(np.arange(lo, hi) - (start + width)) / width
+                    cut = lo + int(np.argmin(projection[lo:hi] + 0.25 * distance))
+                    boxes.append((piece, run_start, start, cut))
+                    start = cut
+                boxes.append((piece, run_start, start, end))
     out = []
-    for x0, x1 in boxes:
+    for piece, offset, x0, x1 in boxes:
         if x1 - x0 < min_width:
             continue
-        rows_with_ink = np.flatnonzero(band[:, x0:x1].any(axis=1))
+        rows_with_ink = np.flatnonzero(piece[:, x0:x1].any(axis=1))
         if len(rows_with_ink):
-            out.append((x0, y0 + int(rows_with_ink[0]), x1, y0 + int(rows_with_ink[-1]) + 1))
+            out.append((offset + x0, y0 + int(rows_with_ink[0]), offset + x1, y0 + int(rows_with_ink[-1]) + 1))
     return out
 
 
@@ -237,13 +283,14 @@ def merge_fragments(boxes: list[tuple[int, int, int, int]], row: tuple[int, int]
     return sorted(tuple(b) for b in full)
 
 
-def segment(mask: np.ndarray, *, min_row_share: float = 0.0,
-            touching: float | None = None) -> list[tuple[int, tuple[int, int, int, int]]]:
+def segment(mask: np.ndarray, *, min_row_share: float = 0.0, touching: float | None = None,
+            slants=SLANTS) -> list[tuple[int, tuple[int, int, int, int]]]:
     """All digit boxes of a page as (row index, box), rows top to bottom, digits left to right. Rows lower than
     ``min_row_share`` × the tallest row are dropped (specks left by a shadow's edge at the page's border would
     otherwise make a row of their own; the photo method uses 0.25). ``touching``: ``split_row``'s cut of wide
     blobs by projection (default ``TOUCHING``; the photo method passes ``np.inf`` and leaves every cut of a blob to
-    ``split_by_recognition``)."""
+    ``split_by_recognition``). ``slants``: ``split_row``'s slanted projections (the photo method passes (): its
+    model reads whole blobs better, touching pairs' tuning pages 96.7% with the blob whole, 94.8% pre-split)."""
     rows = find_rows(mask)
     if rows and min_row_share:
         tallest = max(y1 - y0 for y0, y1 in rows)
@@ -253,7 +300,8 @@ def segment(mask: np.ndarray, *, min_row_share: float = 0.0,
     out = []
     for r, row in enumerate(rows):
         row_width = aspect * (row[1] - row[0])
-        boxes = merge_fragments(split_row(mask, row, expected_width=row_width, touching=touching), row, row_width)
+        boxes = merge_fragments(split_row(mask, row, expected_width=row_width, touching=touching, slants=slants),
+                                row, row_width)
         out.extend((r, box) for box in boxes)
     return out
 
@@ -548,7 +596,7 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
     grey = read_page(path, colour=method == "photo") if grey is None else grey
     prepared = prepare_page(grey, method=method)
     mask = prepared.mask
-    boxes = segment(mask, min_row_share=0.25, touching=np.inf) if method == "photo" else segment(mask)
+    boxes = segment(mask, min_row_share=0.25, touching=np.inf, slants=()) if method == "photo" else segment(mask)
     if not boxes:
         return PageResult(str(path), "", [])
     cache = {}  # each box is read once, whichever stage asks first
