@@ -91,6 +91,41 @@ def plot_hard_page(image: np.ndarray, truth: str, model: keras.Model):
     return fig
 
 
+def plot_directional_projection(grey: np.ndarray, truth: str):
+    """Study 004's segmentation of one page two ways: by vertical projection alone, and by directional projection
+    (``segmentation.split_row``: each run of ink also projected along slanted lines, a piece split off along an empty
+    slanted line drawn in a colour of its own; a wide blob whose every column crosses two strokes left whole)."""
+    from mnist_studies import segmentation
+
+    mask = segmentation.remove_specks(segmentation.binarize(grey))
+    rows = segmentation.find_rows(mask)
+    share = segmentation.digit_width_share(mask, rows)
+    digits = len(truth.replace("\n", ""))
+    aspect = grey.shape[0] / grey.shape[1]
+    fig, axes = plt.subplots(2, 1, figsize=(10, 2 * 10 * aspect + 1.0))
+    for ax, slants, name in ((axes[0], (), "vertical projection alone, every wide blob cut"),
+                             (axes[1], segmentation.SLANTS, "directional projection (our reading of the paper)")):
+        shown = np.where(mask[..., None], 0.55, 1.0) * np.ones(3)
+        if slants:
+            colours = plt.get_cmap("tab10")(np.arange(10))[:, :3]
+            for y0, y1 in rows:
+                band = mask[y0:y1]
+                for start, end in segmentation._runs(band.sum(axis=0)):
+                    pieces = segmentation.slanted_pieces(band[:, start:end], share * (y1 - y0), slants=slants)
+                    for k, piece in enumerate(pieces if len(pieces) > 1 else []):
+                        ys, xs = np.nonzero(piece)
+                        shown[y0 + ys, start + xs] = colours[k % 10]
+        boxes = segmentation.segment(mask, slants=slants, one_wide_digit=segmentation.ONE_WIDE_DIGIT if slants else 0)
+        ax.imshow(shown)
+        for _, (x0, y0, x1, y1) in boxes:
+            ax.add_patch(plt.Rectangle((x0 - 0.5, y0 - 0.5), x1 - x0, y1 - y0, fill=False, color="C3", lw=0.8))
+        ax.set_title(f"{name}: {len(boxes)} boxes for {digits} digits", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
 def plot_pipeline(grey: np.ndarray, model: keras.Model):
     """The recognizer stage by stage on one page: original, binarized, projections, boxes, normalized digits,
     annotated result."""

@@ -7,9 +7,10 @@ Every stage is a plain function, so each can be tested and shown on its own:
     binarize         adaptive (Sauvola) threshold; detects dark-on-light or light-on-dark ink -> bool ink mask
     remove_specks    drops connected components smaller than a few pixels
     find_rows        horizontal projection -> row bands
-    split_row        vertical projection within a row -> digit boxes; a too-wide blob (touching digits) is cut at
-                     the projection minimum within a window around the expected digit width (the paper's
-                     "improved" projection)
+    split_row        directional projection within a row -> digit boxes (the paper's "improved" projection): a
+                     run of ink is split along empty slanted lines (``slanted_pieces``), and a too-wide blob
+                     (touching digits) is cut at the projection minimum within a window around the expected digit
+                     width, unless every column there crosses two strokes (a wide 0)
     normalize_digit  MNIST-like: fit in a 20×20 box keeping the aspect ratio, placed in 28×28 by centre of mass
     ink_mask         the paper's binarization, or with method="photo" the stages of ``segmentation.photo`` first
                      (ink channel, illumination flattened, ruled lines removed)
@@ -178,7 +179,7 @@ SLANTS = tuple(round(float(s), 1) for s in np.arange(-0.4, 0.45, 0.1))  # the pr
 ONE_WIDE_DIGIT = 1.8  # a blob narrower than this many expected digit widths that no column crosses in one stroke
 
 
-def _slanted_pieces(run: np.ndarray, width: float, *, slants=SLANTS, min_run: float = 0.7,
+def slanted_pieces(run: np.ndarray, width: float, *, slants=SLANTS, min_run: float = 0.7,
                     min_piece: float = 0.25) -> list[np.ndarray]:
     """The ink of a run of columns (a mask) split along empty slanted lines: projected along each of ``slants``
     (a line x = x0 + slant × y), a run wider than ``min_run`` × ``width`` whose projection has an empty bin between
@@ -203,7 +204,7 @@ def _slanted_pieces(run: np.ndarray, width: float, *, slants=SLANTS, min_run: fl
     for side in (best[1], ~best[1]):
         piece = np.zeros_like(run)
         piece[ys[side], xs[side]] = True
-        pieces.extend(_slanted_pieces(piece, width, slants=slants, min_run=min_run, min_piece=min_piece))
+        pieces.extend(slanted_pieces(piece, width, slants=slants, min_run=min_run, min_piece=min_piece))
     return pieces
 
 
@@ -214,7 +215,7 @@ def split_row(mask: np.ndarray, row: tuple[int, int], *, expected_width: float |
     based on directional projection", which it does not describe further; our choices, chosen on synthetic pages
     with seeds 5000-5059, not the study's evaluation pages 1000+).
 
-    Each run of columns with ink is first split along empty slanted lines (``_slanted_pieces``, projections along
+    Each run of columns with ink is first split along empty slanted lines (``slanted_pieces``, projections along
     ``slants``: digits that overlap without touching; () turns it off, as the photo method does). A piece wider than
     ``TOUCHING`` (1.55) × ``expected_width`` (default: 0.8 × the row height) holds touching digits: it is cut at the
     column of least ink within ±40% of the expected width from its left edge, repeatedly, unless it is narrower than
@@ -229,7 +230,7 @@ def split_row(mask: np.ndarray, row: tuple[int, int], *, expected_width: float |
     boxes = []
     touching = TOUCHING if touching is None else touching
     for run_start, run_end in _runs(band.sum(axis=0)):
-        for piece in _slanted_pieces(band[:, run_start:run_end], width, slants=slants):
+        for piece in slanted_pieces(band[:, run_start:run_end], width, slants=slants):
             projection = piece.sum(axis=0)
             crossings = np.count_nonzero(np.diff(piece.astype(np.int8), axis=0, prepend=0) == 1, axis=0)
             for start, end in _runs(projection):
@@ -266,6 +267,12 @@ def digit_aspect(mask: np.ndarray, rows: list[tuple[int, int]]) -> float | None:
     return float(np.median(ratios)) if len(ratios) >= 3 else None
 
 
+def digit_width_share(mask: np.ndarray, rows: list[tuple[int, int]]) -> float:
+    """The expected digit width as a share of its row's height: ``digit_aspect`` where it is under 1.2, else 0.8."""
+    aspect = digit_aspect(mask, rows)
+    return aspect if aspect and aspect < 1.2 else 0.8
+
+
 def merge_fragments(boxes: list[tuple[int, int, int, int]], row: tuple[int, int], width: float,
                     *, min_height: float = 0.45) -> list[tuple[int, int, int, int]]:
     """Merge pieces of broken strokes into their digit: a box lower than ``min_height`` × the row height joins the
@@ -283,25 +290,25 @@ def merge_fragments(boxes: list[tuple[int, int, int, int]], row: tuple[int, int]
     return sorted(tuple(b) for b in full)
 
 
-def segment(mask: np.ndarray, *, min_row_share: float = 0.0, touching: float | None = None,
-            slants=SLANTS) -> list[tuple[int, tuple[int, int, int, int]]]:
+def segment(mask: np.ndarray, *, min_row_share: float = 0.0, touching: float | None = None, slants=SLANTS,
+            one_wide_digit: float = ONE_WIDE_DIGIT) -> list[tuple[int, tuple[int, int, int, int]]]:
     """All digit boxes of a page as (row index, box), rows top to bottom, digits left to right. Rows lower than
     ``min_row_share`` × the tallest row are dropped (specks left by a shadow's edge at the page's border would
     otherwise make a row of their own; the photo method uses 0.25). ``touching``: ``split_row``'s cut of wide
     blobs by projection (default ``TOUCHING``; the photo method passes ``np.inf`` and leaves every cut of a blob to
     ``split_by_recognition``). ``slants``: ``split_row``'s slanted projections (the photo method passes (): its
-    model reads whole blobs better, touching pairs' tuning pages 96.7% with the blob whole, 94.8% pre-split)."""
+    model reads whole blobs better, touching pairs' tuning pages 96.7% with the blob whole, 94.8% pre-split), and
+    ``one_wide_digit`` its crossing rule (0 turns it off)."""
     rows = find_rows(mask)
     if rows and min_row_share:
         tallest = max(y1 - y0 for y0, y1 in rows)
         rows = [(y0, y1) for y0, y1 in rows if y1 - y0 >= min_row_share * tallest]
-    aspect = digit_aspect(mask, rows)
-    aspect = aspect if aspect and aspect < 1.2 else 0.8
+    aspect = digit_width_share(mask, rows)
     out = []
     for r, row in enumerate(rows):
         row_width = aspect * (row[1] - row[0])
-        boxes = merge_fragments(split_row(mask, row, expected_width=row_width, touching=touching, slants=slants),
-                                row, row_width)
+        boxes = merge_fragments(split_row(mask, row, expected_width=row_width, touching=touching, slants=slants,
+                                          one_wide_digit=one_wide_digit), row, row_width)
         out.extend((r, box) for box in boxes)
     return out
 
