@@ -216,6 +216,15 @@ def test_digits_that_overlap_without_touching_are_split_along_a_slanted_line():
     assert left == (18, 10, 33, 50) and right == (28, 10, 43, 50)  # each digit's own extent, overlapping in x
 
 
+def test_a_row_of_slanted_strokes_each_under_the_next_splits_into_every_stroke():
+    mask = np.zeros((60, 150), bool)
+    for k in range(12):  # each stroke's columns overlap its neighbours': one run of ink for vertical projection
+        _stroke(mask, (22 + 9 * k, 10), (10 + 9 * k, 49))
+    assert len(seg._runs(mask.sum(axis=0))) == 1
+    boxes = seg.split_row(mask, (10, 50), expected_width=12)
+    assert [x0 for x0, _, _, _ in boxes] == [10 + 9 * k for k in range(12)]
+
+
 def _ring(mask, centre, radii, thickness=3.0):
     yy, xx = np.mgrid[:mask.shape[0], :mask.shape[1]]
     r = np.hypot((yy - centre[1]) / radii[1], (xx - centre[0]) / radii[0])

@@ -193,11 +193,20 @@ def slanted_pieces(run: np.ndarray, width: float, *, slants=SLANTS, min_run: flo
     for slant in slants:
         position = np.floor(xs - slant * (ys - run.shape[0] / 2)).astype(int)
         position -= position.min()
-        for gap in np.flatnonzero(np.bincount(position) == 0):
-            left = position < gap
-            widths = np.ptp(xs[left]) + 1, np.ptp(xs[~left]) + 1
-            if min(widths) >= min_piece * width and (best is None or abs(widths[0] - widths[1]) < best[0]):
-                best = abs(widths[0] - widths[1]), left
+        gaps = np.flatnonzero(np.bincount(position) == 0)
+        if not len(gaps):
+            continue
+        # the widths of the ink left and right of every gap at once (pixels sorted along the projection)
+        order = np.argsort(position, kind="stable")
+        along, across = position[order], xs[order]
+        split = np.searchsorted(along, gaps)  # pixels left of each gap
+        left = np.maximum.accumulate(across)[split - 1] - np.minimum.accumulate(across)[split - 1] + 1
+        right = (np.maximum.accumulate(across[::-1])[::-1][split] - np.minimum.accumulate(across[::-1])[::-1][split]
+                 + 1)
+        balance = np.where(np.minimum(left, right) >= min_piece * width, np.abs(left - right), np.inf)
+        k = int(np.argmin(balance))
+        if np.isfinite(balance[k]) and (best is None or balance[k] < best[0]):
+            best = balance[k], position < gaps[k]
     if best is None:
         return [run]
     pieces = []
