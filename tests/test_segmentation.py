@@ -399,6 +399,28 @@ def test_the_page_families_are_measured_for_each_reader(tiny_model, tmp_path, ca
         print("note: tesseract is not installed; its reader is not tested here")
 
 
+def test_the_tuning_pages_are_measured_apart_and_write_no_record(tiny_model, tmp_path, capsys):
+    """``--tuning`` reads other pages than the benchmark (seeds from ``TUNING_SEED``), prints each family's accuracy
+    and errors, and leaves the benchmark's record alone; bad arguments get one line."""
+    from mnist_studies.segmentation import evaluate, families
+
+    tuning = evaluate.measure(tiny_model, pages_per_family=1, use_tesseract=False, names=["clean"],
+                              first_seed=evaluate.TUNING_SEED)
+    benchmark = evaluate.measure(tiny_model, pages_per_family=1, use_tesseract=False, names=["clean"])
+    assert list(tuning["families"]) == ["clean"] and tuning["first_seed"] == 5000 != benchmark["first_seed"]
+    assert tuning["families"]["clean"]["ours"]["digits"] == len(families.make("clean", 5000)[1].replace("\n", ""))
+    assert benchmark["families"]["clean"]["ours"]["digits"] == len(families.make("clean", 2000)[1].replace("\n", ""))
+    capsys.readouterr()
+    argv = ["--model", str(tiny_model), "--output", str(tmp_path / "out"), "--pages", "1", "--no-tesseract"]
+    assert evaluate.main([*argv, "--tuning", "--family", "clean"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("clean: ours ") and "digit errors: ours " in out and "overall: ours " in out
+    assert "not written: the tuning pages" in err and not (tmp_path / "out").exists()
+    with pytest.raises(SystemExit):
+        evaluate.main([*argv, "--pages", "0"])
+    assert "--pages must be at least 1" in capsys.readouterr().err
+
+
 def test_a_rotated_row_stays_one_row():
     from skimage.transform import rotate
 

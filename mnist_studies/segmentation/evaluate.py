@@ -1,6 +1,7 @@
 """The page reader measured on the page families (``segmentation.families``), beside Tesseract.
 
     python -m mnist_studies.segmentation.evaluate [--model PATH] [--pages 10] [--output benchmarks/results]
+    python -m mnist_studies.segmentation.evaluate --tuning [--pages 50] [--family "touching pairs" ...] [--no-tesseract]
 
 For each family: the share of digits read right (``pages.score_text``: a missed, extra or wrong digit costs one) and
 of pages read exactly, by our reader (``--method photo``, the command line's default) and by Tesseract (digits only,
@@ -9,6 +10,11 @@ page, model loading included once. Writes ``pages-<device>.json`` and a bar char
 
 ``PAGES_PER_FAMILY`` (10, about 190 digits per family) resolves a family's accuracy to about ±1 point (one binomial
 standard error at 97%); 5 pages (about 95 digits, ±1.7 points) could not tell 96% from 98%.
+
+The reader's settings are chosen on other pages, the tuning pages (seeds from ``TUNING_SEED``, 5000), never on the
+benchmark's (from ``FIRST_SEED``, 2000). ``--tuning`` measures those, with the same scoring, and prints them only:
+the benchmark's record is written for the benchmark's pages alone. ``--family`` (repeatable) measures some families
+only, ``--no-tesseract`` leaves Tesseract out; neither writes the record either.
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ import numpy as np
 from mnist_studies.segmentation import families, pages
 
 TESSERACT_ARGS = ["--psm", "6", "-c", "tessedit_char_whitelist=0123456789"]
-FIRST_SEED = 2000  # disjoint from the study's evaluation pages (1000-1029) and the tuning pages (5000-5029)
+FIRST_SEED = 2000  # disjoint from the study's evaluation pages (1000-1029) and the tuning pages (TUNING_SEED on)
+TUNING_SEED = 5000  # the pages the reader's settings are chosen on (``--tuning``)
 
 
 def tesseract_available() -> bool:
@@ -67,8 +74,10 @@ def latest_results(folder: Path | None = None) -> dict | None:
 PAGES_PER_FAMILY = 10
 
 
-def measure(model_path: Path, *, pages_per_family: int = PAGES_PER_FAMILY, use_tesseract: bool | None = None) -> dict:
-    """Per family, per reader: digit accuracy, exact pages and seconds per page (see the module docstring)."""
+def measure(model_path: Path, *, pages_per_family: int = PAGES_PER_FAMILY, use_tesseract: bool | None = None,
+            first_seed: int = FIRST_SEED, names: list[str] | None = None) -> dict:
+    """Per family (``names``, default every family this machine can make), per reader: digit accuracy, exact pages
+    and seconds per page, on the pages with seeds ``first_seed`` on (see the module docstring)."""
     from mnist_studies import paths, segmentation
 
     start = time.perf_counter()
@@ -81,12 +90,12 @@ def measure(model_path: Path, *, pages_per_family: int = PAGES_PER_FAMILY, use_t
     model_path = Path(model_path).resolve()  # recorded relative to the project, so the record reads the same anywhere
     inside = model_path.is_relative_to(paths.PROJECT_ROOT)
     out = {"model": str(model_path.relative_to(paths.PROJECT_ROOT) if inside else model_path),
-           "model_load_seconds": load_seconds, "pages_per_family": pages_per_family,
+           "model_load_seconds": load_seconds, "pages_per_family": pages_per_family, "first_seed": first_seed,
            "tesseract": subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split(
                "\n")[0] if use_tesseract else None, "families": {}}
     with tempfile.TemporaryDirectory() as scratch:
-        for family in families.available():
-            made = [families.make(family, FIRST_SEED + i) for i in range(pages_per_family)]
+        for family in names or families.available():
+            made = [families.make(family, first_seed + i) for i in range(pages_per_family)]
             row = {}
             for name, read in readers.items():
                 correct = total = exact = 0
@@ -102,13 +111,17 @@ def measure(model_path: Path, *, pages_per_family: int = PAGES_PER_FAMILY, use_t
             out["families"][family] = row
             shown = ", ".join(f"{name} {100 * r['digit_accuracy']:.1f}% ({r['seconds_per_page']:.2f} s/page)"
                               for name, r in row.items())
-            print(f"{family}: {shown}", flush=True)
+            errors = ", ".join(f"{name} {round((1 - r['digit_accuracy']) * r['digits'])}" for name, r in row.items())
+            print(f"{family}: {shown}; digit errors: {errors}", flush=True)
     for name in readers:
         rows = [r[name] for r in out["families"].values()]
         digits = sum(r["digits"] for r in rows)
         out.setdefault("overall", {})[name] = {
             "digit_accuracy": sum(r["digit_accuracy"] * r["digits"] for r in rows) / digits,
             "seconds_per_page": float(np.mean([r["seconds_per_page"] for r in rows]))}
+        errors = digits - sum(round(r["digit_accuracy"] * r["digits"]) for r in rows)
+        print(f"overall: {name} {100 * out['overall'][name]['digit_accuracy']:.2f}% of {digits} digits ({errors} "
+              f"errors)", flush=True)
     return out
 
 
@@ -144,15 +157,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=PAGES_PER_FAMILY,
                         help=f"pages per family (default {PAGES_PER_FAMILY})")
     parser.add_argument("--output", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--tuning", action="store_true",
+                        help=f"measure the tuning pages (seeds from {TUNING_SEED}) and print them; writes nothing")
+    parser.add_argument("--family", action="append", choices=families.FAMILIES + (families.FONTS,), metavar="NAME",
+                        help="measure this family only (repeatable; default: every family)")
+    parser.add_argument("--no-tesseract", action="store_true", help="measure our reader alone")
     args = parser.parse_args(argv)
-    if not tesseract_available():
+    if args.family and families.FONTS in args.family and families.FONTS not in families.available():
+        parser.error(f"the {families.FONTS!r} family needs Debian's handwriting fonts, and none is installed")
+    if args.pages < 1:
+        parser.error(f"--pages must be at least 1, got {args.pages}")
+    if not args.no_tesseract and not tesseract_available():
         print("note: tesseract is not installed (Debian: apt-get install tesseract-ocr): measuring our reader alone",
               file=sys.stderr)
-    if families.FONTS not in families.available():
+    if families.FONTS not in families.available() and not args.family:
         print(f"note: no handwriting font is installed: the {families.FONTS!r} family is left out (see "
               f"mnist_studies/segmentation/families.py)", file=sys.stderr)
     try:
-        results = measure(args.model, pages_per_family=args.pages)
+        results = measure(args.model, pages_per_family=args.pages, names=args.family,
+                          use_tesseract=False if args.no_tesseract else None,
+                          first_seed=TUNING_SEED if args.tuning else FIRST_SEED)
     except Exception as error:  # a missing or bad model: one line
         from mnist_studies.segmentation import PageError
 
@@ -160,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 2
         raise
+    if args.tuning or args.family or args.no_tesseract:  # the benchmark's record: its pages, every family, both
+        why = "the tuning pages" if args.tuning else "some families only" if args.family else "without Tesseract"
+        print(f"(not written: {why})", file=sys.stderr)
+        return 0
     results["device"] = training.describe_device()
     from mnist_studies import plotting
 
