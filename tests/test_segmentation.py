@@ -408,6 +408,8 @@ def test_the_tuning_pages_are_measured_apart_and_write_no_record(tiny_model, tmp
                               first_seed=evaluate.TUNING_SEED)
     benchmark = evaluate.measure(tiny_model, pages_per_family=1, use_tesseract=False, names=["clean"])
     assert list(tuning["families"]) == ["clean"] and tuning["first_seed"] == 5000 != benchmark["first_seed"]
+    clean = tuning["families"]["clean"]["ours"]
+    assert clean["digit_errors"] == round((1 - clean["digit_accuracy"]) * clean["digits"])
     assert tuning["families"]["clean"]["ours"]["digits"] == len(families.make("clean", 5000)[1].replace("\n", ""))
     assert benchmark["families"]["clean"]["ours"]["digits"] == len(families.make("clean", 2000)[1].replace("\n", ""))
     capsys.readouterr()

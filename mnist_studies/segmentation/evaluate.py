@@ -107,11 +107,11 @@ def measure(model_path: Path, *, pages_per_family: int = PAGES_PER_FAMILY, use_t
                     ok, n = pages.score_text(text, truth)
                     correct, total, exact = correct + ok, total + n, exact + (text == truth)
                 row[name] = {"digit_accuracy": correct / total, "exact_pages": exact / len(made), "digits": total,
-                             "seconds_per_page": seconds / len(made)}
+                             "digit_errors": total - correct, "seconds_per_page": seconds / len(made)}
             out["families"][family] = row
             shown = ", ".join(f"{name} {100 * r['digit_accuracy']:.1f}% ({r['seconds_per_page']:.2f} s/page)"
                               for name, r in row.items())
-            errors = ", ".join(f"{name} {round((1 - r['digit_accuracy']) * r['digits'])}" for name, r in row.items())
+            errors = ", ".join(f"{name} {r['digit_errors']}" for name, r in row.items())
             print(f"{family}: {shown}; digit errors: {errors}", flush=True)
     for name in readers:
         rows = [r[name] for r in out["families"].values()]
@@ -119,9 +119,8 @@ def measure(model_path: Path, *, pages_per_family: int = PAGES_PER_FAMILY, use_t
         out.setdefault("overall", {})[name] = {
             "digit_accuracy": sum(r["digit_accuracy"] * r["digits"] for r in rows) / digits,
             "seconds_per_page": float(np.mean([r["seconds_per_page"] for r in rows]))}
-        errors = digits - sum(round(r["digit_accuracy"] * r["digits"]) for r in rows)
-        print(f"overall: {name} {100 * out['overall'][name]['digit_accuracy']:.2f}% of {digits} digits ({errors} "
-              f"errors)", flush=True)
+        print(f"overall: {name} {100 * out['overall'][name]['digit_accuracy']:.2f}% of {digits} digits, digit errors "
+              f"{sum(r['digit_errors'] for r in rows)}", flush=True)
     return out
 
 
