@@ -121,7 +121,7 @@ def test_touching_digit_crops_are_labelled_and_repeatable():
 
 def test_a_stretch_is_labelled_by_the_ink_it_holds():
     """``strips._label``: a stretch holding one whole digit (a sliver of its neighbour allowed) is that digit; one
-    holding a third of a second digit is "more than one"; a narrow part of one digit is a piece of it."""
+    holding a third of a second digit is "more than one"; a part of one digit, a bar too, is a piece of it."""
     from mnist_studies.segmentation import strips
 
     mask = np.zeros((20, 40), dtype=bool)
@@ -133,7 +133,9 @@ def test_a_stretch_is_labelled_by_the_ink_it_holds():
     label = lambda x0, x1: strips._label(mask, owner, totals, (x0, 2, x1, 18), [7, 1])  # noqa: E731
     assert label(2, 22) == (7, 7) and label(2, 23) == (7, 7)  # whole, and with a 10% sliver of the 1
     assert label(2, 26) == (strips.NOT_A_DIGIT, -1) and label(2, 32) == (strips.NOT_A_DIGIT, -1)
-    assert label(4, 14) == (strips.NOT_A_DIGIT, 7)  # half of the 7, wider than a bar
+    assert label(4, 14) == (strips.NOT_A_DIGIT, 7)  # half of the 7
+    assert label(2, 4) == (strips.NOT_A_DIGIT, 7)  # a bar cut from the 7 (what would read as a sure 1)
+    assert label(2, 3) == (-1, -1)  # a sliver narrower than PIECE_MIN_ASPECT × its height: left out
     assert label(2, 24)[0] == -1 and label(2, 18)[0] == -1  # 20% of the 1, or 80% of the 7: neither answer
 
 
