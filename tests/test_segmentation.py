@@ -626,8 +626,8 @@ def test_a_digit_broken_in_two_is_merged_and_two_close_digits_are_not(tiny_model
 
 def test_a_short_stroke_cut_from_a_touching_row_is_not_read_as_a_digit(monkeypatch):
     """Touching pairs (tuning page 5039): without the height penalty a stroke cut from the end of the 4 in "904",
-    much lower than the row, reads as an extra 8; with it the row is read as its three digits (the 4 itself still
-    reads as a 1, one of the errors left on that family)."""
+    14 px high in a 40 px row, reads as an extra 8; with it the row is read as three digits (the 4 and that stroke
+    then read together as a 1, one of the errors left on that family)."""
     from mnist_studies import paths
     from mnist_studies.segmentation import families
 

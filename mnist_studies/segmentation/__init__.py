@@ -510,10 +510,11 @@ def split_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, min_aspect: f
                          cache: dict | None = None) -> Boxes:
     """Touching digits split by recognition. A box wider than ``min_aspect`` × its height may hold several digits
     (0.85: a 1 touching its neighbour makes a box about as wide as high; touching pairs' 100 tuning pages 71 -> 63
-    digit errors against 1.0, the other twelve families' 50 tuning pages each 53 -> 54; also splitting narrower boxes the classifier is unsure of, as two tall 9s touching, read 0.5 points more of the
-    touching pairs' tuning pages but broke faint digits before their second look: left out). Its candidate readings
-    come from ``candidate_stretches`` (cuts at the projection's minima and every ``step`` × its height, at least
-    ``cut_gap`` × its height apart: a row of touching digits then needs about a tenth of the readings of every
+    digit errors against 1.0, the other twelve families' 50 tuning pages each 53 -> 54; also splitting narrower
+    boxes the classifier is unsure of, as two tall 9s touching, read 0.5 points more of the touching pairs' tuning
+    pages but broke faint digits before their second look: left out). Its candidate readings come from
+    ``candidate_stretches`` (cuts at the projection's minima and every ``step`` × its height, at least ``cut_gap`` ×
+    its height apart: a row of touching digits then needs about a tenth of the readings of every
     column, as accurate on the tuning pages); every stretch is read by the classifier, and the reading of the whole
     box as a sequence of stretches with the highest score wins (dynamic programming): the sum over its digits of
     log(top digit probability) + a per-digit bonus, less a width penalty for a digit wider than ``max_aspect`` × its
