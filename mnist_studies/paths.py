@@ -71,3 +71,10 @@ def reader_model_path() -> Path:
     """The page reader's shipped digit model (``mnist_studies/segmentation/shipped/digit_reader.keras``, committed;
     ``make reader-model`` retrains it) and, with suffix ``.json``, its record."""
     return SHIPPED_DIR / "digit_reader.keras"
+
+
+def row_model_path() -> Path:
+    """The page reader's shipped row reader, which reads blobs of touching digits whole
+    (``mnist_studies/segmentation/shipped/row_reader.keras``, committed; ``make reader-model`` retrains it) and,
+    with suffix ``.json``, its record."""
+    return SHIPPED_DIR / "row_reader.keras"

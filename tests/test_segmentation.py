@@ -196,6 +196,11 @@ def test_cli_blank_page_alone_exits_zero_and_bad_model_is_one_line(tiny_model, p
     run = _cli(folder / "good.png", "--model", tmp_path / "bad.keras")
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert run.stderr.startswith("error:") and "bad.keras" in run.stderr and len(run.stderr.splitlines()) == 1
+    run = _cli(folder / "good.png", "--model", tiny_model, "--row-model", tiny_model)  # a digit model, not a row reader
+    assert run.returncode == 2 and run.stderr.startswith("error:") and "expected a row reader" in run.stderr
+    assert len(run.stderr.splitlines()) == 1
+    run = _cli(folder / "good.png", "--model", tiny_model, "--row-model", tiny_model, "--method", "paper")
+    assert run.returncode == 0  # the paper's method reads no blob whole: no row reader is loaded
 
 
 def _stroke(mask, top, bottom, thickness=3):

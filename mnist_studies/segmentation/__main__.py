@@ -1,6 +1,6 @@
 """Command line of the page recognizer.
 
-    mnist-read-digits PAGE [PAGE ...] [--model PATH] [--json] [--min-confidence P] [--annotate DIR]
+    mnist-read-digits PAGE [PAGE ...] [--model PATH] [--row-model PATH] [--json] [--min-confidence P] [--annotate DIR]
     python -m mnist_studies.segmentation ...   (the same)
 
 Prints the recognized text of each page (rows separated by newlines; with ``--min-confidence P`` a digit read with
@@ -21,13 +21,12 @@ from pathlib import Path
 from mnist_studies import native_logs, paths, segmentation
 
 
-def _shipped_model():
-    """The digit model committed with the code (``make reader-model`` trains it); never trained here."""
-    path = paths.reader_model_path()
+def _shipped(path: Path, load, what: str, option: str):
+    """A model committed with the code (``make reader-model`` trains them); never trained here."""
     if not path.is_file():
-        raise segmentation.PageError(f"{path}: the shipped digit model is missing; restore it (git checkout -- "
-                                     f"{path}), retrain it (make reader-model) or give one with --model")
-    return segmentation.load_digit_model(path)
+        raise segmentation.PageError(f"{path}: the shipped {what} is missing; restore it (git checkout -- {path}), "
+                                     f"retrain it (make reader-model) or give one with {option}")
+    return load(path)
 
 
 def _probability(text: str) -> float:
@@ -44,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="image files (PNG, JPEG, TIFF, ...; grey, RGB, RGBA or 16-bit)")
     parser.add_argument("--model", type=Path, help="a .keras digit classifier with 28x28x1 or 32x32x1 input "
                                                    "(default: the shipped model, make reader-model)")
+    parser.add_argument("--row-model", type=Path, help="a .keras row reader for blobs of touching digits (default: "
+                                                       "the shipped one; used by the photo method)")
     parser.add_argument("--json", action="store_true", help="print one JSON list with an object per page (each digit "
                                                              "with its probability and three most probable labels)")
     parser.add_argument("--min-confidence", type=_probability, default=0.0, metavar="P",
@@ -60,7 +61,14 @@ def main(argv: list[str] | None = None) -> int:
             import keras  # noqa: F401 (TensorFlow starts here, quietly)
 
             keras.ops.zeros(1)  # first use: device probing
-            model = segmentation.load_digit_model(args.model) if args.model else _shipped_model()
+            from mnist_studies.segmentation import sequence
+
+            model = segmentation.load_digit_model(args.model) if args.model else _shipped(
+                paths.reader_model_path(), segmentation.load_digit_model, "digit model", "--model")
+            row_model = None
+            if args.method == "photo":
+                row_model = sequence.load_row_model(args.row_model) if args.row_model else _shipped(
+                    paths.row_model_path(), sequence.load_row_model, "row reader", "--row-model")
     except segmentation.PageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -68,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     for page in args.pages:
         try:
             grey = segmentation.read_page(page, colour=args.method == "photo")
-            result = segmentation.recognize_page(page, model, grey=grey, method=args.method)
+            result = segmentation.recognize_page(page, model, grey=grey, method=args.method, row_model=row_model)
             if args.annotate:
                 segmentation.annotate(grey, result, args.annotate / f"{page.stem}_annotated.png",
                                       min_confidence=args.min_confidence)

@@ -1,6 +1,6 @@
 """The page reader measured on the page families (``segmentation.families``), beside Tesseract.
 
-    python -m mnist_studies.segmentation.evaluate [--model PATH] [--pages 10] [--output benchmarks/results]
+    python -m mnist_studies.segmentation.evaluate [--model PATH] [--row-model PATH] [--pages 10] [--output DIR]
     python -m mnist_studies.segmentation.evaluate --tuning [--pages 50] [--family "touching pairs" ...] [--no-tesseract]
 
 For each family: the share of digits read right (``pages.score_text``: a missed, extra or wrong digit costs one) and
@@ -53,11 +53,11 @@ def read_with_tesseract(image: np.ndarray, folder: Path) -> str:
     return "\n".join(row for row in rows if row)
 
 
-def read_with_ours(image: np.ndarray, model) -> str:
+def read_with_ours(image: np.ndarray, model, row_model=None) -> str:
     from mnist_studies import segmentation
 
     grey = image / 255.0
-    return segmentation.recognize_page("page", model, grey=grey, method="photo").text
+    return segmentation.recognize_page("page", model, grey=grey, method="photo", row_model=row_model).text
 
 
 def latest_results(folder: Path | None = None) -> dict | None:
@@ -74,22 +74,28 @@ def latest_results(folder: Path | None = None) -> dict | None:
 PAGES_PER_FAMILY = 10
 
 
-def measure(model_path: Path, *, pages_per_family: int = PAGES_PER_FAMILY, use_tesseract: bool | None = None,
-            first_seed: int = FIRST_SEED, names: list[str] | None = None) -> dict:
+def measure(model_path: Path, *, row_model_path: Path | None = None, pages_per_family: int = PAGES_PER_FAMILY,
+            use_tesseract: bool | None = None, first_seed: int = FIRST_SEED, names: list[str] | None = None) -> dict:
     """Per family (``names``, default every family this machine can make), per reader: digit accuracy, exact pages
-    and seconds per page, on the pages with seeds ``first_seed`` on (see the module docstring)."""
+    and seconds per page, on the pages with seeds ``first_seed`` on (see the module docstring). Ours reads with the
+    digit model ``model_path`` and the row reader ``row_model_path`` (default: the shipped one)."""
     from mnist_studies import paths, segmentation
+    from mnist_studies.segmentation import sequence
 
     start = time.perf_counter()
     model = segmentation.load_digit_model(model_path)
+    row_model = sequence.load_row_model(row_model_path or paths.row_model_path())
     load_seconds = time.perf_counter() - start
     use_tesseract = tesseract_available() if use_tesseract is None else use_tesseract
-    readers = {"ours": lambda image, folder: read_with_ours(image, model)}
+    readers = {"ours": lambda image, folder: read_with_ours(image, model, row_model)}
     if use_tesseract:
         readers["tesseract"] = read_with_tesseract
-    model_path = Path(model_path).resolve()  # recorded relative to the project, so the record reads the same anywhere
-    inside = model_path.is_relative_to(paths.PROJECT_ROOT)
-    out = {"model": str(model_path.relative_to(paths.PROJECT_ROOT) if inside else model_path),
+
+    def relative(path: Path) -> str:  # relative to the project, so the record reads the same anywhere
+        path = Path(path).resolve()
+        return str(path.relative_to(paths.PROJECT_ROOT) if path.is_relative_to(paths.PROJECT_ROOT) else path)
+
+    out = {"model": relative(model_path), "row_model": relative(row_model_path or paths.row_model_path()),
            "model_load_seconds": load_seconds, "pages_per_family": pages_per_family, "first_seed": first_seed,
            "tesseract": subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split(
                "\n")[0] if use_tesseract else None, "families": {}}
@@ -153,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=paths.reader_model_path(),
                         help="the digit model to read with (default: the shipped one)")
+    parser.add_argument("--row-model", type=Path, default=paths.row_model_path(),
+                        help="the row reader for blobs of touching digits (default: the shipped one)")
     parser.add_argument("--pages", type=int, default=PAGES_PER_FAMILY,
                         help=f"pages per family (default {PAGES_PER_FAMILY})")
     parser.add_argument("--output", type=Path, default=Path("benchmarks/results"))
@@ -173,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: no handwriting font is installed: the {families.FONTS!r} family is left out (see "
               f"mnist_studies/segmentation/families.py)", file=sys.stderr)
     try:
-        results = measure(args.model, pages_per_family=args.pages, names=args.family,
+        results = measure(args.model, row_model_path=args.row_model, pages_per_family=args.pages, names=args.family,
                           use_tesseract=False if args.no_tesseract else None,
                           first_seed=TUNING_SEED if args.tuning else FIRST_SEED)
     except Exception as error:  # a missing or bad model: one line

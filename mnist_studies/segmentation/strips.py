@@ -134,3 +134,24 @@ def drop_ambiguous(x: np.ndarray, y: np.ndarray, source: np.ndarray, probabiliti
     one digit (``source`` -1) are kept, however the model reads them: a 2 with half the 3 it touches is not a 2."""
     ambiguous = (y == NOT_A_DIGIT) & (source >= 0) & (probabilities[np.arange(len(y)), source] > threshold)
     return x[~ambiguous], y[~ambiguous]
+
+
+MAX_DIGITS = 9  # the most digits in one row of ``make_rows`` (a page's row of touching digits holds up to 9)
+
+
+def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int = 0,
+              max_digits: int = MAX_DIGITS) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` rows of one to ``max_digits`` random digits, each touching or overlapping its left neighbour as
+    in ``make_examples`` (``_row``), normalized as the reader shows a blob to its row reader
+    (``sequence.normalize_blob``): float32 (count, 32, 256, 1) images, and their digits as CTC targets (int64
+    (count, ``max_digits``): digit d as d + 1, padded with the blank, 0). Fully determined by ``seed``."""
+    from mnist_studies.segmentation import sequence
+
+    rng = np.random.default_rng(seed)
+    x = np.zeros((count, *sequence.SHAPE, 1), dtype=np.float32)
+    y = np.zeros((count, max_digits), dtype=np.int64)
+    for i in range(count):
+        mask, _, digits = _row(rng, images, labels, int(rng.integers(1, max_digits + 1)))
+        x[i, ..., 0] = sequence.normalize_blob(mask)[0]
+        y[i, :len(digits)] = np.asarray(digits) + 1
+    return x, y

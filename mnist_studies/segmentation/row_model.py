@@ -1,0 +1,139 @@
+"""Train the row reader that ships with the page reader (``make reader-model`` trains it after the digit model).
+
+    python -m mnist_studies.segmentation.row_model [--epochs N] [--output PATH.keras]
+
+The network is ``models.row_reader.build_row_reader``: it reads a blob of touching digits whole, as a sequence
+(``segmentation.sequence``). It learns from rows of one to nine touching MNIST *training* digits made as the reader's
+digit model's "not one digit" crops are (``strips.make_rows``: on paper, blurred and noisy, binarized by the reader,
+each digit overlapping its left neighbour by 0-12% of the height), through a random stroke width and slant (Keras
+preprocessing layers and ``reader_model.StrokeWidth``, active only while training), with the CTC loss and Adam at
+a cosine-decayed rate. It is measured on rows made the same way from MNIST *test* digits, never used to choose
+anything: the share of rows read exactly, and of their digits read right (edit distance, as ``pages.score_text``).
+
+Writes the model (no optimizer state) to ``paths.row_model_path()`` and its record beside it (``row_reader.json``:
+settings, seed, metrics, per-epoch history, timings, versions, device, the model file's SHA-256). Backups go to
+``runs/row_model/`` so a killed training resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from mnist_studies import data, paths, records, training
+from mnist_studies.models.row_reader import build_row_reader
+from mnist_studies.segmentation import pages, reader_model, sequence, strips
+
+SETTINGS = {
+    "rows": 50_000,  # rows of touching training digits (strips.make_rows; 1-9 digits each)
+    "epochs": 6,
+    "batch_size": 64,
+    "learning_rate": 2e-3,  # peak of the cosine schedule (after one epoch of linear warm-up)
+    "clip_norm": 1.0,  # gradient clipping: the CTC loss of an unlucky batch is large at the start
+    "seed": 0,  # the network's initialization and the order of the rows
+    "rows_seed": 1,  # the training rows
+    "augmentation": {"stroke_width": 0.8, "shear": 0.15},
+    "test_rows": 2_000,  # rows of MNIST test digits, to measure it
+    "test_seed": 2,
+}
+
+
+def augmentation(aug: dict, *, seed: int = 0) -> keras.Sequential:
+    """The training-time deformations of a row (identity at inference): stroke width and slant."""
+    return keras.Sequential([
+        reader_model.StrokeWidth(aug["stroke_width"], seed=seed),
+        keras.layers.RandomShear(x_factor=aug["shear"], seed=seed + 1, fill_mode="constant", fill_value=0.0),
+    ], name="row_deformations")
+
+
+def texts(model: keras.Model, x: np.ndarray) -> list[str]:
+    """The row reader's greedy reading of each normalized row of ``x``."""
+    logits = model.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0)
+    return ["".join(str(d) for d, _, _ in sequence.decode(row)) for row in logits]
+
+
+def targets_as_text(y: np.ndarray) -> list[str]:
+    return ["".join(str(int(c) - 1) for c in row if c) for row in y]
+
+
+def scores(model: keras.Model, x: np.ndarray, y: np.ndarray) -> dict:
+    """Rows read exactly and digits read right (edit distance per row) of normalized rows ``x``, targets ``y``."""
+    read, truth = texts(model, x), targets_as_text(y)
+    errors = sum(pages.edit_distance(a, b) for a, b in zip(read, truth))
+    digits = sum(len(t) for t in truth)
+    return {"rows": len(truth), "digits": digits, "rows_exact": float(np.mean([a == b for a, b in zip(read, truth)])),
+            "digit_errors": int(errors), "digit_accuracy": 1.0 - errors / digits}
+
+
+def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Path | None = None,
+          train_size: int | None = None, verbose: int = 2) -> dict:
+    """Train the row reader with ``settings``, save it to ``output`` (default ``paths.row_model_path()``) and its
+    record beside it (``.json``); return the record. ``train_size`` (a prefix of MNIST's training images, that many
+    rows, and a quarter as many test rows) is for tests."""
+    output = Path(output or paths.row_model_path())
+    run_dir = Path(run_dir or paths.runs_dir("row_model"))
+    start = time.perf_counter()
+    (train_raw, train_labels), (test_raw, test_labels) = data.load_mnist()
+    count = settings["rows"] if train_size is None else train_size
+    x, y = strips.make_rows(train_raw[:train_size], train_labels[:train_size], count, seed=settings["rows_seed"])
+    x_test, y_test = strips.make_rows(test_raw, test_labels, settings["test_rows"] if train_size is None
+                                      else max(8, train_size // 4), seed=settings["test_seed"])
+    made = time.perf_counter() - start
+    training.set_seed(settings["seed"], deterministic=False)
+    model = build_row_reader()
+    trainer = keras.Sequential([keras.Input((*sequence.SHAPE, 1)), augmentation(settings["augmentation"],
+                                                                              seed=settings["seed"]), model],
+                               name="row_reader_training")
+    steps = -(-len(x) // settings["batch_size"])
+    trainer.compile(optimizer=keras.optimizers.Adam(reader_model._schedule(settings, steps),
+                                                    clipnorm=settings["clip_norm"]), loss=keras.losses.CTC())
+    fitted = training.fit(trainer, x, y, epochs=settings["epochs"], batch_size=settings["batch_size"],
+                          seed=settings["seed"], run_dir=run_dir, verbose=verbose)
+    reader_model._save_model(model, output)
+    record = {
+        "name": "row_reader",
+        "config": {**settings, "train_images": len(train_labels[:train_size]),
+                   "builder": "models.row_reader.build_row_reader",
+                   "classes": "0 = CTC blank, d + 1 = digit d (segmentation/sequence.py)"},
+        "seed": settings["seed"],
+        "metrics": {"parameters": model.count_params(),
+                    "test_rows": scores(model, x_test, y_test)},
+        "history": fitted.history,
+        "timings": {"wall_seconds": time.perf_counter() - start, "rows_seconds": made,
+                    "epoch_seconds": fitted.epoch_seconds},
+        "versions": records.library_versions(),
+        "device": training.describe_device(),
+        "git_commit": records.git_commit(),
+        "model_file": {"name": output.name, "sha256": reader_model.sha256(output)},
+    }
+    records.write_json_atomic(record, output.with_suffix(".json"))
+    return record
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.row_model",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"], help=f"default {SETTINGS['epochs']}")
+    parser.add_argument("--output", type=Path, default=paths.row_model_path(), help="where the .keras file goes")
+    args = parser.parse_args(argv)
+    if args.epochs < 1:
+        parser.error(f"--epochs must be at least 1, got {args.epochs}")
+    training.configure_device("auto")
+    print(f"Training the page reader's row reader ({args.epochs} epochs on {SETTINGS['rows']:,} rows of touching "
+          f"MNIST training digits, {training.describe_device()}); backups in {paths.runs_dir('row_model')}",
+          flush=True)
+    record = train({**SETTINGS, "epochs": args.epochs}, output=args.output)
+    m = record["metrics"]["test_rows"]
+    print(f"Rows of test digits: {100 * m['rows_exact']:.1f}% read exactly, {100 * m['digit_accuracy']:.2f}% of "
+          f"their digits, in {record['timings']['wall_seconds'] / 60:.0f} min: {args.output} and "
+          f"{args.output.with_suffix('.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

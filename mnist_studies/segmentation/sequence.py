@@ -1,0 +1,101 @@
+"""Reading a blob of touching digits as a sequence: the shipped row reader (``models.row_reader``, trained by
+``segmentation.row_model``) reads the whole blob and says which digits it holds, in order, with no cut at all.
+
+    normalize_blob  a blob's ink mask -> 32 × 256 float image (28 px tall, at most 252 wide, left-aligned)
+    load_row_model  a ``.keras`` row reader, in safe mode, its shapes checked
+    read_blob       the digits of one blob: (box, probabilities of the ten digits) each, left to right
+
+Why: the split by recognition (``segmentation.split_by_recognition``) reads a blob by cutting it, and a 1 that
+overlaps both neighbours cannot be cut free by any straight line; the cut gives it part of its neighbour, and the
+rest of that neighbour reads as something else. A sequence reader trained with the CTC loss on rows of touching
+training digits (``strips.make_rows``) needs no cut. Each digit's box is the blob's columns between the midpoints of
+its neighbours' positions (where the reader saw them), shrunk to its ink; its probabilities are the reader's at the
+column where it is surest of it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+SHAPE = (32, 256)  # the row reader's input (height, width)
+HEIGHT = 28  # a blob's height in it (MNIST's digits are 20 of 28; a blob keeps 2 px above and below)
+COLUMN = 4  # input columns per output column (the row reader's two width-halving pools)
+
+
+def normalize_blob(crop: np.ndarray) -> tuple[np.ndarray, float]:
+    """A blob's ink mask as the row reader's input: shrunk to its ink, scaled (anti-aliased) to ``HEIGHT`` px tall,
+    or less where it would be wider than the canvas, placed 2 px from the left and centred vertically in
+    ``SHAPE``. Returns (float32 image, the scale used)."""
+    from skimage.transform import resize
+
+    out = np.zeros(SHAPE, dtype=np.float32)
+    ys, xs = np.nonzero(crop)
+    if not len(ys):
+        return out, 1.0
+    crop = np.asarray(crop[ys.min():ys.max() + 1, xs.min():xs.max() + 1], dtype=np.float64)
+    height, width = crop.shape
+    scale = min(HEIGHT / height, (SHAPE[1] - 4) / width)
+    new_h, new_w = max(1, round(height * scale)), max(1, round(width * scale))
+    top = (SHAPE[0] - new_h) // 2
+    out[top:top + new_h, 2:2 + new_w] = resize(crop, (new_h, new_w), anti_aliasing=True, preserve_range=True)
+    return np.clip(out, 0.0, 1.0), scale
+
+
+def load_row_model(path: str | Path):
+    """Load a ``.keras`` row reader in safe mode; its input must be ``SHAPE`` × 1 and its output (columns, 11)."""
+    import keras
+
+    from mnist_studies.segmentation import PageError
+
+    path = Path(path)
+    if not path.is_file():
+        raise PageError(f"{path}: row reader file not found")
+    try:
+        model = keras.saving.load_model(path, safe_mode=True)
+    except Exception as error:  # noqa: BLE001 (Keras raises many kinds; the user needs one line)
+        raise PageError(f"{path}: not a loadable .keras model ({type(error).__name__}: {error})".splitlines()[0])
+    if tuple(model.input_shape[1:]) != SHAPE + (1,) or model.output_shape[1:] != (SHAPE[1] // COLUMN, 11):
+        raise PageError(f"{path}: expected a row reader with {SHAPE[0]}×{SHAPE[1]}×1 input and "
+                        f"({SHAPE[1] // COLUMN}, 11) output, got input {model.input_shape} and output "
+                        f"{model.output_shape}")
+    return model
+
+
+def decode(logits: np.ndarray) -> list[tuple[int, int, int]]:
+    """Greedy CTC decoding of one blob's logits (columns, 11): (digit, first column, last column) for each digit
+    read, left to right (a run of the same class is one digit; the blank, class 0, separates repeats)."""
+    best = np.argmax(logits, axis=-1)
+    found: list[list[int]] = []
+    previous = 0
+    for column, c in enumerate(best):
+        if c and c == previous:
+            found[-1][2] = column
+        elif c:
+            found.append([int(c) - 1, column, column])
+        previous = c
+    return [tuple(f) for f in found]
+
+
+def read_blob(mask: np.ndarray, box: tuple[int, int, int, int], model) -> list[tuple[tuple, np.ndarray]]:
+    """The digits the row reader ``model`` reads in the blob ``box`` of ``mask``, left to right: (box shrunk to its
+    ink, probabilities of the ten digits) each (module docstring); [] when it reads none."""
+    from mnist_studies.segmentation import _shrink
+
+    x0, y0, x1, y1 = box
+    image, scale = normalize_blob(mask[y0:y1, x0:x1])
+    logits = np.asarray(model.predict_on_batch(image[None, ..., None]))[0].astype(np.float64)
+    probabilities = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    probabilities /= probabilities.sum(axis=-1, keepdims=True)
+    digits = decode(logits)
+    ink = np.flatnonzero(mask[y0:y1, x0:x1].any(axis=0))
+    left = x0 + int(ink[0]) if len(ink) else x0
+    centres = [left + ((first + last + 1) / 2 * COLUMN - 2) / scale for _, first, last in digits]
+    edges = [x0] + [int(round((a + b) / 2)) for a, b in zip(centres, centres[1:])] + [x1]
+    out = []
+    for (digit, first, last), a, b in zip(digits, edges, edges[1:]):
+        surest = first + int(np.argmax(probabilities[first:last + 1, digit + 1]))
+        out.append((_shrink(mask, (a, y0, max(b, a + 1), y1)) or (a, y0, max(b, a + 1), y1),
+                    probabilities[surest, 1:].copy()))
+    return out

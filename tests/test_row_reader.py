@@ -1,0 +1,114 @@
+"""The page reader's row reader: its builder, its CTC decoding, its training rows and code, and the shipped model."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mnist_studies import data, paths, segmentation
+from mnist_studies.models.row_reader import build_row_reader
+from mnist_studies.segmentation import row_model, sequence, strips
+
+
+def test_the_builder_gives_the_documented_network():
+    model = build_row_reader()
+    assert model.name == "row_reader"
+    assert model.input_shape == (None, 32, 256, 1) and model.output_shape == (None, 64, 11)
+    assert model.count_params() == 528_363  # the module docstring's count (batch-norm statistics included)
+    with pytest.raises(ValueError, match="divisible by 8"):
+        build_row_reader(input_shape=(30, 256, 1))
+    with pytest.raises(ValueError, match="dropout"):
+        build_row_reader(dropout=1.0)
+
+
+def test_ctc_decoding_merges_runs_and_keeps_repeats_split_by_a_blank():
+    classes = [0, 2, 2, 0, 2, 0, 0, 8, 8, 8, 0, 1]  # blank, "1" twice (a blank between), "7", "0"
+    logits = np.full((len(classes), 11), -5.0)
+    logits[np.arange(len(classes)), classes] = 5.0
+    assert sequence.decode(logits) == [(1, 1, 2), (1, 4, 4), (7, 7, 9), (0, 11, 11)]
+    assert sequence.decode(np.full((6, 11), -5.0) + np.eye(11)[0] * 10) == []  # all blank: no digit
+
+
+def test_a_blob_is_normalized_to_the_row_readers_height_from_the_left():
+    mask = np.zeros((60, 200), dtype=bool)
+    mask[10:50, 30:150] = True  # 40 px tall, 120 wide
+    image, scale = sequence.normalize_blob(mask)
+    assert image.shape == sequence.SHAPE and image.dtype == np.float32 and scale == pytest.approx(28 / 40)
+    rows, columns = np.flatnonzero(image.max(axis=1) > 0.5), np.flatnonzero(image.max(axis=0) > 0.5)
+    assert (rows[0], rows[-1]) == (2, 29) and (columns[0], columns[-1]) == (2, 85)
+    wide = np.ones((10, 1000), dtype=bool)  # too wide to be 28 px tall: fits the width instead
+    image, scale = sequence.normalize_blob(wide)
+    columns = np.flatnonzero(image.max(axis=0) > 0.5)
+    assert scale == pytest.approx(252 / 1000) and (columns[0], columns[-1]) == (2, 253)
+
+
+def test_training_rows_are_touching_digits_with_their_ctc_targets_and_repeatable():
+    (x_train, y_train), _ = data.load_mnist()
+    x, y = strips.make_rows(x_train[:300], y_train[:300], 40, seed=5)
+    assert x.shape == (40, 32, 256, 1) and x.dtype == np.float32 and y.shape == (40, strips.MAX_DIGITS)
+    lengths = (y > 0).sum(axis=1)
+    assert lengths.min() >= 1 and lengths.max() <= strips.MAX_DIGITS and len(np.unique(lengths)) >= 4
+    assert all(np.all(row[:n] > 0) and np.all(row[n:] == 0) for row, n in zip(y, lengths))  # padded with blanks
+    assert np.all(y <= 10)
+    # wider rows for more digits: the ink reaches further right
+    reach = [np.flatnonzero(image[..., 0].max(axis=0) > 0.5).max() for image in x]
+    assert np.corrcoef(lengths, reach)[0, 1] > 0.8
+    again = strips.make_rows(x_train[:300], y_train[:300], 40, seed=5)
+    assert np.array_equal(x, again[0]) and np.array_equal(y, again[1])
+
+
+def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tmp_path):
+    settings = {**row_model.SETTINGS, "epochs": 2, "batch_size": 32}
+    out = tmp_path / "shipped" / "rows.keras"
+    record = row_model.train(settings, output=out, run_dir=tmp_path / "run", train_size=256, verbose=0)
+    assert record["history"]["loss"][1] < record["history"]["loss"][0]
+    assert out.stat().st_mode & 0o777 == 0o644 and not list(out.parent.glob("*.tmp*"))
+    saved = json.loads(out.with_suffix(".json").read_text())
+    assert saved["model_file"]["sha256"] == row_model.reader_model.sha256(out)
+    assert saved["metrics"]["test_rows"]["rows"] == 64 and saved["config"]["augmentation"]
+    assert sequence.load_row_model(out).count_params() == saved["metrics"]["parameters"]
+
+
+def test_a_digit_model_is_refused_as_a_row_reader_in_one_line():
+    with pytest.raises(segmentation.PageError, match="expected a row reader") as error:
+        sequence.load_row_model(paths.reader_model_path())
+    assert "\n" not in str(error.value)
+    with pytest.raises(segmentation.PageError, match="not found"):
+        sequence.load_row_model(paths.row_model_path().with_name("missing.keras"))
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    path = paths.row_model_path()
+    return sequence.load_row_model(path), json.loads(path.with_suffix(".json").read_text()), path
+
+
+def test_the_shipped_row_reader_loads_in_safe_mode_matches_its_record_and_reads_test_rows(shipped):
+    model, record, path = shipped
+    assert record["model_file"]["sha256"] == row_model.reader_model.sha256(path), "not the recorded model file"
+    assert model.count_params() == record["metrics"]["parameters"]
+    assert record["config"]["rows"] == row_model.SETTINGS["rows"] and record["config"]["train_images"] == 60_000
+    _, (x_test, y_test) = data.load_mnist()
+    x, y = strips.make_rows(x_test, y_test, 300, seed=row_model.SETTINGS["test_seed"])  # the record's first 300
+    scores = row_model.scores(model, x, y)
+    assert scores["digit_accuracy"] >= 0.98 and scores["rows_exact"] >= 0.9
+    assert abs(scores["digit_accuracy"] - record["metrics"]["test_rows"]["digit_accuracy"]) < 0.02
+
+
+def test_a_1_hidden_in_its_neighbours_is_found_by_the_row_reader(shipped):
+    """A touching-pairs tuning page whose row "913286" the digit model's cuts read as "93286" (no straight cut frees
+    the 1 between the 9 and the 3), and that the row reader, reading the blob whole, reads right."""
+    from mnist_studies.segmentation import families
+
+    image, truth = families.make("touching pairs", 5048)
+    assert truth.split("\n")[2] == "913286"
+    digits = segmentation.load_digit_model(paths.reader_model_path())
+    cut = segmentation.recognize_page("p", digits, grey=image / 255.0, method="photo")
+    assert cut.text.split("\n")[2] == "93286"
+    whole = segmentation.recognize_page("p", digits, grey=image / 255.0, method="photo", row_model=shipped[0])
+    assert whole.text.split("\n")[2] == "913286"
+    assert all(0.0 < d.probability <= 1.0 and len(d.top3) == 3 for d in whole.digits)
+    boxes = [d.box for d in whole.digits if d.row == 2]
+    assert all(a[0] < b[0] and a[2] <= b[2] for a, b in zip(boxes, boxes[1:]))  # left to right
