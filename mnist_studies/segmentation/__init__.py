@@ -603,18 +603,19 @@ def merge_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, max_gap: floa
     return [(row, merged.get(i, box)) for i, (row, box) in enumerate(boxes) if i not in skip or i in merged]
 
 
-SEQUENCE_FROM = 1.7  # the photo method also reads a blob wider than this × its height with the row reader
+SEQUENCE_FROM = 1.4  # the photo method also reads a blob wider than this × its height with the row reader
 
 
 def split_touching(mask: np.ndarray, boxes: Boxes, model, row_model=None, *, min_aspect: float = SEQUENCE_FROM,
                    cache: dict | None = None) -> Boxes:
     """Touching digits split: ``split_by_recognition`` (cuts read by the digit model ``model``), and with a
-    ``row_model`` every blob wider than ``min_aspect`` × its height (1.7: one digit is rarely that wide,
-    ``split_by_recognition``'s ``blob_aspect``) read whole as well (``sequence.read_blob``). Of a blob's two readings
+    ``row_model`` every blob wider than ``min_aspect`` × its height (1.4: few single digits are that wide; from 1.2,
+    a wide single digit was read as two) read whole as well (``sequence.read_blob``). Of a blob's two readings
     the one with more digits is kept, the row reader's on a tie: both readers miss digits far more often than they
     invent them (a 1 that overlaps its neighbours is hidden in them), and they miss different ones. On the touching
-    pairs' 100 tuning pages (seeds 5000+), with the shipped models: 57 digit errors of 1,667 with the cuts alone, 41
-    with the longer reading (97.5%); the other twelve families' 50 tuning pages each 54 -> 54. (A first training of
+    pairs' 100 tuning pages (seeds 5000+), with the shipped models: 57 digit errors of 1,667 with the cuts alone, 35
+    with the longer reading (97.9%; blobs from 1.7 × their height: 41, from 1.2: 33); the other twelve families' 50
+    tuning pages each 54 -> 54 (62 from 1.2). (A first training of
     the row reader with the same settings read 51 errors with its readings of the long blobs alone, 38 with the
     longer reading.) The row reader's digits take its probabilities (into ``cache``, the page's probabilities cache,
     ``_probabilities``)."""
