@@ -35,7 +35,7 @@ def build_row_reader(
     name: str = "row_reader",
 ) -> keras.Model:
     """The reader of touching digits (module docstring): logits (columns, 11) per blob, uncompiled (train it with
-    ``keras.losses.CTC``; ``segmentation.read_blob`` decodes it).
+    ``keras.losses.CTC``; ``segmentation.sequence.read_blobs`` decodes it).
 
     Args:
         input_shape: (height, width, 1); height a multiple of 8, width of 4 (the pools).

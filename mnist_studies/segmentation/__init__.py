@@ -350,21 +350,27 @@ def normalize_digit(crop: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def load_safely(path: Path, what: str):
+    """A ``.keras`` file loaded in safe mode, or a ``PageError`` of one line: ``what`` (e.g. "model") not found, or
+    not loadable and why."""
+    import keras
+
+    if not path.is_file():
+        raise PageError(f"{path}: {what} file not found")
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as error:  # noqa: BLE001 (Keras raises many kinds; the user needs one line)
+        raise PageError(f"{path}: not a loadable .keras model ({type(error).__name__}: {error})".splitlines()[0])
+
+
 def load_digit_model(path: str | Path):
     """Load a ``.keras`` digit classifier in safe mode; its input must be 28×28×1 or 32×32×1, its output 10 classes
     (the digits) or 11 (the digits, then "not one digit", ``strips.NOT_A_DIGIT``, as the shipped model has)."""
-    import keras
-
     import mnist_studies.models.digit_pairs  # noqa: F401 (registers the project's custom layers)
     import mnist_studies.models.lenet5  # noqa: F401
 
     path = Path(path)
-    if not path.is_file():
-        raise PageError(f"{path}: model file not found")
-    try:
-        model = keras.saving.load_model(path, safe_mode=True)
-    except Exception as error:  # noqa: BLE001 (Keras raises many kinds; the user needs one line)
-        raise PageError(f"{path}: not a loadable .keras model ({type(error).__name__}: {error})".splitlines()[0])
+    model = load_safely(path, "model")
     shape = tuple(model.input_shape[1:])
     if shape not in ((28, 28, 1), (32, 32, 1)) or model.output_shape[-1] not in (10, 11):
         raise PageError(f"{path}: expected a 10- or 11-class model with 28×28×1 or 32×32×1 input, got input "
@@ -610,7 +616,7 @@ def split_touching(mask: np.ndarray, boxes: Boxes, model, row_model=None, *, min
                    cache: dict | None = None) -> Boxes:
     """Touching digits split: ``split_by_recognition`` (cuts read by the digit model ``model``), and with a
     ``row_model`` every blob wider than ``min_aspect`` × its height (1.4: few single digits are that wide; from 1.2,
-    a wide single digit was read as two) read whole as well (``sequence.read_blob``). Of a blob's two readings
+    a wide single digit was read as two) read whole as well (``sequence.read_blobs``). Of a blob's two readings
     the one with more digits is kept, the row reader's on a tie: both readers miss digits far more often than they
     invent them (a 1 that overlaps its neighbours is hidden in them), and they miss different ones. On the touching
     pairs' 100 tuning pages (seeds 5000+), with the shipped models: 57 digit errors of 1,667 with the cuts alone, 35
@@ -625,11 +631,13 @@ def split_touching(mask: np.ndarray, boxes: Boxes, model, row_model=None, *, min
     cut = split_by_recognition(mask, boxes, model, cache=cache)
     if row_model is None:
         return cut
+    long = [box for _, box in boxes if box[2] - box[0] > min_aspect * (box[3] - box[1])]
+    readings = dict(zip(long, sequence.read_blobs(mask, long, row_model)))  # one prediction for the page
     out = []
     for row, box in boxes:
         x0, y0, x1, y1 = box
         mine = [(r, b) for r, b in cut if r == row and x0 <= (b[0] + b[2]) / 2 < x1]  # the cuts' digits of box
-        whole = sequence.read_blob(mask, box, row_model) if x1 - x0 > min_aspect * (y1 - y0) else []
+        whole = readings.get(box, [])
         if whole and len(whole) >= len(mine):
             for digit_box, probabilities in whole:
                 cache[digit_box] = probabilities

@@ -3,7 +3,8 @@
 
     normalize_blob  a blob's ink mask -> 32 × 256 float image (28 px tall, at most 252 wide, left-aligned)
     load_row_model  a ``.keras`` row reader, in safe mode, its shapes checked
-    read_blob       the digits of one blob: (box, probabilities of the ten digits) each, left to right
+    read_blobs      the digits of each blob (one batched prediction): (box, probabilities of the ten
+                    digits) each, left to right
 
 Why: the split by recognition (``segmentation.split_by_recognition``) reads a blob by cutting it, and a 1 that
 overlaps both neighbours cannot be cut free by any straight line; the cut gives it part of its neighbour, and the
@@ -45,17 +46,10 @@ def normalize_blob(crop: np.ndarray) -> tuple[np.ndarray, float]:
 
 def load_row_model(path: str | Path):
     """Load a ``.keras`` row reader in safe mode; its input must be ``SHAPE`` × 1 and its output (columns, 11)."""
-    import keras
-
-    from mnist_studies.segmentation import PageError
+    from mnist_studies.segmentation import PageError, load_safely
 
     path = Path(path)
-    if not path.is_file():
-        raise PageError(f"{path}: row reader file not found")
-    try:
-        model = keras.saving.load_model(path, safe_mode=True)
-    except Exception as error:  # noqa: BLE001 (Keras raises many kinds; the user needs one line)
-        raise PageError(f"{path}: not a loadable .keras model ({type(error).__name__}: {error})".splitlines()[0])
+    model = load_safely(path, "row reader")
     if tuple(model.input_shape[1:]) != SHAPE + (1,) or model.output_shape[1:] != (SHAPE[1] // COLUMN, 11):
         raise PageError(f"{path}: expected a row reader with {SHAPE[0]}×{SHAPE[1]}×1 input and "
                         f"({SHAPE[1] // COLUMN}, 11) output, got input {model.input_shape} and output "
@@ -78,24 +72,29 @@ def decode(logits: np.ndarray) -> list[tuple[int, int, int]]:
     return [tuple(f) for f in found]
 
 
-def read_blob(mask: np.ndarray, box: tuple[int, int, int, int], model) -> list[tuple[tuple, np.ndarray]]:
-    """The digits the row reader ``model`` reads in the blob ``box`` of ``mask``, left to right: (box shrunk to its
-    ink, probabilities of the ten digits) each (module docstring); [] when it reads none."""
+def read_blobs(mask: np.ndarray, boxes: list[tuple[int, int, int, int]], model) -> list[list[tuple[tuple, np.ndarray]]]:
+    """The digits the row reader ``model`` reads in each blob of ``boxes`` (of ``mask``; one batched prediction),
+    left to right: (box shrunk to its ink, probabilities of the ten digits) each (module docstring); [] for a blob in
+    which it reads none."""
     from mnist_studies.segmentation import _shrink
 
-    x0, y0, x1, y1 = box
-    image, scale = normalize_blob(mask[y0:y1, x0:x1])
-    logits = np.asarray(model.predict_on_batch(image[None, ..., None]))[0].astype(np.float64)
+    if not boxes:
+        return []
+    images, scales = zip(*(normalize_blob(mask[y0:y1, x0:x1]) for x0, y0, x1, y1 in boxes))
+    logits = np.asarray(model.predict_on_batch(np.stack(images)[..., None])).astype(np.float64)
     probabilities = np.exp(logits - logits.max(axis=-1, keepdims=True))
     probabilities /= probabilities.sum(axis=-1, keepdims=True)
-    digits = decode(logits)
-    ink = np.flatnonzero(mask[y0:y1, x0:x1].any(axis=0))
-    left = x0 + int(ink[0]) if len(ink) else x0
-    centres = [left + ((first + last + 1) / 2 * COLUMN - 2) / scale for _, first, last in digits]
-    edges = [x0] + [int(round((a + b) / 2)) for a, b in zip(centres, centres[1:])] + [x1]
     out = []
-    for (digit, first, last), a, b in zip(digits, edges, edges[1:]):
-        surest = first + int(np.argmax(probabilities[first:last + 1, digit + 1]))
-        out.append((_shrink(mask, (a, y0, max(b, a + 1), y1)) or (a, y0, max(b, a + 1), y1),
-                    probabilities[surest, 1:].copy()))
+    for (x0, y0, x1, y1), scale, blob_logits, blob_probabilities in zip(boxes, scales, logits, probabilities):
+        digits = decode(blob_logits)
+        ink = np.flatnonzero(mask[y0:y1, x0:x1].any(axis=0))
+        left = x0 + int(ink[0]) if len(ink) else x0
+        centres = [left + ((first + last + 1) / 2 * COLUMN - 2) / scale for _, first, last in digits]
+        edges = [x0] + [int(round((a + b) / 2)) for a, b in zip(centres, centres[1:])] + [x1]
+        read = []
+        for (digit, first, last), a, b in zip(digits, edges, edges[1:]):
+            surest = first + int(np.argmax(blob_probabilities[first:last + 1, digit + 1]))
+            read.append((_shrink(mask, (a, y0, max(b, a + 1), y1)) or (a, y0, max(b, a + 1), y1),
+                         blob_probabilities[surest, 1:].copy()))
+        out.append(read)
     return out
