@@ -49,7 +49,7 @@ bench: $(SENTINEL) ## time every builder, plain Keras vs the project's path: ben
 bench-pages: $(SENTINEL) ## the page reader on 13 page families (14 with handwriting fonts) beside Tesseract (if installed): make bench-pages [MODEL=x.keras]
 	$(BIN)/python -m mnist_studies.segmentation.evaluate --output benchmarks/results $(if $(MODEL),--model "$(MODEL)")
 
-reader-model: $(SENTINEL) ## retrain the page reader's shipped models: the digit model (26 min on a 2-core AMD EPYC: 18 + 8 for its two phases), then the row reader (41 min); resumes if killed
+reader-model: $(SENTINEL) ## retrain the page reader's shipped models: the digit model (26 min on a 2-core AMD EPYC: 18 + 8 for its two phases), then the row reader (53 min); resumes if killed
 	$(BIN)/python -m mnist_studies.segmentation.reader_model
 	$(BIN)/python -m mnist_studies.segmentation.row_model
 

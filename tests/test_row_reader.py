@@ -59,6 +59,22 @@ def test_training_rows_are_touching_digits_with_their_ctc_targets_and_repeatable
     assert np.array_equal(x, again[0]) and np.array_equal(y, again[1])
 
 
+def test_training_rows_can_move_each_digit_up_or_down_by_a_share_of_the_height():
+    (x_train, y_train), _ = data.load_mnist()
+
+    def tops_and_heights(jitter):
+        _, owner, digits = strips._row(np.random.default_rng(3), x_train[:300], y_train[:300], 6, jitter=jitter)
+        rows = [np.flatnonzero((owner == k).any(axis=1)) for k in range(len(digits))]
+        return np.array([r.min() for r in rows]), max(r.max() - r.min() + 1 for r in rows)
+
+    level, _ = tops_and_heights(0.0)
+    assert len(set(level)) == 1, "without jitter every digit starts on the same line"
+    moved, height = tops_and_heights(0.1)
+    assert len(set(moved)) > 2 and moved.max() - moved.min() <= 2 * round(0.1 * height)
+    x, y = strips.make_rows(x_train[:300], y_train[:300], 20, seed=5, jitter=0.1)
+    assert x.shape == (20, 32, 256, 1) and np.all((y > 0).sum(axis=1) >= 1)
+
+
 def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tmp_path):
     settings = {**row_model.SETTINGS, "epochs": 2, "batch_size": 32}
     out = tmp_path / "shipped" / "rows.keras"
@@ -91,7 +107,8 @@ def test_the_shipped_row_reader_loads_in_safe_mode_matches_its_record_and_reads_
     assert model.count_params() == record["metrics"]["parameters"]
     assert record["config"]["rows"] == row_model.SETTINGS["rows"] and record["config"]["train_images"] == 60_000
     _, (x_test, y_test) = data.load_mnist()
-    x, y = strips.make_rows(x_test, y_test, 300, seed=row_model.SETTINGS["test_seed"])  # the record's first 300
+    x, y = strips.make_rows(x_test, y_test, 300, seed=row_model.SETTINGS["test_seed"],
+                            jitter=row_model.SETTINGS["jitter"])  # the record's first 300
     scores = row_model.scores(model, x, y)
     assert scores["digit_accuracy"] >= 0.98 and scores["rows_exact"] >= 0.9
     assert abs(scores["digit_accuracy"] - record["metrics"]["test_rows"]["digit_accuracy"]) < 0.02

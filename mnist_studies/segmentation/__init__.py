@@ -14,8 +14,8 @@ Every stage is a plain function, so each can be tested and shown on its own:
     normalize_digit  MNIST-like: fit in a 20×20 box keeping the aspect ratio, placed in 28×28 by centre of mass
     ink_mask         the paper's binarization, or with method="photo" the stages of ``segmentation.photo`` first
                      (ink channel, illumination flattened, ruled lines removed)
-    split_touching   touching digits split by recognition: the digit model reads candidate cuts
-                     (``split_by_recognition``), and the row reader (``sequence``) reads a long blob whole
+    split_touching   touching digits: the row reader (``sequence``) reads a long blob whole, the digit model
+                     reads candidate cuts of the other wide boxes (``split_by_recognition``)
     recognize_page   all of the above plus one batched prediction -> PageResult (text, digits with boxes)
     annotate         the page with each box and its label at the upper left (the paper's Figure 2)
 
@@ -516,7 +516,7 @@ def split_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, min_aspect: f
                          widths: tuple[float, float] = (0.12, 1.25), max_aspect: float = 1.1,
                          aspect_scale: float = 0.15, digit_bonus: float = -1.5, blob_aspect: float = 1.7,
                          blob_bonus: float = 0.0, cut_gap: float = 0.08, min_height: float = 0.75,
-                         cache: dict | None = None) -> Boxes:
+                         cache: dict | None = None, grouped: bool = False):
     """Touching digits split by recognition. A box wider than ``min_aspect`` × its height may hold several digits
     (0.85: a 1 touching its neighbour makes a box about as wide as high; touching pairs' 100 tuning pages 71 -> 63
     digit errors against 1.0, the other twelve families' 50 tuning pages each 53 -> 54; also splitting narrower
@@ -538,12 +538,9 @@ def split_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, min_aspect: f
     Reading the whole box as one digit is always one of the candidates, however wide, so a wide 0 stays whole when
     it reads best that way. Defaults chosen on the page families' tuning pages (seeds 5000+, not the benchmark's;
     touching pairs, 100 pages: 94.9% -> 95.7% with the height penalty, the other families unchanged within a digit).
-    ``cache``: the page's probabilities cache (``_probabilities``)."""
-    if not boxes:
-        return boxes
+    ``cache``: the page's probabilities cache (``_probabilities``). Returns the digits' (row, box) in order, or with
+    ``grouped`` each box's digit boxes (a tuple per box of ``boxes``)."""
     wide = [i for i, (_, (x0, y0, x1, y1)) in enumerate(boxes) if x1 - x0 > min_aspect * (y1 - y0)]
-    if not wide:
-        return boxes
     plans, crops = {}, []
     for i in wide:
         cuts, stretches = candidate_stretches(mask, boxes[i][1], step=step, widths=widths, cut_gap=cut_gap)
@@ -574,10 +571,8 @@ def split_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, min_aspect: f
                 reading.append(box)
             at = previous
         chosen[i] = tuple(reversed(reading)) or (boxes[i][1],)
-    out = []
-    for i, (row, box) in enumerate(boxes):
-        out.extend((row, b) for b in chosen.get(i, (box,)))
-    return out
+    readings = [chosen.get(i, (box,)) for i, (_, box) in enumerate(boxes)]
+    return readings if grouped else [(row, b) for (row, _), reading in zip(boxes, readings) for b in reading]
 
 
 def merge_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, max_gap: float = 0.25, max_aspect: float = 1.6,
@@ -614,35 +609,36 @@ SEQUENCE_FROM = 1.4  # the photo method also reads a blob wider than this × its
 
 def split_touching(mask: np.ndarray, boxes: Boxes, model, row_model=None, *, min_aspect: float = SEQUENCE_FROM,
                    cache: dict | None = None) -> Boxes:
-    """Touching digits split: ``split_by_recognition`` (cuts read by the digit model ``model``), and with a
-    ``row_model`` every blob wider than ``min_aspect`` × its height (1.4: few single digits are that wide; from 1.2,
-    a wide single digit was read as two) read whole as well (``sequence.read_blobs``). Of a blob's two readings
-    the one with more digits is kept, the row reader's on a tie: both readers miss digits far more often than they
-    invent them (a 1 that overlaps its neighbours is hidden in them), and they miss different ones. On the touching
-    pairs' 100 tuning pages (seeds 5000+), with the shipped models: 57 digit errors of 1,667 with the cuts alone, 35
-    with the longer reading (97.9%; blobs from 1.7 × their height: 41, from 1.2: 33); the other twelve families' 50
-    tuning pages each 54 -> 54 (62 from 1.2). (A first training of
-    the row reader with the same settings read 51 errors with its readings of the long blobs alone, 38 with the
-    longer reading.) The row reader's digits take its probabilities (into ``cache``, the page's probabilities cache,
+    """Touching digits split: with a ``row_model``, every blob wider than ``min_aspect`` × its height (1.4: few
+    single digits are that wide) is read whole by it (``sequence.read_blobs``, one prediction for the page), and the
+    others, and a long blob in which it reads no digit, by ``split_by_recognition`` (cuts read by the digit model
+    ``model``); without one, every box by the cuts. On the touching pairs' 100 tuning pages (seeds 5000+), with the
+    shipped digit model: 57 digit errors of 1,667 with the cuts alone, 23 (98.6%) with the shipped row reader (29
+    on the next 100 pages), which learnt from rows whose digits move up and down (``row_model``'s ``jitter``);
+    keeping the blob's reading with more digits, the cuts' or the row reader's, read 25 and 33 with it (and 35 with
+    a row reader trained on level rows, whose own readings alone read 54). The other twelve families' 50 tuning
+    pages each: 48 errors, 54 with the longer reading (multi-row 12 against 18). Reading the long blobs by the row
+    reader alone also takes their hundreds of cuts off the digit model: 0.18 s per touching pairs' benchmark page
+    instead of 0.28 (AMD EPYC, 2 cores).
+    The row reader's digits take its probabilities (into ``cache``, the page's probabilities cache,
     ``_probabilities``)."""
     from mnist_studies.segmentation import sequence
 
     cache = {} if cache is None else cache
-    cut = split_by_recognition(mask, boxes, model, cache=cache)
     if row_model is None:
-        return cut
+        return split_by_recognition(mask, boxes, model, cache=cache)
     long = [box for _, box in boxes if box[2] - box[0] > min_aspect * (box[3] - box[1])]
-    readings = dict(zip(long, sequence.read_blobs(mask, long, row_model)))  # one prediction for the page
+    readings = dict(zip(long, sequence.read_blobs(mask, long, row_model)))
+    rest = [(row, box) for row, box in boxes if not readings.get(box)]  # one batched prediction for their cuts
+    cut = iter(split_by_recognition(mask, rest, model, cache=cache, grouped=True))
     out = []
     for row, box in boxes:
-        x0, y0, x1, y1 = box
-        mine = [(r, b) for r, b in cut if r == row and x0 <= (b[0] + b[2]) / 2 < x1]  # the cuts' digits of box
-        whole = readings.get(box, [])
-        if whole and len(whole) >= len(mine):
-            for digit_box, probabilities in whole:
+        if readings.get(box):
+            for digit_box, probabilities in readings[box]:
                 cache[digit_box] = probabilities
-            mine = [(row, digit_box) for digit_box, _ in whole]
-        out.extend(mine)
+                out.append((row, digit_box))
+        else:
+            out.extend((row, digit_box) for digit_box in next(cut))
     return out
 
 
@@ -653,9 +649,10 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
                    second_look: float = SECOND_LOOK_BELOW, row_model=None) -> PageResult:
     """Read, binarize (``ink_mask`` with ``method``), segment and recognize one page with one batched prediction.
     ``grey`` is the page already read (grey, or RGB for the photo method). The photo method also splits touching
-    digits by recognition (``split_touching``: the digit model's cuts, and with a ``row_model``, the shipped row
-    reader the command line passes, long blobs read whole as well), and reads a digit whose probability is under
-    ``second_look`` again with the lighter ink connected to it (``photo.lighter_ink``), keeping the surer reading
+    digits (``split_touching``: with a ``row_model``, the shipped row reader the command line passes, a long blob
+    read whole; the other wide boxes cut and the cuts read by the digit model), and reads a digit whose probability
+    is under ``second_look`` again with the lighter ink connected to it (``photo.lighter_ink``), keeping the surer
+    reading
     (tuning pages: faint pencil 98.6% -> 99.1%, touching pairs 95.6% -> 95.8%, clean unchanged; 0 turns it off).
     Each digit's box is given on the input image, however the photo method rescaled and levelled it to read it."""
     grey = read_page(path, colour=method == "photo") if grey is None else grey

@@ -146,9 +146,10 @@ MAX_DIGITS = 9  # the most digits in one row of ``make_rows`` (a page's row of t
 def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int = 0,
               max_digits: int = MAX_DIGITS, jitter: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """``count`` rows of one to ``max_digits`` random digits, each touching or overlapping its left neighbour as
-    in ``make_examples`` and moved up or down by up to ``jitter`` × the row's height (``_row``), normalized as the reader shows a blob to its row reader
-    (``sequence.normalize_blob``): float32 (count, 32, 256, 1) images, and their digits as CTC targets (int64
-    (count, ``max_digits``): digit d as d + 1, padded with the blank, 0). Fully determined by ``seed``."""
+    in ``make_examples`` and moved up or down by up to ``jitter`` × the row's height (``_row``), normalized as the
+    reader shows a blob to its row reader (``sequence.normalize_blob``): float32 (count, 32, 256, 1) images, and
+    their digits as CTC targets (int64 (count, ``max_digits``): digit d as d + 1, padded with the blank, 0). Fully
+    determined by ``seed``."""
     from mnist_studies.segmentation import sequence
 
     rng = np.random.default_rng(seed)
