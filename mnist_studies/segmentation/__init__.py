@@ -618,8 +618,8 @@ def split_touching(mask: np.ndarray, boxes: Boxes, model, row_model=None, *, min
     keeping the blob's reading with more digits, the cuts' or the row reader's, read 25 and 33 with it (and 35 with
     a row reader trained on level rows, whose own readings alone read 54). The other twelve families' 50 tuning
     pages each: 48 errors, 54 with the longer reading (multi-row 12 against 18). Reading the long blobs by the row
-    reader alone also takes their hundreds of cuts off the digit model: 0.18 s per touching pairs' benchmark page
-    instead of 0.28 (AMD EPYC, 2 cores).
+    reader alone also takes their hundreds of cuts off the digit model: the touching pairs' 10 benchmark pages, read
+    alternately both ways in one run, 0.13 s per page instead of 0.42 (AMD EPYC, 2 cores; loading left out).
     The row reader's digits take its probabilities (into ``cache``, the page's probabilities cache,
     ``_probabilities``)."""
     from mnist_studies.segmentation import sequence

@@ -127,6 +127,15 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def write_record(record: dict, output: Path) -> dict:
+    """Complete a shipped model's ``record`` (library versions, device, git commit, the model file's name and
+    SHA-256) and write it beside the model ``output`` (``.json``, atomically); return it."""
+    record = {**record, "versions": records.library_versions(), "device": training.describe_device(),
+              "git_commit": records.git_commit(), "model_file": {"name": output.name, "sha256": sha256(output)}}
+    records.write_json_atomic(record, output.with_suffix(".json"))
+    return record
+
+
 def _phase_settings(settings: dict) -> dict:
     """Phase 1's settings (what its model depends on)."""
     return {k: v for k, v in settings.items() if k != "not_a_digit"}
@@ -254,13 +263,8 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
                     "not_a_digit_phase_seconds": time.perf_counter() - fine,
                     "epoch_seconds": {"digits": digits_record["timings"]["epoch_seconds"],
                                       "not_a_digit": fitted.epoch_seconds}},
-        "versions": records.library_versions(),
-        "device": training.describe_device(),
-        "git_commit": records.git_commit(),
-        "model_file": {"name": output.name, "sha256": sha256(output)},
     }
-    records.write_json_atomic(record, output.with_suffix(".json"))
-    return record
+    return write_record(record, output)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,7 +27,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from mnist_studies import data, paths, records, training
+from mnist_studies import data, paths, training
 from mnist_studies.models.row_reader import build_row_reader
 from mnist_studies.segmentation import pages, reader_model, sequence, strips
 
@@ -111,13 +111,8 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
         "history": fitted.history,
         "timings": {"wall_seconds": time.perf_counter() - start, "rows_seconds": made,
                     "epoch_seconds": fitted.epoch_seconds},
-        "versions": records.library_versions(),
-        "device": training.describe_device(),
-        "git_commit": records.git_commit(),
-        "model_file": {"name": output.name, "sha256": reader_model.sha256(output)},
     }
-    records.write_json_atomic(record, output.with_suffix(".json"))
-    return record
+    return reader_model.write_record(record, output)
 
 
 def main(argv: list[str] | None = None) -> int:
