@@ -87,6 +87,8 @@ def test_normalize_digit_is_mnist_like():
     assert ys.max() - ys.min() + 1 <= 21  # fits the 20-pixel box
     cy, cx = np.average(np.indices(digit.shape), axis=(1, 2), weights=digit)
     assert abs(cy - 13.5) < 0.6 and abs(cx - 13.5) < 0.6
+    for empty in (np.zeros((0, 5), bool), np.zeros((7, 0), bool)):  # a box cut to nothing at the page's edge
+        assert not seg.normalize_digit(empty).any()
 
 
 def test_synthetic_pages_carry_their_ground_truth():
@@ -346,6 +348,71 @@ def test_a_tables_lines_are_removed_while_strokes_and_filled_shapes_stay():
     assert photo.remove_rules(mask, min_length=None)[200:202, 30:290].all()  # unknown scale: left as they are
 
 
+def _on_a_desk(grey: np.ndarray, desk, *, border: int = 60, shadow: float = 1.0) -> np.ndarray:
+    """A grey page laid on a desk of colour ``desk`` (RGB), ``border`` pixels of it around the sheet, with a wood-like
+    grain; the right half of the photo (sheet and desk) under a hard shadow of ``shadow``."""
+    rng = np.random.default_rng(0)
+    height, width = grey.shape
+    photo = np.ones((height + 2 * border, width + 2 * border, 3)) * np.asarray(desk)
+    photo *= 1 + 0.1 * rng.normal(0, 1, photo.shape[:2])[..., None]
+    photo[border:-border, border:-border] = grey[..., None] * np.array([0.98, 0.96, 0.90])
+    photo[:, photo.shape[1] // 2:] *= shadow
+    return np.clip(photo, 0, 1)
+
+
+def test_a_page_photographed_on_a_desk_binarizes_like_the_page_alone(clean_page):
+    from mnist_studies.segmentation import photo
+
+    grey, clean = clean_page
+    inside = (slice(60, -60), slice(60, -60))
+    for desk, shadow in (((0.45, 0.29, 0.16), 1.0), ((0.08, 0.08, 0.09), 1.0), ((0.45, 0.29, 0.16), 0.5)):
+        image = _on_a_desk(grey, desk, shadow=shadow)
+        sheet = photo.paper_region(image)
+        assert sheet is not None and sheet[inside][5:-5, 5:-5].all() and not sheet[:40].any(), (desk, shadow)
+        mask = seg.ink_mask(image, method="photo")
+        assert _iou(mask[inside], clean) > 0.85, (desk, shadow)  # the page's ink, on the sheet (0.90-0.91) ...
+        off = mask[:50].sum() + mask[-50:].sum() + mask[:, :50].sum() + mask[:, -50:].sum()
+        assert off < 20  # ... and none off it
+        assert not np.array_equal(photo.only_paper(image), image)
+    assert photo.paper_region(grey) is None and photo.only_paper(grey) is grey  # the page fills the photo
+    shadowed = grey.copy()
+    shadowed[:, grey.shape[1] // 2:] *= 0.45
+    assert photo.paper_region(shadowed) is None  # a shadow on the page is not a desk
+
+
+def test_a_margin_line_seen_at_an_angle_is_removed_and_the_digits_beside_it_stay():
+    from mnist_studies.segmentation import photo
+
+    mask = np.zeros((400, 600), dtype=bool)
+    ys = np.arange(40, 360)
+    xs = np.rint(80 + (ys - 40) * np.tan(np.radians(2.2))).astype(int)  # a margin line, 2.2° off vertical
+    mask[ys, xs] = mask[ys, xs + 1] = True
+    mask[150:152] = False  # broken where the binarization lost it
+    cols = np.arange(100, 580)
+    mask[np.rint(300 + (cols - 100) * np.tan(np.radians(-1.5))).astype(int), cols] = True  # a rule, 1.5° off level
+    mask[200:248, 300:305] = True  # a "1"
+    mask[100:104, 200:260] = True  # a 7's bar, 60 px
+    out = photo.remove_rules(mask)
+    assert not out[:, 70:100].any() and not out[280:320, 110:290].any()  # both lines are gone
+    assert out[200:248, 300:305].all() and out[100:104, 200:260].all()  # the strokes are whole
+    assert out.sum() == 48 * 5 + 4 * 60
+    level = photo.remove_rules(mask, min_coverage=2.0)  # (no rule spans the page: the long-line pass alone)
+    assert np.array_equal(level, out)
+
+
+def test_blue_ink_under_a_shadow_is_read_from_a_channel_where_it_is_dark():
+    from mnist_studies.segmentation import photo
+
+    rgb = np.ones((120, 160, 3)) * np.array([0.95, 0.93, 0.85]) * np.array([1.0, 0.92, 0.78])  # a lamp's light
+    for x in range(20, 150, 16):
+        rgb[40:80, x:x + 4] = [0.12, 0.22, 0.70]  # blue strokes
+    rgb[:, 80:] *= 0.5  # a hard shadow over the right half
+    grey = photo.ink_contrast(rgb)
+    for half in (slice(0, 80), slice(80, 160)):
+        paper, ink = np.median(grey[:30, half]), grey[40:80, half][grey[40:80, half] < np.median(grey[:30, half]) - 0.05]
+        assert len(ink) and paper - ink.mean() > 0.6 * paper - 0.05, half  # dark, not the blue channel's pale ink
+
+
 def test_blue_ink_is_read_from_the_channel_where_it_is_darkest():
     from mnist_studies.segmentation import photo
 
@@ -362,7 +429,7 @@ def test_page_families_are_made_with_their_ground_truth():
 
     for family in families.FAMILIES:
         image, text = families.make(family, 11)
-        assert image.dtype == np.uint8 and image.ndim == (3 if family == "blue ink" else 2), family
+        assert image.dtype == np.uint8 and image.ndim == (3 if family in ("blue ink", "desk photo") else 2), family
         assert text and set(text) <= set("0123456789\n")
     small, large = families.make("small digits", 11)[0], families.make("large digits", 11)[0]
     assert large.shape[0] > 8 * small.shape[0]  # ~150 px against ~15 px digits

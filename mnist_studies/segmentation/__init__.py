@@ -333,6 +333,8 @@ def normalize_digit(crop: np.ndarray) -> np.ndarray:
 
     crop = np.asarray(crop, dtype=np.float64)
     height, width = crop.shape
+    if not height or not width:  # a box cut to nothing at the page's edge: a blank, read as "not one digit"
+        return np.zeros((28, 28), dtype=np.float32)
     scale = 20.0 / max(height, width)
     new_h, new_w = max(1, round(height * scale)), max(1, round(width * scale))
     small = resize(crop, (new_h, new_w), anti_aliasing=True, preserve_range=True)
@@ -419,7 +421,8 @@ class PreparedPage:
 
 def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
     """The page's ink mask. ``"paper"``: the paper's adaptive binarization of the grey page. ``"photo"``: first the
-    channel that separates ink best (``photo.ink_contrast``; ``image`` may be RGB), light flattened
+    desk around the sheet painted out (``photo.only_paper``), the channel that separates ink best
+    (``photo.ink_contrast``; ``image`` may be RGB), light flattened
     (``photo.flatten_illumination``), rescaled when its digits are far from 40 px tall (``photo.working_scale``, then
     flattened again at that scale), rotated level (``photo.deskew``), then the binarization, and ruled or squared
     lines removed (``photo.remove_rules``). Returns the page the mask belongs to (the photo method's is flattened,
@@ -432,11 +435,14 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
         return PreparedPage(grey, remove_specks(binarize(grey)), grey.shape[:2])
     from mnist_studies.segmentation import photo
 
+    luminance = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
+    dark_ink = photo.ink_is_dark_locally(luminance)  # judged once, for every stage
+
     def flattened(grey: np.ndarray) -> np.ndarray:
-        flat = photo.flatten_illumination(grey)
+        flat = photo.flatten_illumination(grey, dark_ink=dark_ink)
         return flat if ink_is_dark(flat) else 1.0 - flat  # light ink on a dark page: dark ink on light paper
 
-    grey = photo.ink_contrast(image)
+    grey = photo.ink_contrast(photo.only_paper(image, dark_ink=dark_ink))
     flat = flattened(grey)
     ink = binarize(flat)
     factor = photo.working_scale(remove_specks(photo.remove_rules(ink, min_length=None)))

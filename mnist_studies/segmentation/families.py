@@ -2,9 +2,11 @@
 digits (``pages.make_page``) written, lit and photographed in different ways, each page with its ground truth.
 
     clean, touching pairs, hard shadow, gradient light, ruled paper, squared paper, blue ink, faint pencil,
-    rotated ±4°, JPEG quality 60, small digits (~15 px tall), large digits (~150 px tall), multi-row
+    rotated ±4°, JPEG quality 60, small digits (~15 px tall), large digits (~150 px tall), multi-row,
+    desk photo (all at once, as a phone takes it: ``desk_photo``)
 
-``make(family, seed)`` returns ``(image, text)``: an 8-bit grey (or, for blue ink, RGB) image and its digits, rows
+``make(family, seed)`` returns ``(image, text)``: an 8-bit grey (or, for blue ink and desk photos, RGB) image and its
+digits, rows
 separated by newlines. Used by ``evaluate`` (``make bench-pages``) beside Tesseract.
 
 One more family, ``handwriting fonts``, is not made from MNIST at all: the same clean pages written in Debian's
@@ -22,7 +24,8 @@ import numpy as np
 from mnist_studies.segmentation import pages
 
 FAMILIES = ("clean", "touching pairs", "hard shadow", "gradient light", "ruled paper", "squared paper", "blue ink",
-            "faint pencil", "rotated ±4°", "JPEG quality 60", "small digits", "large digits", "multi-row")
+            "faint pencil", "rotated ±4°", "JPEG quality 60", "small digits", "large digits", "multi-row",
+            "desk photo")
 PAPER = 0.95  # the paper's grey level
 FONTS = "handwriting fonts"  # the optional family (module docstring)
 HANDWRITING_FONTS = (  # Debian's handwriting-like fonts (outlined ones, as femkeklaver, left out)
@@ -84,6 +87,66 @@ def hard_page(seed: int) -> tuple[np.ndarray, str]:
     """Two hard conditions at once, for figures: ruled paper under a hard shadow. Returns (uint8 image, text)."""
     image, text = make("ruled paper", seed)
     return _to_uint8(_shadow(image / 255.0, np.random.default_rng(seed + 104729))), text
+
+
+DESKS = {"wood": np.array([0.45, 0.29, 0.16]), "black": np.array([0.16, 0.16, 0.17]),
+         "grey": np.array([0.42, 0.45, 0.40])}  # desk colours; "desk photo" pages lie on the first two
+
+
+def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+    """An 8-bit image saved as JPEG at ``quality`` and read back."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, format="JPEG", quality=quality)
+    buffer.seek(0)
+    return np.asarray(Image.open(buffer))
+
+
+def desk_photo(ink: np.ndarray, rng: np.random.Generator, *, desks: tuple[str, ...] = ("wood", "black")) -> np.ndarray:
+    """A phone's photo of a page (``ink``: 0 = paper, 1 = full ink) lying on a desk, as people take one: an RGB
+    uint8 image in which the sheet (a margin around the writing; ruled with a red margin line on half the pages)
+    fills 60-80% of the frame's width and height and is seen at an angle (each corner moved by up to 5% of the
+    sheet), the desk around it (grained wood or black: ``desks`` of ``DESKS``), black or blue ink, light that falls
+    off towards one corner, a colour cast, on a third of the photos the hard shadow of the phone or a hand across
+    sheet and desk alike, then sensor noise and JPEG quality 85."""
+    from scipy import ndimage
+    from skimage.transform import ProjectiveTransform, warp
+
+    margin = int(rng.integers(30, 60))
+    ink = np.pad(ink, margin)
+    height, width = ink.shape
+    sheet = np.ones((height, width, 3)) * (np.array([0.96, 0.95, 0.91]) + rng.uniform(-0.02, 0.02, 3))
+    if rng.random() < 0.5:  # a notebook's page: blue rules and a red margin line
+        pitch = int(rng.integers(18, 26))
+        for y in range(int(rng.integers(0, pitch)), height, pitch):
+            sheet[y:y + 2] = 0.45 * sheet[y:y + 2] + 0.55 * np.array([0.55, 0.70, 0.90])
+        x = margin // 2
+        sheet[:, x:x + 2] = [0.90, 0.45, 0.45]
+    pen = np.array([0.10, 0.10, 0.12]) if rng.random() < 0.5 else np.array([0.12, 0.22, 0.70])
+    sheet = sheet * (1 - ink[..., None]) + pen * ink[..., None]
+    share = rng.uniform(0.6, 0.8)  # of the frame's width and height the sheet fills
+    frame_w, frame_h = int(width / share), int(height / share)
+    corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float64)
+    centred = corners + [(frame_w - width) / 2, (frame_h - height) / 2]
+    placed = centred + rng.uniform(-0.05, 0.05, (4, 2)) * [width, height]
+    transform = ProjectiveTransform.from_estimate(placed, corners)  # frame -> sheet: warp's inverse map
+    photo = warp(sheet, transform, output_shape=(frame_h, frame_w), cval=-1.0, order=1)
+    desk = DESKS[desks[int(rng.integers(len(desks)))]] * rng.uniform(0.85, 1.15)
+    grain = ndimage.gaussian_filter(rng.normal(0, 1, (frame_h, frame_w)), (1.0, 12.0))  # wood grain runs along
+    desk = desk * (1 + 0.1 * grain / max(float(grain.std()), 1e-6))[..., None]
+    off = photo[..., 0] < -0.5
+    photo[off] = desk[off]
+    yy, xx = np.mgrid[:frame_h, :frame_w]
+    cy, cx = rng.uniform(0, 1, 2) * [frame_h, frame_w]
+    light = 1 - 0.35 * (((yy - cy) / frame_h) ** 2 + ((xx - cx) / frame_w) ** 2)
+    if rng.random() < 1 / 3:
+        edge = frame_w * rng.uniform(0.4, 0.7) + (yy - frame_h / 2) * np.tan(rng.uniform(-0.5, 0.5))
+        light = light * np.where(xx > edge, rng.uniform(0.45, 0.6), 1.0)
+    warmth = rng.uniform(-0.08, 0.15)  # a lamp's warm light (blue and green weaker) or a window's cool one
+    cast = np.array([1.0, 1 - warmth / 2, 1 - warmth] if warmth > 0 else [1 + warmth, 1 + warmth / 2, 1.0])
+    photo = ndimage.gaussian_filter(photo * light[..., None] * cast, (0.8, 0.8, 0)) + rng.normal(0, 0.015, photo.shape)
+    return _jpeg(_to_uint8(photo), 85)
 
 
 def installed_fonts() -> list[str]:
@@ -156,12 +219,9 @@ def make(family: str, seed: int) -> tuple[np.ndarray, str]:
 
         grey = rotate(grey, rng.uniform(2.0, 4.0) * rng.choice([-1, 1]), resize=True, cval=PAPER, order=1)
     elif family == "JPEG quality 60":
-        from PIL import Image
-
-        buffer = io.BytesIO()
-        Image.fromarray(_to_uint8(grey)).save(buffer, format="JPEG", quality=60)
-        buffer.seek(0)
-        return np.asarray(Image.open(buffer).convert("L")), text
+        return _jpeg(_to_uint8(grey), 60), text
+    elif family == "desk photo":
+        return desk_photo(_ink(grey), rng), text
     elif family == "small digits":  # rows of 32-64 px digits scaled to about 15 px
         grey = _resize(grey, 15 / 48)
     elif family == "large digits":  # and to about 150 px
