@@ -370,7 +370,7 @@ def test_a_page_photographed_on_a_desk_binarizes_like_the_page_alone(clean_page)
         sheet = photo.paper_region(image)
         assert sheet is not None and sheet[inside][5:-5, 5:-5].all() and not sheet[:40].any(), (desk, shadow)
         mask = seg.ink_mask(image, method="photo")
-        assert _iou(mask[inside], clean) > 0.85, (desk, shadow)  # the page's ink, on the sheet (0.90-0.91) ...
+        assert _iou(mask[inside], clean) > 0.85, (desk, shadow)  # the page's ink, on the sheet (0.896-0.915) ...
         off = mask[:50].sum() + mask[-50:].sum() + mask[:, :50].sum() + mask[:, -50:].sum()
         assert off < 20  # ... and none off it
         assert not np.array_equal(photo.only_paper(image), image)
@@ -409,7 +409,8 @@ def test_blue_ink_under_a_shadow_is_read_from_a_channel_where_it_is_dark():
     rgb[:, 80:] *= 0.5  # a hard shadow over the right half
     grey = photo.ink_contrast(rgb)
     for half in (slice(0, 80), slice(80, 160)):
-        paper, ink = np.median(grey[:30, half]), grey[40:80, half][grey[40:80, half] < np.median(grey[:30, half]) - 0.05]
+        paper, strip = np.median(grey[:30, half]), grey[40:80, half]
+        ink = strip[strip < paper - 0.05]
         assert len(ink) and paper - ink.mean() > 0.6 * paper - 0.05, half  # dark, not the blue channel's pale ink
 
 

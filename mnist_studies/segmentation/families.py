@@ -74,13 +74,19 @@ def _lines(shape, pitch: int, *, horizontal: bool = True, vertical: bool = False
     return rules
 
 
-def _shadow(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A shadow (a hand, a phone) over part of the page, with a sharp edge."""
-    height, width = grey.shape
+def _shadow_light(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """The light (1, or 0.4-0.55 in the shadow) of a shadow (a hand, a phone) over part of an image of ``shape``,
+    with a sharp edge."""
+    height, width = shape
     yy, xx = np.mgrid[:height, :width]
     angle = rng.uniform(-0.6, 0.6)
     edge = width * rng.uniform(0.35, 0.65) + (yy - height / 2) * np.tan(angle)
-    return grey * np.where(xx > edge, rng.uniform(0.4, 0.55), 1.0)
+    return np.where(xx > edge, rng.uniform(0.4, 0.55), 1.0)
+
+
+def _shadow(grey: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``grey`` under a shadow (``_shadow_light``)."""
+    return grey * _shadow_light(grey.shape, rng)
 
 
 def hard_page(seed: int) -> tuple[np.ndarray, str]:
@@ -119,8 +125,8 @@ def desk_photo(ink: np.ndarray, rng: np.random.Generator, *, desks: tuple[str, .
     sheet = np.ones((height, width, 3)) * (np.array([0.96, 0.95, 0.91]) + rng.uniform(-0.02, 0.02, 3))
     if rng.random() < 0.5:  # a notebook's page: blue rules and a red margin line
         pitch = int(rng.integers(18, 26))
-        for y in range(int(rng.integers(0, pitch)), height, pitch):
-            sheet[y:y + 2] = 0.45 * sheet[y:y + 2] + 0.55 * np.array([0.55, 0.70, 0.90])
+        rules = _lines((height, width), pitch, offset=int(rng.integers(0, pitch)))
+        sheet[rules] = 0.45 * sheet[rules] + 0.55 * np.array([0.55, 0.70, 0.90])
         x = margin // 2
         sheet[:, x:x + 2] = [0.90, 0.45, 0.45]
     pen = np.array([0.10, 0.10, 0.12]) if rng.random() < 0.5 else np.array([0.12, 0.22, 0.70])
@@ -141,8 +147,7 @@ def desk_photo(ink: np.ndarray, rng: np.random.Generator, *, desks: tuple[str, .
     cy, cx = rng.uniform(0, 1, 2) * [frame_h, frame_w]
     light = 1 - 0.35 * (((yy - cy) / frame_h) ** 2 + ((xx - cx) / frame_w) ** 2)
     if rng.random() < 1 / 3:
-        edge = frame_w * rng.uniform(0.4, 0.7) + (yy - frame_h / 2) * np.tan(rng.uniform(-0.5, 0.5))
-        light = light * np.where(xx > edge, rng.uniform(0.45, 0.6), 1.0)
+        light = light * _shadow_light(light.shape, rng)  # the hard shadow family's
     warmth = rng.uniform(-0.08, 0.15)  # a lamp's warm light (blue and green weaker) or a window's cool one
     cast = np.array([1.0, 1 - warmth / 2, 1 - warmth] if warmth > 0 else [1 + warmth, 1 + warmth / 2, 1.0])
     photo = ndimage.gaussian_filter(photo * light[..., None] * cast, (0.8, 0.8, 0)) + rng.normal(0, 0.015, photo.shape)
