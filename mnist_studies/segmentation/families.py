@@ -3,7 +3,7 @@ digits (``pages.make_page``) written, lit and photographed in different ways, ea
 
     clean, touching pairs, hard shadow, gradient light, ruled paper, squared paper, blue ink, faint pencil,
     rotated ±4°, JPEG quality 60, small digits (~15 px tall), large digits (~150 px tall), multi-row,
-    desk photo (all at once, as a phone takes it: ``desk_photo``)
+    desk photo (all at once, as a phone takes it: ``desk_photo``), form boxes (a zip code's boxes: ``form_boxes``)
 
 ``make(family, seed)`` returns ``(image, text)``: an 8-bit grey (or, for blue ink and desk photos, RGB) image and its
 digits, rows
@@ -25,7 +25,7 @@ from mnist_studies.segmentation import pages
 
 FAMILIES = ("clean", "touching pairs", "hard shadow", "gradient light", "ruled paper", "squared paper", "blue ink",
             "faint pencil", "rotated ±4°", "JPEG quality 60", "small digits", "large digits", "multi-row",
-            "desk photo")
+            "desk photo", "form boxes")
 PAPER = 0.95  # the paper's grey level
 FONTS = "handwriting fonts"  # the optional family (module docstring)
 HANDWRITING_FONTS = (  # Debian's handwriting-like fonts (outlined ones, as femkeklaver, left out)
@@ -154,6 +154,49 @@ def desk_photo(ink: np.ndarray, rng: np.random.Generator, *, desks: tuple[str, .
     return _jpeg(_to_uint8(photo), 85)
 
 
+def form_boxes(seed: int) -> tuple[np.ndarray, str]:
+    """A form's fields of boxes with one MNIST test digit written in each (a zip code, a phone number, a score):
+    1 to 3 fields of 5 to 9 boxes, each box 1.05-1.3 × a digit's height wide and 1.3-1.5 × high, drawn as one grid on
+    half of the fields and apart (4-12 px) on the others, printed 1-2 px thick in grey to black; each digit 32-50 px
+    tall, placed anywhere in its box at least 3 px from its sides. Returns (uint8 grey image, truth text)."""
+    from skimage.transform import resize
+
+    from mnist_studies.data import load_mnist
+
+    _, (images, labels) = load_mnist()
+    rng = np.random.default_rng(seed)
+    fields = []
+    for _ in range(int(rng.integers(1, 4))):
+        h = int(rng.integers(32, 51))
+        fields.append((int(rng.integers(5, 10)), h, int(round(h * rng.uniform(1.05, 1.3))),
+                       int(round(h * rng.uniform(1.3, 1.5))), 0 if rng.random() < 0.5 else int(rng.integers(4, 13))))
+    spacing = int(rng.integers(20, 41))
+    width = max(n * (w + gap) for n, _, w, _, gap in fields) + 80
+    ink = np.zeros((sum(bh for *_, bh, _ in fields) + spacing * (len(fields) + 1), width))
+    lines, top = [], spacing
+    for n, h, w, bh, gap in fields:
+        left, line = int(rng.integers(20, 60)), ""
+        thickness, strength = int(rng.integers(1, 3)), rng.uniform(0.6, 1.0)
+        for k in range(n):
+            x = left + k * (w + gap)
+            frame = np.zeros((bh + thickness, w + thickness), dtype=bool)
+            frame[:thickness] = frame[bh:] = frame[:, :thickness] = frame[:, w:] = True
+            window = ink[top:top + bh + thickness, x:x + w + thickness]
+            window[frame] = np.maximum(window[frame], strength)
+            index = int(rng.integers(len(images)))
+            digit = pages._tight(images[index])
+            dw = min(w - 6 - thickness, max(4, round(digit.shape[1] * h / digit.shape[0])))
+            dx = x + thickness + 3 + int(rng.integers(0, w - dw - 6 - thickness + 1))
+            dy = top + thickness + 3 + int(rng.integers(0, bh - h - 6 - thickness + 1))
+            ink[dy:dy + h, dx:dx + dw] = np.maximum(ink[dy:dy + h, dx:dx + dw],
+                                                   resize(digit / 255.0, (h, dw), anti_aliasing=True))
+            line += str(int(labels[index]))
+        lines.append(line)
+        top += bh + spacing
+    page = pages.on_paper(ink, PAPER, blur=0.6, noise=0.02, rng=rng)
+    return _to_uint8(page), "\n".join(lines)
+
+
 def installed_fonts() -> list[str]:
     """The ``HANDWRITING_FONTS`` installed on this machine."""
     from pathlib import Path
@@ -197,6 +240,8 @@ def make(family: str, seed: int) -> tuple[np.ndarray, str]:
         return page.image, page.text
     if family not in FAMILIES:
         raise ValueError(f"unknown page family {family!r}; valid families: {', '.join(FAMILIES + (FONTS,))}")
+    if family == "form boxes":
+        return form_boxes(seed)
     rng = np.random.default_rng(seed + 7919)
     page = _clean(seed, rows=8 if family == "multi-row" else None,
                   touching=1.0 if family == "touching pairs" else 0.0)

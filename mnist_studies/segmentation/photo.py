@@ -45,23 +45,9 @@ def _closing_scale(shape: tuple[int, ...]) -> int:
     return max(15, min(shape[:2]) // 25)
 
 
-def paper_region(image: np.ndarray, *, darker: float = NOT_PAPER_BELOW, chroma: float = NOT_PAPER_CHROMA,
-                 side: int = 150) -> np.ndarray | None:
-    """The sheet of paper in a photo (grey or RGB in [0, 1], dark ink): a boolean mask, or None when the paper fills
-    the photo (everything outside the sheet under 2% of it).
-
-    The background (every n-th pixel of the photo, about ``side`` on its shorter side, the ink closed away per
-    channel as ``flatten_illumination`` does) is not the sheet where it is darker than ``darker`` × the lit paper's
-    (its 95th percentile: a dark desk, the floor) or where its chromaticity (each channel's share of their sum,
-    which a shadow keeps) is more than ``chroma`` from the lit paper's (a wooden or coloured desk). The sheet is the
-    largest connected rest with its holes filled (ink, shadows and whatever lies inside it), shrunk by a third of
-    the window (the sheet's blurred edge). A hard shadow over the paper stays paper: it darkens it to 0.4-0.55, not
-    under 0.3, and keeps its colour. So a grained desk of the paper's own grey is not told from a shadowed sheet
-    (77% of the digits of 40 such tuning photos, with or without this stage, and up to 4 s per page; telling them
-    apart by texture is the next step). Without it a photo of a page on a wooden or black desk lost whole pages, the
-    desk's grain binarized into specks and the sheet's edge into a frame around every row: the "desk photo"
-    family's first 60 tuning pages read 49.4% of their digits without it, 97.0% with it (0.30 s per page).
-    """
+def _sheet(image: np.ndarray, *, darker: float, chroma: float, side: int):
+    """``paper_region``'s work on every n-th pixel: (the sheet, the background with the ink closed away, n), or None
+    when the paper fills the photo."""
     from scipy import ndimage
 
     image = np.asarray(image, dtype=np.float64)
@@ -84,27 +70,64 @@ def paper_region(image: np.ndarray, *, darker: float = NOT_PAPER_BELOW, chroma: 
     sheet = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:])))
     if sheet.mean() > 0.98:
         return None
-    sheet = ndimage.binary_erosion(sheet, iterations=max(1, size // 3), border_value=1)
-    rows = np.minimum(np.arange(image.shape[0]) // factor, sheet.shape[0] - 1)
-    cols = np.minimum(np.arange(image.shape[1]) // factor, sheet.shape[1] - 1)
-    return sheet[np.ix_(rows, cols)]
+    return ndimage.binary_erosion(sheet, iterations=max(1, size // 3), border_value=1), background, factor
+
+
+def _full_size(small: np.ndarray, factor: int, shape: tuple[int, ...]) -> np.ndarray:
+    """An image of every ``factor``-th pixel brought back to ``shape`` (each value repeated over its block)."""
+    rows = np.minimum(np.arange(shape[0]) // factor, small.shape[0] - 1)
+    cols = np.minimum(np.arange(shape[1]) // factor, small.shape[1] - 1)
+    return small[np.ix_(rows, cols)]
+
+
+def paper_region(image: np.ndarray, *, darker: float = NOT_PAPER_BELOW, chroma: float = NOT_PAPER_CHROMA,
+                 side: int = 150) -> np.ndarray | None:
+    """The sheet of paper in a photo (grey or RGB in [0, 1], dark ink): a boolean mask, or None when the paper fills
+    the photo (everything outside the sheet under 2% of it).
+
+    The background (every n-th pixel of the photo, about ``side`` on its shorter side, the ink closed away per
+    channel as ``flatten_illumination`` does) is not the sheet where it is darker than ``darker`` × the lit paper's
+    (its 95th percentile: a dark desk, the floor) or where its chromaticity (each channel's share of their sum,
+    which a shadow keeps) is more than ``chroma`` from the lit paper's (a wooden or coloured desk). The sheet is the
+    largest connected rest with its holes filled (ink, shadows and whatever lies inside it), shrunk by a third of
+    the window (the sheet's blurred edge). A hard shadow over the paper stays paper: it darkens it to 0.4-0.55, not
+    under 0.3, and keeps its colour. So a grained desk of the paper's own grey is not told from a shadowed sheet
+    (77% of the digits of 40 such tuning photos, with or without this stage, and up to 4 s per page; telling them
+    apart by texture is the next step). Without it a photo of a page on a wooden or black desk lost whole pages, the
+    desk's grain binarized into specks and the sheet's edge into a frame around every row: the "desk photo"
+    family's first 60 tuning pages read 49.4% of their digits without it, 98.1% with it (``only_paper``).
+    """
+    found = _sheet(image, darker=darker, chroma=chroma, side=side)
+    return None if found is None else _full_size(found[0], found[2], np.shape(image))
 
 
 def only_paper(image: np.ndarray, *, dark_ink: bool | None = None) -> np.ndarray:
-    """``image`` (grey or RGB in [0, 1]) with everything outside the sheet (``paper_region``) painted the sheet's
-    median colour; the image itself when the paper fills it, or when its ink is light on dark paper (a blackboard:
-    its paper is not the lightest thing in the photo; ``dark_ink``: the page's ``ink_is_dark_locally``, when the
-    caller knows it)."""
+    """``image`` (grey or RGB in [0, 1]) with everything outside the sheet (``paper_region``) painted the paper's
+    light where the sheet is nearest (its background, ink closed away), so that a shadow across the sheet's edge
+    runs on past it; the image itself when the paper fills it, or when its ink is light on dark paper (a
+    blackboard: its paper is not the lightest thing in the photo; ``dark_ink``: the page's ``ink_is_dark_locally``,
+    when the caller knows it). Painted one colour (the sheet's median), the corner that a shadow's edge makes with
+    the sheet's edge was a wedge narrower than the flattening's window, which binarized into a "1" above the first
+    row: the "desk photo" family's first 60 tuning pages 97.0% -> 98.1% of the digits."""
+    from scipy import ndimage
+
     image = np.asarray(image, dtype=np.float64)
     if dark_ink is None:
         dark_ink = ink_is_dark_locally(image[..., :3] @ np.array([0.299, 0.587, 0.114]) if image.ndim == 3 else image)
     if not dark_ink:
         return image
-    sheet = paper_region(image)
-    if sheet is None:
+    found = _sheet(image, darker=NOT_PAPER_BELOW, chroma=NOT_PAPER_CHROMA, side=150)
+    if found is None:
         return image
+    sheet, background, factor = found
+    nearest = ndimage.distance_transform_edt(~sheet, return_distances=False, return_indices=True)
+    light = background[nearest[0], nearest[1]]
+    if image.ndim == 2:
+        light = light[..., 0]
+    outside = ~_full_size(sheet, factor, image.shape)
     out = np.array(image, dtype=np.float64)
-    out[~sheet] = np.median(out[sheet], axis=0)
+    colour = out if out.ndim == 2 else out[..., :3]  # a view: an alpha channel is left as it is
+    colour[outside] = _full_size(light, factor, image.shape)[outside]
     return out
 
 
@@ -272,7 +295,7 @@ def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: 
     are the pieces left beside a removed line no thicker than one (``_drop_line_ends``). Lines must be within
     ``LINE_TILTS`` of the axes (a page rotated by more is deskewed first).
     """
-    out = np.asarray(mask, dtype=bool).copy()
+    out = remove_frames(mask, max_thickness=max_thickness)
     for view in (out, out.T):  # horizontal rules, then vertical ones (a view: edits reach ``out``)
         before = view.copy()
         coverage = view.mean(axis=1)
@@ -287,15 +310,66 @@ def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: 
             crossing = above & below
             view[top:bottom] &= crossing[None, :]
         if min_length:
-            lines = _long_lines(view, min_length)
-            lines &= ~_long_runs(lines.T, max_thickness + 1).T  # thicker than a line: a filled shape, kept
-            rest = view & ~lines
-            above, below = np.zeros_like(lines), np.zeros_like(lines)  # ink just beyond the line, on either side
-            for step in range(1, max_thickness + 2):
-                above[step:] |= rest[:-step]
-                below[:-step] |= rest[step:]
-            view[lines & ~(above & below)] = False
+            _remove_lines(view, _long_lines(view, min_length), max_thickness)
         _drop_line_ends(view, before, max_thickness, gap=3)
+    return out
+
+
+def _remove_lines(view: np.ndarray, lines: np.ndarray, max_thickness: int) -> None:
+    """Remove, in place, the near-horizontal ``lines`` found in ``view``, except where ink touches a line on both
+    sides (a stroke crossing it) and where a "line" is thicker than ``max_thickness`` (a filled shape)."""
+    lines = lines & ~_long_runs(lines.T, max_thickness + 1).T
+    rest = view & ~lines
+    above, below = np.zeros_like(lines), np.zeros_like(lines)  # ink just beyond the line, on either side
+    for step in range(1, max_thickness + 2):
+        above[step:] |= rest[:-step]
+        below[:-step] |= rest[step:]
+    view[lines & ~(above & below)] = False
+
+
+def remove_frames(mask: np.ndarray, *, max_thickness: int = 5, min_span: float = 0.85, min_content: float = 0.3,
+                  min_filled: float = 0.5) -> np.ndarray:
+    """An ink mask without the boxes that forms draw around the digits written in them (a zip code's boxes, a
+    table's cells, a row of boxes drawn as one grid).
+
+    A frame is a component whose holes (at least 1% of its box) hold, at least ``min_filled`` of them, other ink at
+    least ``min_content`` as tall as the hole (a digit in its box, not a speck in a 0). Its straight lines (level or
+    tilted by up to ``LINE_TILTS``, at most ``max_thickness`` thick) spanning at least ``min_span`` of its width or
+    height are removed, except where a stroke crosses one, and so are the corners left. A box's sides are shorter
+    than the lines ``remove_rules`` removes and, left on the page, read as 1s beside every digit (a row of boxes of
+    MNIST digits: 15% of the digits read). A circle drawn around a number has no straight line and stays as it is;
+    the grid of squared paper is no frame (its digits cross its lines, so few of its cells hold one alone): taken
+    for one, its broken lines left pieces that joined rows, where ``remove_rules`` removes them."""
+    from scipy import ndimage
+
+    mask = np.asarray(mask, dtype=bool)
+    out = mask.copy()
+    eight = np.ones((3, 3), dtype=bool)
+    labels, components = ndimage.label(mask, structure=eight)
+    regions, _ = ndimage.label(ndimage.binary_fill_holes(mask), structure=eight)
+    region_of = np.zeros(components + 1, dtype=np.int64)
+    region_of[labels[mask]] = regions[mask]  # each component lies in one filled region
+    enclosing = np.flatnonzero(np.bincount(region_of[1:]) >= 2)  # the regions holding more than one component
+    boxes = ndimage.find_objects(regions)
+    for region in enclosing:
+        box = boxes[region - 1]
+        inside = regions[box] == region
+        frame = labels[box] == labels[box][0][inside[0]][0]  # the region's top row is its outermost component's
+        holes, count = ndimage.label(ndimage.binary_fill_holes(frame) & ~frame)
+        large = np.bincount(holes.ravel(), minlength=count + 1)[1:] >= 0.01 * frame.size
+        held = ndimage.find_objects(np.where(mask[box] & ~frame, holes, 0), max_label=count)  # each hole's ink
+        filled = [cut is not None and ink is not None and
+                  ink[0].stop - ink[0].start >= min_content * (cut[0].stop - cut[0].start)
+                  for cut, ink in zip(ndimage.find_objects(holes), held)]
+        if not large.any() or np.count_nonzero(np.asarray(filled) & large) < min_filled * np.count_nonzero(large):
+            continue
+        view = out[box]  # a view: edits reach ``out``
+        for oriented, shape in ((view, frame), (view.T, frame.T)):
+            _remove_lines(oriented, _long_lines(shape, max(2, int(min_span * shape.shape[1]))), max_thickness)
+        pieces, _ = ndimage.label(frame & view, structure=eight)  # what is left of the frame: its corners go
+        for index, piece in enumerate(ndimage.find_objects(pieces), start=1):
+            if max(side.stop - side.start for side in piece) <= max_thickness + 1:
+                view[piece][pieces[piece] == index] = False
     return out
 
 
