@@ -62,10 +62,48 @@ def test_blank_page_gives_an_empty_mask_and_specks_are_removed():
     assert not cleaned[10, 10] and cleaned[30:40, 30:40].all()
 
 
+def test_a_row_of_smaller_digits_stays_one_row():
+    # Rows of 50 px digits above and below a row of 34 px ones, one of which is 36 px high: that one is chained as a
+    # whole digit, its neighbours join it, and the digits beyond them, chained on their own, are merged back.
+    mask = np.zeros((220, 420), dtype=bool)
+    for k in range(10):
+        x = 10 + 40 * k
+        mask[10:60, x:x + 20] = mask[160:210, x:x + 20] = True
+        if k < 9:
+            mask[90:126 if k == 0 else 124, x:x + 20] = True
+    rows = seg.rows_of_blobs(mask)
+    assert [band for band, _ in rows] == [(10, 60), (90, 126), (160, 210)]
+    assert [int(row_mask.sum()) for _, row_mask in rows] == [10 * 50 * 20, (36 + 8 * 34) * 20, 10 * 50 * 20]
+
+
 def test_rows_and_digits_by_projection_recover_known_boxes():
     mask = _draw_rect_digits(np.zeros((120, 300)), BOXES, ink=1.0) > 0
     assert seg.find_rows(mask) == [(20, 60), (70, 110)]
     assert seg.segment(mask) == [(0, BOXES[0]), (0, BOXES[1]), (1, BOXES[2])]
+    assert seg.segment(mask, rows="blobs") == seg.segment(mask)  # level rows: the same rows either way
+    with pytest.raises(ValueError, match="unknown row finder 'guess'; valid: projection, blobs"):
+        seg.segment(mask, rows="guess")
+
+
+def test_converging_rows_are_told_apart_by_their_blobs_and_a_broken_digit_stays_in_its_row():
+    # Two rows of ten 30 px digits, the first one falling by 2 px per digit (a page seen at an angle): the rows
+    # never meet at any one digit, but their projections do (2 px apart at most), so find_rows sees one row.
+    mask = np.zeros((100, 420), dtype=bool)
+    for k in range(10):
+        x = 10 + 40 * k
+        mask[10 + 2 * k:40 + 2 * k, x:x + 20] = True
+        if k == 4:  # a digit broken in two: halves 13 px high, 4 px apart
+            mask[60:73, x:x + 20] = mask[77:90, x:x + 20] = True
+        else:
+            mask[60:90, x:x + 20] = True
+    assert len(seg.find_rows(mask)) == 1
+    rows = seg.rows_of_blobs(mask)
+    assert [band for band, _ in rows] == [(10, 58), (60, 90)]
+    assert rows[0][1].sum() == 10 * 30 * 20 and rows[1][1].sum() == 9 * 30 * 20 + 2 * 13 * 20
+    boxes = seg.segment(mask, rows="blobs")
+    assert [row for row, _ in boxes] == [0] * 10 + [1] * 10  # the broken digit's halves merged into one box
+    assert boxes[14][1] == (170, 60, 190, 90)
+
 
 
 def test_touching_digits_are_cut_near_the_expected_width():

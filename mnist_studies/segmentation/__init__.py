@@ -6,14 +6,17 @@ Every stage is a plain function, so each can be tested and shown on its own:
     read_page        any image Pillow reads (grey, RGB, RGBA, 16-bit) -> float grey in [0, 1]
     binarize         adaptive (Sauvola) threshold; detects dark-on-light or light-on-dark ink -> bool ink mask
     remove_specks    drops connected components smaller than a few pixels
-    find_rows        horizontal projection -> row bands
+    find_rows        horizontal projection -> row bands (the paper's)
+    rows_of_blobs    rows as chains of blobs, each row with its own mask: rows that climb, fall or converge (a
+                     photo taken at an angle) stay apart (the photo method's)
     split_row        directional projection within a row -> digit boxes (the paper's "improved" projection): a
                      run of ink is split along empty slanted lines (``slanted_pieces``), and a too-wide blob
                      (touching digits) is cut at the projection minimum within a window around the expected digit
                      width, unless every column there crosses two strokes (a wide 0)
     normalize_digit  MNIST-like: fit in a 20×20 box keeping the aspect ratio, placed in 28×28 by centre of mass
     ink_mask         the paper's binarization, or with method="photo" the stages of ``segmentation.photo`` first
-                     (ink channel, illumination flattened, ruled lines removed)
+                     (the desk painted out, ink channel, illumination flattened, ruled lines and forms' boxes
+                     removed)
     split_touching   touching digits: the row reader (``sequence``) reads a long blob whole, the digit model
                      reads candidate cuts of the other wide boxes (``split_by_recognition``)
     recognize_page   all of the above plus one batched prediction -> PageResult (text, digits with boxes)
@@ -178,6 +181,130 @@ def find_rows(mask: np.ndarray, *, min_height: int = 5) -> list[tuple[int, int]]
     return [(a, b) for a, b in rows if b - a >= min_height]
 
 
+def _chains(indices, boxes: np.ndarray, *, min_overlap: float, recent: int) -> list[list[int]]:
+    """Blobs (``indices`` into ``boxes``: y0, y1, x0, x1) chained into rows left to right: each joins the row one of
+    whose ``recent`` last blobs it overlaps vertically the most, by at least ``min_overlap`` of the lower of the two,
+    or starts a row."""
+    rows: list[list[int]] = []
+    for index in sorted(indices, key=lambda i: boxes[i, 2]):
+        y0, y1 = boxes[index, :2]
+        best, best_overlap = None, min_overlap
+        for r, row in enumerate(rows):
+            last = boxes[row[-recent:]]
+            overlap = ((np.minimum(y1, last[:, 1]) - np.maximum(y0, last[:, 0]))
+                       / np.minimum(y1 - y0, last[:, 1] - last[:, 0])).max()
+            if overlap >= best_overlap:
+                best, best_overlap = r, overlap
+        if best is None:
+            rows.append([index])
+        else:
+            rows[best].append(index)
+    return rows
+
+
+def _merge_rows(members: list[list[int]], boxes: np.ndarray, row_of: np.ndarray, *, min_overlap: float,
+                across: float) -> list[list[int]]:
+    """Rows (lists of blob indices, numbered from 1 in ``row_of``, updated in place) merged where a blob of one lies
+    beside a blob of another (at most ``across`` apart horizontally), overlapping it vertically by ``min_overlap``
+    of the lower of the two: a chain that a piece of a digit started before its digit, or a row that a wide gap split
+    into two chains whose digits then alternated between them."""
+    rowed = np.flatnonzero(row_of)
+    b = boxes[rowed]
+    gap = np.maximum(b[:, None, 2] - b[None, :, 3], b[None, :, 2] - b[:, None, 3]).clip(0)
+    overlap = ((np.minimum(b[:, None, 1], b[None, :, 1]) - np.maximum(b[:, None, 0], b[None, :, 0]))
+               / np.minimum(b[:, None, 1] - b[:, None, 0], b[None, :, 1] - b[None, :, 0]))
+    parent = list(range(len(members) + 1))
+
+    def root(r: int) -> int:
+        while parent[r] != r:
+            r = parent[r]
+        return r
+
+    for i, j in zip(*np.nonzero((gap <= across) & (overlap >= min_overlap))):
+        a, c = root(row_of[rowed[i]]), root(row_of[rowed[j]])
+        if a != c:
+            parent[max(a, c)] = min(a, c)
+    merged: dict[int, list[int]] = {}
+    for r, row in enumerate(members, start=1):
+        merged.setdefault(root(r), []).extend(row)
+    renumbered = np.zeros(len(members) + 1, dtype=np.int64)
+    for new, old in enumerate(merged, start=1):
+        renumbered[[r for r in range(1, len(members) + 1) if root(r) == old]] = new
+    row_of[rowed] = renumbered[row_of[rowed]]
+    return [sorted(row, key=lambda i: boxes[i, 2]) for row in merged.values()]
+
+
+def rows_of_blobs(mask: np.ndarray, *, min_overlap: float = 0.5, recent: int = 3, whole: float = 0.7,
+                  piece: float = 0.45, near: float = 0.5,
+                  line: float = 1.5) -> list[tuple[tuple[int, int], np.ndarray]]:
+    """Rows as chains of ink blobs (connected components), top to bottom: ``[((y0, y1), row mask), ...]``, each row
+    mask the page's mask with that row's blobs alone.
+
+    Blobs at least ``whole`` × the median blob height (whole digits) are chained left to right (``_chains``: each
+    joins the row one of whose ``recent`` last blobs it overlaps vertically the most, by at least ``min_overlap`` of
+    the lower of the two). A lower blob then joins the row of the blob beside it (within two median heights across)
+    that it overlaps vertically the most: the halves of a digit broken by a ruled line, which chained among the
+    digits started rows of their own. Lower blobs beside none are chained into rows of their own when they are at
+    least ``piece`` × the median (a row of smaller digits), and the rest (a dot, a speck) join the row of the
+    nearest blob within ``near`` × the median or are dropped, as are those wider than ``line`` × the median (an
+    underline too short for ``photo.remove_rules``; a projection left it a band of its own, too thin to be a row).
+    Rows whose blobs lie side by side are then merged (``_merge_rows``). A row can so climb or fall across the page,
+    and rows can overlap in height: the rows of a page photographed at an angle converge, and a horizontal
+    projection (``find_rows``) of eight rows seen so read two pairs of them as one row each (eight-row desk photos,
+    20 tuning pages: 92.7% of the digits; 98.8% so)."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    if not count:
+        return []
+    boxes = np.array([(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)])
+    heights = boxes[:, 1] - boxes[:, 0]
+    typical = float(np.median(heights))
+    row_of = np.zeros(count, dtype=np.int64)  # each blob's row, from 1 (0: none)
+    members = _chains(np.flatnonzero(heights >= whole * typical), boxes, min_overlap=min_overlap, recent=recent)
+    for r, row in enumerate(members, start=1):
+        row_of[row] = r
+
+    def gaps_to(rowed: np.ndarray, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """(horizontal gaps, vertical overlaps) from blob ``index`` to the blobs ``rowed``."""
+        y0, y1, x0, x1 = boxes[index]
+        return (np.maximum(boxes[rowed, 2] - x1, x0 - boxes[rowed, 3]).clip(0),
+                np.minimum(y1, boxes[rowed, 1]) - np.maximum(y0, boxes[rowed, 0]))
+
+    lower = np.flatnonzero(heights < whole * typical)
+    rowed = np.flatnonzero(row_of)
+    alone = []
+    for index in lower:
+        if len(rowed):
+            across, level = gaps_to(rowed, index)
+            beside = (across <= 2 * typical) & (level > 0)
+            if beside.any():
+                row_of[index] = row_of[rowed[np.flatnonzero(beside)[np.argmax(level[beside])]]]
+                continue
+        alone.append(index)
+    for row in _chains([i for i in alone if heights[i] >= piece * typical], boxes, min_overlap=min_overlap,
+                       recent=recent):
+        members.append(row)
+        row_of[row] = len(members)
+    members = _merge_rows(members, boxes, row_of, min_overlap=min_overlap, across=typical)
+    rowed = np.flatnonzero(row_of)
+    widths = boxes[:, 3] - boxes[:, 2]
+    for index in (i for i in alone if heights[i] < piece * typical and widths[i] <= line * typical):
+        if len(rowed):
+            across, level = gaps_to(rowed, index)
+            gaps = np.maximum(across, -level.clip(max=0))
+            if gaps.min() <= near * typical:
+                row_of[index] = row_of[rowed[int(np.argmin(gaps))]]
+    by_label = np.concatenate([[0], row_of])[labels]
+    rows = []
+    for r in range(1, len(members) + 1):
+        blobs = np.flatnonzero(row_of == r)
+        rows.append(((int(boxes[blobs, 0].min()), int(boxes[blobs, 1].max())), by_label == r,
+                     float(np.median((boxes[members[r - 1], 0] + boxes[members[r - 1], 1]) / 2))))
+    rows.sort(key=lambda row: row[2])
+    return [(band, row_mask) for band, row_mask, _ in rows]
+
+
 SLANTS = tuple(round(float(s), 1) for s in np.arange(-0.4, 0.45, 0.1))  # the projections' directions (x per y)
 ONE_WIDE_DIGIT = 1.8  # a blob narrower than this many expected digit widths that no column crosses in one stroke
 
@@ -268,21 +395,22 @@ def split_row(mask: np.ndarray, row: tuple[int, int], *, expected_width: float |
     return out
 
 
-def digit_aspect(mask: np.ndarray, rows: list[tuple[int, int]]) -> float | None:
-    """The median width / row-height ratio of the page's single blobs (those not wider than their row is high), or
-    None when there are fewer than three; rows of bigger digits then expect proportionally wider digits."""
-    ratios = []
-    for y0, y1 in rows:
-        for a, b in _runs(mask[y0:y1].sum(axis=0)):
-            if b - a <= (y1 - y0):
-                ratios.append((b - a) / (y1 - y0))
-    return float(np.median(ratios)) if len(ratios) >= 3 else None
+def _row_aspects(mask: np.ndarray, row: tuple[int, int]) -> list[float]:
+    """The width / row-height ratios of a row's single blobs (those not wider than the row is high)."""
+    y0, y1 = row
+    return [(b - a) / (y1 - y0) for a, b in _runs(mask[y0:y1].sum(axis=0)) if b - a <= (y1 - y0)]
+
+
+def _width_share(ratios: list[list[float]]) -> float:
+    """``digit_width_share`` from every row's ``_row_aspects``."""
+    flat = [ratio for row in ratios for ratio in row]
+    aspect = float(np.median(flat)) if len(flat) >= 3 else None
+    return aspect if aspect and aspect < 1.2 else 0.8
 
 
 def digit_width_share(mask: np.ndarray, rows: list[tuple[int, int]]) -> float:
     """The expected digit width as a share of its row's height: ``digit_aspect`` where it is under 1.2, else 0.8."""
-    aspect = digit_aspect(mask, rows)
-    return aspect if aspect and aspect < 1.2 else 0.8
+    return _width_share([_row_aspects(mask, row) for row in rows])
 
 
 def merge_fragments(boxes: list[tuple[int, int, int, int]], row: tuple[int, int], width: float,
@@ -303,26 +431,34 @@ def merge_fragments(boxes: list[tuple[int, int, int, int]], row: tuple[int, int]
 
 
 def segment(mask: np.ndarray, *, min_row_share: float = 0.0, touching: float | None = None, slants=SLANTS,
-            one_wide_digit: float = ONE_WIDE_DIGIT) -> list[tuple[int, tuple[int, int, int, int]]]:
-    """All digit boxes of a page as (row index, box), rows top to bottom, digits left to right. Rows lower than
+            one_wide_digit: float = ONE_WIDE_DIGIT,
+            rows: str = "projection") -> list[tuple[int, tuple[int, int, int, int]]]:
+    """All digit boxes of a page as (row index, box), rows top to bottom, digits left to right. ``rows``: how rows
+    are found, ``"projection"`` (``find_rows``, the paper's) or ``"blobs"`` (``rows_of_blobs``, the photo method's:
+    each row segmented on its own blobs alone). Rows lower than
     ``min_row_share`` × the tallest row are dropped (specks left by a shadow's edge at the page's border would
     otherwise make a row of their own; the photo method uses 0.25). ``touching``: ``split_row``'s cut of wide
     blobs by projection (default ``TOUCHING``; the photo method passes ``np.inf`` and leaves every cut of a blob to
     ``split_by_recognition``). ``slants``: ``split_row``'s slanted projections (the photo method passes (): its
     model reads whole blobs better, touching pairs' tuning pages 96.7% with the blob whole, 94.8% pre-split), and
     ``one_wide_digit`` its crossing rule (0 turns it off)."""
-    rows = find_rows(mask)
-    if rows and min_row_share:
-        tallest = max(y1 - y0 for y0, y1 in rows)
-        rows = [(y0, y1) for y0, y1 in rows if y1 - y0 >= min_row_share * tallest]
-    aspect = digit_width_share(mask, rows)
+    if rows not in ROW_FINDERS:
+        raise ValueError(f"unknown row finder {rows!r}; valid: {', '.join(ROW_FINDERS)}")
+    found = rows_of_blobs(mask) if rows == "blobs" else [(band, mask) for band in find_rows(mask)]
+    if found and min_row_share:
+        tallest = max(y1 - y0 for (y0, y1), _ in found)
+        found = [(band, row_mask) for band, row_mask in found if band[1] - band[0] >= min_row_share * tallest]
+    aspect = _width_share([_row_aspects(row_mask, band) for band, row_mask in found])
     out = []
-    for r, row in enumerate(rows):
+    for r, (row, row_mask) in enumerate(found):
         row_width = aspect * (row[1] - row[0])
-        boxes = merge_fragments(split_row(mask, row, expected_width=row_width, touching=touching, slants=slants,
+        boxes = merge_fragments(split_row(row_mask, row, expected_width=row_width, touching=touching, slants=slants,
                                           one_wide_digit=one_wide_digit), row, row_width)
         out.extend((r, box) for box in boxes)
     return out
+
+
+ROW_FINDERS = ("projection", "blobs")
 
 
 def normalize_digit(crop: np.ndarray) -> np.ndarray:
@@ -664,7 +800,8 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
     grey = read_page(path, colour=method == "photo") if grey is None else grey
     prepared = prepare_page(grey, method=method)
     mask = prepared.mask
-    boxes = segment(mask, min_row_share=0.25, touching=np.inf, slants=()) if method == "photo" else segment(mask)
+    boxes = (segment(mask, min_row_share=0.25, touching=np.inf, slants=(), rows="blobs") if method == "photo"
+             else segment(mask))
     if not boxes:
         return PageResult(str(path), "", [])
     cache = {}  # each box is read once, whichever stage asks first

@@ -15,6 +15,8 @@ Stages run before the paper's binarization (``segmentation.binarize``), each a p
     remove_rules          drop thin horizontal and vertical lines spanning the page (ruled and squared paper)
                           or longer than any stroke, straight or tilted by a few degrees (tables, forms, the margin
                           line of a notebook seen at an angle), keeping the pixels where a stroke crosses one
+    remove_frames         (remove_rules' first step) drop the boxes a form draws around its digits (a zip code's
+                          boxes, a table's cells): the straight lines of a component whose holes hold digits
     skew_angle, deskew    the rotation that levels the rows (the most peaked row projection); the page levelled
     digit_height,         the median height of the page's ink blobs; the factor that brings digits far from
     working_scale         ``DIGIT_HEIGHT`` (40 px) to it (the flattening's scale and the strokes the classifier
