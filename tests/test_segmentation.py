@@ -76,6 +76,21 @@ def test_a_row_of_smaller_digits_stays_one_row():
     assert [int(row_mask.sum()) for _, row_mask in rows] == [10 * 50 * 20, (36 + 8 * 34) * 20, 10 * 50 * 20]
 
 
+def test_large_digits_broken_into_upper_and_lower_pieces_stay_one_row():
+    # The first two digits broken across their middle: their upper halves chain into one row and their lower
+    # halves into another, which the whole digits after them only overlap, farther away than a half is high (no
+    # blob of one row lies beside a blob of the other); merged, as they lie one over the other.
+    mask = np.zeros((100, 320), dtype=bool)
+    for k in range(5):
+        x = 10 + 60 * k
+        if k < 2:
+            mask[20:48, x:x + 30] = mask[52:80, x:x + 30] = True
+        else:
+            mask[20:80, x:x + 30] = True
+    rows = seg.rows_of_blobs(mask)
+    assert len(rows) == 1 and rows[0][0] == (20, 80) and np.array_equal(rows[0][1], mask)
+
+
 def test_rows_and_digits_by_projection_recover_known_boxes():
     mask = _draw_rect_digits(np.zeros((120, 300)), BOXES, ink=1.0) > 0
     assert seg.find_rows(mask) == [(20, 60), (70, 110)]
@@ -408,6 +423,12 @@ def test_the_boxes_of_a_form_are_removed_and_the_digits_in_them_read():
     circled = ring.copy()
     circled[25:55, 38:41] = True
     assert np.array_equal(photo.remove_frames(zero), zero) and np.array_equal(photo.remove_frames(circled), circled)
+    grid = np.zeros((201, 201), dtype=bool)  # squared paper, a stroke in three of its cells: no frame
+    grid[::20, :] = grid[:, ::20] = True
+    grid[41:60, 60] = grid[60, 41:60] = grid[60, 61:80] = grid[61:80, 60] = False  # four cells whose lines broke
+    grid[141:160, 100] = grid[141:160, 120] = False  # and three more
+    grid[50:70, 58:62] = grid[145:156, 118:121] = grid[25:36, 28:31] = True
+    assert np.array_equal(photo.remove_frames(grid), grid)
 
 
 def ndimage_dilated(mask: np.ndarray) -> np.ndarray:

@@ -206,13 +206,32 @@ def _merge_rows(members: list[list[int]], boxes: np.ndarray, row_of: np.ndarray,
                 across: float) -> list[list[int]]:
     """Rows (lists of blob indices, numbered from 1 in ``row_of``, updated in place) merged where a blob of one lies
     beside a blob of another (at most ``across`` apart horizontally), overlapping it vertically by ``min_overlap``
-    of the lower of the two: a chain that a piece of a digit started before its digit, or a row that a wide gap split
-    into two chains whose digits then alternated between them."""
+    of the lower of the two (a chain that a piece of a digit started before its digit, or a row that a wide gap
+    split into two chains whose digits then alternated between them), or over it, at most a quarter of the lower
+    one's height apart and the two together no higher than the higher of the two rows (the upper and lower pieces
+    of large digits broken apart, which chained into two rows; a digit of the next row is a row's height and a gap
+    away)."""
     rowed = np.flatnonzero(row_of)
     b = boxes[rowed]
     gap = np.maximum(b[:, None, 2] - b[None, :, 3], b[None, :, 2] - b[:, None, 3]).clip(0)
     overlap = ((np.minimum(b[:, None, 1], b[None, :, 1]) - np.maximum(b[:, None, 0], b[None, :, 0]))
                / np.minimum(b[:, None, 1] - b[:, None, 0], b[None, :, 1] - b[None, :, 0]))
+    beside = (gap <= across) & (overlap >= min_overlap)
+    widths = b[:, 3] - b[:, 2]
+    above = ((np.minimum(b[:, None, 3], b[None, :, 3]) - np.maximum(b[:, None, 2], b[None, :, 2]))
+             >= 0.5 * np.minimum(widths[:, None], widths[None, :]))  # one over the other
+    bands = np.zeros(len(members) + 1)
+    for r in range(1, len(members) + 1):
+        inside = b[row_of[rowed] == r]
+        bands[r] = inside[:, 1].max() - inside[:, 0].min()
+    band = bands[row_of[rowed]]
+    heights = b[:, 1] - b[:, 0]
+    chained = np.isin(rowed, [i for row in members for i in row])  # not a piece that joined the row beside it
+    stacked = (above & chained[:, None] & chained[None, :]
+               & ((np.maximum(b[:, None, 1], b[None, :, 1]) - np.minimum(b[:, None, 0], b[None, :, 0]))
+                  <= np.maximum(band[:, None], band[None, :]))
+               & (-overlap * np.minimum(heights[:, None], heights[None, :])
+                  <= 0.25 * np.minimum(heights[:, None], heights[None, :])))  # at most a quarter apart
     parent = list(range(len(members) + 1))
 
     def root(r: int) -> int:
@@ -220,7 +239,7 @@ def _merge_rows(members: list[list[int]], boxes: np.ndarray, row_of: np.ndarray,
             r = parent[r]
         return r
 
-    for i, j in zip(*np.nonzero((gap <= across) & (overlap >= min_overlap))):
+    for i, j in zip(*np.nonzero(beside | stacked)):
         a, c = root(row_of[rowed[i]]), root(row_of[rowed[j]])
         if a != c:
             parent[max(a, c)] = min(a, c)
