@@ -112,9 +112,12 @@ def test_converging_rows_are_told_apart_by_their_blobs_and_a_broken_digit_stays_
         else:
             mask[60:90, x:x + 20] = True
     assert len(seg.find_rows(mask)) == 1
+    mask[2:5, 200:203] = True  # a speck above every row: dropped
+    mask[62:65, 395:398] = True  # a speck in the second row's band, beside its last digit: kept there
     rows = seg.rows_of_blobs(mask)
     assert [band for band, _ in rows] == [(10, 58), (60, 90)]
-    assert rows[0][1].sum() == 10 * 30 * 20 and rows[1][1].sum() == 9 * 30 * 20 + 2 * 13 * 20
+    assert rows[0][1].sum() == 10 * 30 * 20 and rows[1][1].sum() == 9 * 30 * 20 + 2 * 13 * 20 + 9
+    mask[2:5, 200:203] = mask[62:65, 395:398] = False
     boxes = seg.segment(mask, rows="blobs")
     assert [row for row, _ in boxes] == [0] * 10 + [1] * 10  # the broken digit's halves merged into one box
     assert boxes[14][1] == (170, 60, 190, 90)

@@ -265,8 +265,9 @@ def rows_of_blobs(mask: np.ndarray, *, min_overlap: float = 0.5, recent: int = 3
     that it overlaps vertically the most: the halves of a digit broken by a ruled line, which chained among the
     digits started rows of their own. Lower blobs beside none are chained into rows of their own when they are at
     least ``piece`` × the median (a row of smaller digits), and the rest (a dot, a speck) join the row of the
-    nearest blob within ``near`` × the median or are dropped, as are those wider than ``line`` × the median (an
-    underline too short for ``photo.remove_rules``; a projection left it a band of its own, too thin to be a row).
+    nearest blob within ``near`` × the median, in whose band they lie, or are dropped (a speck above every row, where
+    a shadow's edge meets the sheet's), as are those wider than ``line`` × the median (an underline too short for
+    ``photo.remove_rules``; a projection left it a band of its own, too thin to be a row).
     Rows whose blobs lie side by side are then merged (``_merge_rows``). A row can so climb or fall across the page,
     and rows can overlap in height: the rows of a page photographed at an angle converge, and a horizontal
     projection (``find_rows``) of eight rows seen so read two pairs of them as one row each (eight-row desk photos,
@@ -308,10 +309,13 @@ def rows_of_blobs(mask: np.ndarray, *, min_overlap: float = 0.5, recent: int = 3
     members = _merge_rows(members, boxes, row_of, min_overlap=min_overlap, across=typical)
     rowed = np.flatnonzero(row_of)
     widths = boxes[:, 3] - boxes[:, 2]
+    top = np.array([np.inf] + [boxes[row, 0].min() for row in members])  # each row's band
+    bottom = np.array([-np.inf] + [boxes[row, 1].max() for row in members])
     for index in (i for i in alone if heights[i] < piece * typical and widths[i] <= line * typical):
         if len(rowed):
             across, level = gaps_to(rowed, index)
-            gaps = np.maximum(across, -level.clip(max=0))
+            banded = (top[row_of[rowed]] < boxes[index, 1]) & (bottom[row_of[rowed]] > boxes[index, 0])
+            gaps = np.where(banded, np.maximum(across, -level.clip(max=0)), np.inf)  # not a speck above every row
             if gaps.min() <= near * typical:
                 row_of[index] = row_of[rowed[int(np.argmin(gaps))]]
     by_label = np.concatenate([[0], row_of])[labels]
@@ -428,7 +432,9 @@ def _width_share(ratios: list[list[float]]) -> float:
 
 
 def digit_width_share(mask: np.ndarray, rows: list[tuple[int, int]]) -> float:
-    """The expected digit width as a share of its row's height: ``digit_aspect`` where it is under 1.2, else 0.8."""
+    """The expected digit width as a share of its row's height: the median width / row-height ratio of the page's
+    single blobs (those not wider than their row is high; rows of bigger digits then expect proportionally wider
+    digits) where there are at least three and it is under 1.2, else 0.8."""
     return _width_share([_row_aspects(mask, row) for row in rows])
 
 
