@@ -202,6 +202,23 @@ def _chains(indices, boxes: np.ndarray, *, min_overlap: float, recent: int) -> l
     return rows
 
 
+def _joined(a: np.ndarray, b: np.ndarray, band_a: np.ndarray, band_b: np.ndarray, chained_a: np.ndarray,
+            chained_b: np.ndarray, *, min_overlap: float, across: float) -> np.ndarray:
+    """``_merge_rows``' test for every pair of blobs ``a`` × ``b`` (boxes y0, y1, x0, x1; ``band``: the height of each
+    one's row; ``chained``: whether it was chained rather than joined beside): side by side, or one over the other."""
+    gap = np.maximum(a[:, None, 2] - b[None, :, 3], b[None, :, 2] - a[:, None, 3]).clip(0)
+    lower = np.minimum(a[:, None, 1] - a[:, None, 0], b[None, :, 1] - b[None, :, 0])
+    common = np.minimum(a[:, None, 1], b[None, :, 1]) - np.maximum(a[:, None, 0], b[None, :, 0])  # < 0: the gap
+    beside = (gap <= across) & (common >= min_overlap * lower)
+    narrower = np.minimum(a[:, None, 3] - a[:, None, 2], b[None, :, 3] - b[None, :, 2])
+    over = (np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 2], b[None, :, 2])) >= 0.5 * narrower
+    stacked = (over & chained_a[:, None] & chained_b[None, :]
+               & (np.maximum(a[:, None, 1], b[None, :, 1]) - np.minimum(a[:, None, 0], b[None, :, 0])
+                  <= np.maximum(band_a[:, None], band_b[None, :]))
+               & (-common <= 0.25 * lower))  # at most a quarter of the lower one apart
+    return beside | stacked
+
+
 def _merge_rows(members: list[list[int]], boxes: np.ndarray, row_of: np.ndarray, *, min_overlap: float,
                 across: float) -> list[list[int]]:
     """Rows (lists of blob indices, numbered from 1 in ``row_of``, updated in place) merged where a blob of one lies
@@ -213,25 +230,18 @@ def _merge_rows(members: list[list[int]], boxes: np.ndarray, row_of: np.ndarray,
     away)."""
     rowed = np.flatnonzero(row_of)
     b = boxes[rowed]
-    gap = np.maximum(b[:, None, 2] - b[None, :, 3], b[None, :, 2] - b[:, None, 3]).clip(0)
-    overlap = ((np.minimum(b[:, None, 1], b[None, :, 1]) - np.maximum(b[:, None, 0], b[None, :, 0]))
-               / np.minimum(b[:, None, 1] - b[:, None, 0], b[None, :, 1] - b[None, :, 0]))
-    beside = (gap <= across) & (overlap >= min_overlap)
-    widths = b[:, 3] - b[:, 2]
-    above = ((np.minimum(b[:, None, 3], b[None, :, 3]) - np.maximum(b[:, None, 2], b[None, :, 2]))
-             >= 0.5 * np.minimum(widths[:, None], widths[None, :]))  # one over the other
     bands = np.zeros(len(members) + 1)
     for r in range(1, len(members) + 1):
         inside = b[row_of[rowed] == r]
         bands[r] = inside[:, 1].max() - inside[:, 0].min()
     band = bands[row_of[rowed]]
-    heights = b[:, 1] - b[:, 0]
     chained = np.isin(rowed, [i for row in members for i in row])  # not a piece that joined the row beside it
-    stacked = (above & chained[:, None] & chained[None, :]
-               & ((np.maximum(b[:, None, 1], b[None, :, 1]) - np.minimum(b[:, None, 0], b[None, :, 0]))
-                  <= np.maximum(band[:, None], band[None, :]))
-               & (-overlap * np.minimum(heights[:, None], heights[None, :])
-                  <= 0.25 * np.minimum(heights[:, None], heights[None, :])))  # at most a quarter apart
+    pairs = []
+    for start in range(0, len(b), 256):  # in slices of blobs: a page of thousands of them stays in memory
+        part = slice(start, start + 256)
+        i, j = np.nonzero(_joined(b[part], b, band[part], band, chained[part], chained, min_overlap=min_overlap,
+                                  across=across))
+        pairs.extend(zip(start + i, j))
     parent = list(range(len(members) + 1))
 
     def root(r: int) -> int:
@@ -239,7 +249,7 @@ def _merge_rows(members: list[list[int]], boxes: np.ndarray, row_of: np.ndarray,
             r = parent[r]
         return r
 
-    for i, j in zip(*np.nonzero(beside | stacked)):
+    for i, j in pairs:
         a, c = root(row_of[rowed[i]]), root(row_of[rowed[j]])
         if a != c:
             parent[max(a, c)] = min(a, c)

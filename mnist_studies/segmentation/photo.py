@@ -4,8 +4,8 @@ Stages run before the paper's binarization (``segmentation.binarize``), each a p
 
     paper_region,         the sheet of paper in a photo of it lying on a desk: the largest region whose background
     only_paper            (ink closed away) is as light as the paper and of its colour (a shadow keeps the colour, a
-                          desk does not); outside it the photo is painted the paper's colour, so that a dark or
-                          grained desk does not binarize into specks and the sheet's edge into a frame
+                          desk does not); outside it the photo is painted the light of the nearest paper, so that
+                          a dark or grained desk does not binarize into specks and the sheet's edge into a frame
     ink_contrast          an RGB page -> the grey image in which the ink stands out most from the paper (luminance,
                           one colour channel, or the colour distance from the paper), the one whose flattened ink
                           stands out most from the flattened paper (Fisher's criterion)
@@ -94,8 +94,8 @@ def paper_region(image: np.ndarray, *, darker: float = NOT_PAPER_BELOW, chroma: 
     largest connected rest with its holes filled (ink, shadows and whatever lies inside it), shrunk by a third of
     the window (the sheet's blurred edge). A hard shadow over the paper stays paper: it darkens it to 0.4-0.55, not
     under 0.3, and keeps its colour. So a grained desk of the paper's own grey is not told from a shadowed sheet
-    (77% of the digits of 40 such tuning photos, with or without this stage, and up to 4 s per page; telling them
-    apart by texture is the next step). Without it a photo of a page on a wooden or black desk lost whole pages, the
+    (83% of the digits of 20 such photos, seeds 7000+, and 2-3 s per page; telling them apart by texture is the
+    next step). Without it a photo of a page on a wooden or black desk lost whole pages, the
     desk's grain binarized into specks and the sheet's edge into a frame around every row: the "desk photo"
     family's first 60 tuning pages read 49.4% of their digits without it, 98.1% with it (``only_paper``).
     """
