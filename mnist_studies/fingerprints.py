@@ -4,7 +4,8 @@ A run record stores ``code_fingerprint(module)`` of the module that ran it (a st
 every project source file that module can execute, found by following its ``import`` statements (at any depth,
 inside functions too) through the package. A record is reused only while that hash is unchanged, so an edit to
 one study module, to the page reader or to a figure leaves every run that cannot execute it alone, and an edit to
-``training.py`` (which every training run imports) makes all of them stale.
+``training.py`` (which every training run imports) makes all of them stale. Docstrings are left out of the hash:
+rewriting one changes no number.
 
 Some modules never change a run's numbers and are left out of every closure (``NEUTRAL``): where files live, the
 profiles (a run's settings are compared separately, as its ``config``), the claims package (every study's
@@ -126,13 +127,40 @@ def _relative(path: Path) -> str:
     return path.relative_to(PACKAGE_DIR.parent).as_posix()
 
 
+def without_docstrings(source: str) -> str:
+    """``source`` with the lines of its docstrings removed (module, class and function docstrings that stand on lines
+    of their own): what the code does, not what it says about itself."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    lines = source.splitlines(keepends=True)
+    drop: set[int] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) or not node.body:
+            continue
+        first = node.body[0]
+        if not (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)):
+            continue
+        start, end = first.lineno - 1, first.end_lineno - 1
+        if lines[start][:first.col_offset].strip() or lines[end][first.end_col_offset:].strip():
+            continue  # shares a line with code: kept
+        drop.update(range(start, end + 1))
+    return "".join(line for i, line in enumerate(lines) if i not in drop)
+
+
 @functools.lru_cache(maxsize=None)
 def _file_hash(path: Path, mtime_ns: int) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    data = path.read_bytes()
+    if path.suffix == ".py":
+        data = without_docstrings(data.decode("utf-8")).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 def file_hash(path: Path) -> str:
-    """SHA-256 (16 hex digits) of a file (cached per modification time)."""
+    """SHA-256 (16 hex digits) of a file, a Python file without its docstrings (``without_docstrings``: rewriting
+    a docstring retrains nothing); cached per modification time."""
     return _file_hash(path, path.stat().st_mtime_ns)
 
 

@@ -63,6 +63,24 @@ def test_a_training_edit_makes_every_training_run_stale(package_copy):
     assert _stale_after("training.py", package_copy) == set(RUN_MODULES)
 
 
+def test_a_docstring_edit_leaves_every_run_current_but_a_code_edit_beside_it_does_not(package_copy):
+    path = package_copy / "training.py"
+    source = path.read_text()
+    docstring = '"""The training core'
+    assert docstring in source
+    before = _run_fingerprints()
+    path.write_text(source.replace(docstring, '"""Shared training helpers,\n\nrewritten over two more lines.', 1))
+    assert _run_fingerprints() == before
+    path.write_text(source.replace(docstring, 'RATE = 1\n' + docstring, 1))
+    assert _run_fingerprints()["digit_pairs"] != before["digit_pairs"]
+
+
+def test_without_docstrings_keeps_strings_that_are_code():
+    source = 'def f():\n    """Doc."""\n    x = "kept"\n    return x\n\n\ndef g(): """inline, kept"""\n'
+    assert fingerprints.without_docstrings(source) == (
+        'def f():\n    x = "kept"\n    return x\n\n\ndef g(): """inline, kept"""\n')
+
+
 def test_a_study_module_edit_makes_only_that_study_stale(package_copy):
     assert _stale_after("studies/digit_pairs.py", package_copy) == {"digit_pairs"}
     # the page evaluation runs the LeNet-5 study's code (its model comes from there), so both are stale
