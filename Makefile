@@ -12,7 +12,7 @@ FORCE   ?=
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fast reproduce status report bench bench-pages reader-model lab clean distclean
+.PHONY: help venv lint test test-fast reproduce status report bench bench-pages reader-model lab clean distclean
 
 help: ## list the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,7 +28,10 @@ $(SENTINEL): requirements.txt setup.cfg pyproject.toml
 
 venv: $(SENTINEL) ## create the virtual environment, install requirements and the package, register the kernel
 
-test: $(SENTINEL) ## run all tests, notebooks in the smoke profile included
+lint: $(SENTINEL) ## check the package and tests with ruff (settings in pyproject.toml); make test runs it first
+	$(BIN)/ruff check mnist_studies tests
+
+test: $(SENTINEL) lint ## run the linter, then all tests, notebooks in the smoke profile included
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: $(SENTINEL) ## run the tests that take seconds (no notebooks, no slow training)
@@ -47,11 +50,11 @@ bench: $(SENTINEL) ## time every builder, plain Keras vs the project's path: ben
 	$(BIN)/python -m mnist_studies.benchmark --output benchmarks/results
 
 bench-pages: $(SENTINEL) ## the page reader on 15 page families (16 with handwriting fonts) beside Tesseract (if installed): make bench-pages [MODEL=x.keras]
-	$(BIN)/python -m mnist_studies.segmentation.evaluate --output benchmarks/results $(if $(MODEL),--model "$(MODEL)")
+	$(BIN)/python -m mnist_studies.segmentation.benchmark.evaluate --output benchmarks/results $(if $(MODEL),--model "$(MODEL)")
 
 reader-model: $(SENTINEL) ## retrain the page reader's shipped models: the digit model (26 min on a 2-core AMD EPYC: 18 + 8 for its two phases), then the row reader (53 min); resumes if killed
-	$(BIN)/python -m mnist_studies.segmentation.reader_model
-	$(BIN)/python -m mnist_studies.segmentation.row_model
+	$(BIN)/python -m mnist_studies.segmentation.train.digit_reader
+	$(BIN)/python -m mnist_studies.segmentation.train.row_reader
 
 # As root (many containers), JupyterLab refuses to start without --allow-root; without a browser it prints the URL.
 lab: $(SENTINEL) ## open JupyterLab on notebooks/ with the project kernel (prints the URL to open)

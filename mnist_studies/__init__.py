@@ -1,20 +1,13 @@
 """mnist_studies: Keras 3 reproductions of five small MNIST papers, with their claims checked.
 
 Modules:
-    data      -- offline MNIST loader with checksum verification and split helpers
-    profiles  -- the named profiles (smoke, quick, paper) of every study, as data
-    training  -- seeding, device choice, the fit helper and its callbacks
-    records   -- run records: one JSON per run, written atomically
-    plotting  -- figures from run records, one module per study, and the shared helpers (fixed dpi, no
-                 timestamps); not part of the result-code fingerprint
-    models    -- model builders, one module per paper
-    studies   -- study runners, one module per paper
-    claims    -- each paper's claims as data (``claims/<study>.py``) and the verdict vocabulary
-    fingerprints -- what a run depends on: hashes of the import closure of its code
-    stamps    -- each study's stamp: what its last ``make reproduce`` ran on and how it ended
-    report    -- the claims report (REPORT.md) from the run records
-    reproduce -- the headless notebook runner behind ``make reproduce``
-    status    -- ``make status``: what is up to date, without running anything
+    data, profiles, training  -- offline MNIST; the smoke, quick and paper profiles as data; the fit helper
+    models, studies, claims   -- builders, runners and claims, one module per paper
+    plotting                  -- figures from run records (not part of the result-code fingerprint)
+    segmentation              -- the page reader of paper 004 (stages, benchmark, training of its shipped models)
+    records, fingerprints     -- run records, and what a run depends on (the import closure of its code)
+    stamps, reproduce, status -- ``make reproduce`` and ``make status``
+    report                    -- the claims report (REPORT.md) from the run records
 """
 
 import os

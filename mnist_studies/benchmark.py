@@ -2,26 +2,13 @@
 
     python -m mnist_studies.benchmark [--quick] [--output benchmarks/results]
 
-For each builder, each path trains its own freshly built model (same seed) on ``images`` random inputs of the
-study's shape and batch size, in interleaved rounds (``time_case``: the machine's slow spells fall on every path; the
-first epoch of each call, with tracing, is not counted):
-
-- ``plain``: NumPy arrays straight into ``model.fit``, default ``compile`` (what a notebook would write);
-- ``project``: ``training.fit(..., seed=...)`` (the epoch-keyed ``tf.data`` pipeline with prefetching),
-  ``training.COMPILE_OPTIONS`` and the study's own compile options (``Case.compile_options``: study 003 runs
-  ``steps_per_execution`` steps per call).
-
-Each case reports images per second (steady state), the ratio project/plain (median round, with the range over
-rounds), the time of one epoch of the
-study's real setting, and the time of one *repeated* short run (build, compile, train) both ways — the project
-reuses one compiled model (``training.reset_for_new_run``) where plain code builds and traces again.
-
-A third measurement bounds what any input or training-loop engineering can win: ``compute`` trains the same model
-on one batch that is already a tensor in memory, repeated, with the whole epoch in one ``steps_per_execution``
-call — no slicing, shuffling, copying or per-step Python at all. ``ceiling = compute / plain`` is the largest
-speed-up a faster path could reach without changing the model's arithmetic; where it is below 1.5 the 1.5× target
-cannot be met on that device. The results (with device and versions) go to ``<output>/bench-<device>.json`` and a
-bar chart beside it.
+Each path trains its own freshly built model (same seed) on random inputs of the study's shape and batch size, in
+interleaved rounds (``time_case``; the first epoch, with tracing, is not counted): ``plain`` (NumPy arrays into
+``model.fit``) and ``project`` (``training.fit(..., seed=...)`` with the study's compile options). ``compute`` trains
+the same model on one batch already in memory, the whole epoch in one ``steps_per_execution`` call: ``compute /
+plain`` bounds what any input engineering could win. Each case reports images per second, the ratios (median round
+and range), one epoch of the study's setting and one repeated short run both ways. Results go to
+``<output>/bench-<device>.json`` with a bar chart. What the figures show: docs/speed.md.
 """
 
 from __future__ import annotations
@@ -221,7 +208,7 @@ def page_latency(repeats: int = 3) -> dict:
     segmentation plus recognition (an untrained improved LeNet-5: latency does not depend on the weights)."""
     from mnist_studies import segmentation as seg
     from mnist_studies.models.lenet5 import build_improved_lenet5
-    from mnist_studies.segmentation import pages
+    from mnist_studies.segmentation.benchmark import pages
 
     page = pages.make_page(7, rows=12, width=1000)
     grey = page.image / 255.0

@@ -1,19 +1,15 @@
 """What a result depends on, as hashes: the import closure of the code that computes it.
 
-A run record stores ``code_fingerprint(module)`` of the module that ran it (a study module, say): the SHA-256 of
-every project source file that module can execute, found by following its ``import`` statements (at any depth,
-inside functions too) through the package. A record is reused only while that hash is unchanged, so an edit to
-one study module, to the page reader or to a figure leaves every run that cannot execute it alone, and an edit to
-``training.py`` (which every training run imports) makes all of them stale. Docstrings are left out of the hash:
-rewriting one changes no number.
+A run record stores ``code_fingerprint(module)`` of the module that ran it: the SHA-256 of every project source
+file that module can execute, found by following its ``import`` statements (at any depth) through the package. A
+record is reused only while that hash is unchanged, so an edit to one study module, the page reader or a figure
+leaves every run that cannot execute it alone, and an edit to ``training.py`` makes all of them stale. Docstrings
+are left out of the hash: rewriting one changes no number.
 
-Some modules never change a run's numbers and are left out of every closure (``NEUTRAL``): where files live, the
-profiles (a run's settings are compared separately, as its ``config``), the claims package (every study's
-``CLAIMS`` and the verdict vocabulary, applied when the report is written), the record and stamp storage, and the
-tools that run, report on or time studies. The figure code (``mnist_studies/plotting/``) is hashed on its own
-(``figure_files``): editing it only redraws.
-
-Only the standard library is imported here, so ``make status`` answers without starting TensorFlow.
+Some modules never change a run's numbers and are left out of every closure (``NEUTRAL``): paths, profiles (a run's
+settings are compared separately), claims, record and stamp storage, and the tools that run, report on or time
+studies. The figure code (``mnist_studies/plotting/``) is hashed on its own (``figure_files``). Only the standard
+library is imported here, so ``make status`` answers without starting TensorFlow.
 """
 
 from __future__ import annotations
@@ -85,7 +81,7 @@ def imports_of_source(source: str, *, module: str = PACKAGE) -> set[str]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _imports_of_file(path: Path, mtime_ns: int, module: str) -> frozenset[str]:
     return frozenset(imports_of_source(path.read_text(), module=module))
 
@@ -150,7 +146,7 @@ def without_docstrings(source: str) -> str:
     return "".join(line for i, line in enumerate(lines) if i not in drop)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _file_hash(path: Path, mtime_ns: int) -> str:
     data = path.read_bytes()
     if path.suffix == ".py":

@@ -23,11 +23,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-
 from mnist_studies import paths, records, stamps
 from mnist_studies.claims import (  # noqa: F401  (re-exported: the report's vocabulary)
-    INCONCLUSIVE, NEEDS_GPU, NOT_REPRODUCED, NOT_RUN, PARTLY, REPRODUCED, VERDICTS, Claim, Measurement, format_mean_std,
-    mean_std, within,
+    INCONCLUSIVE,
+    NEEDS_GPU,
+    NOT_REPRODUCED,
+    NOT_RUN,
+    PARTLY,
+    REPRODUCED,
+    VERDICTS,
+    Claim,
+    Measurement,
+    format_mean_std,
+    mean_std,
+    within,
 )
 from mnist_studies.profiles import PROFILE_NAMES, REDUCED_PROFILES, check_profile_name
 from mnist_studies.studies import NOTEBOOK_STUDIES
@@ -278,6 +287,10 @@ def write_report(profile: str, *, folder: Path | None = None, output: Path | Non
     output = output or paths.report_path()
     existing = load_reports(folder)
     data = measure_profile(profile, existing.get(profile))
+    before = existing.get(profile) or {}
+    if {**before, "generated": None} == json.loads(json.dumps({**data, "generated": None})):
+        # nothing changed: the report keeps its date, and git stays clean
+        data["generated"] = before.get("generated", data["generated"])
     records.write_json_atomic(data, folder / f"{profile}.json")
     existing[profile] = data
     shown = {p: d for p, d in existing.items() if p != "smoke" or profile == "smoke"}

@@ -1,27 +1,15 @@
-"""Headless runner behind ``make reproduce``: execute the study notebooks (``notebooks/NN_*.ipynb``) that are not up
-to date with papermill, then write the claims report.
+"""Headless runner behind ``make reproduce``: execute the study notebooks that are not up to date with papermill,
+then write the claims report.
 
     python -m mnist_studies.reproduce --profile quick [--only 01 --only 03] [--force] [--no-report]
 
-Each notebook gets ``profile`` as a papermill parameter and runs on the project kernel. The terminal shows one line
-when a study starts (what changed, how many runs, the last wall time), a progress bar over its runs while it runs
-(one plain line per finished run when standard output is not a terminal) and one line when it ends. Papermill's cell
-log, the cells' output and the kernel's standard error go to ``outputs/<profile>/<notebook>.log``. The executed copy is
-written as ``NAME.partial.ipynb`` and renamed to ``NAME.ipynb`` only when every cell succeeded; a failing notebook is
-kept as ``NAME.failed.ipynb`` and the terminal shows the failing cell, the error's last lines and the log's path.
+Each notebook gets ``profile`` as a papermill parameter and runs on the project kernel; the terminal shows one line
+per study start and end and a progress bar over its runs; cell logs go to ``outputs/<profile>/<notebook>.log``. An
+executed copy is renamed from ``NAME.partial.ipynb`` only when every cell succeeded (else ``NAME.failed.ipynb``).
 
-What reruns is decided twice (see ``stamps`` and ``records``):
-
-- per **study**, from its stamp: *never run*; *update* (its notebook's code, its profile settings or a source file
-  its imports can execute changed: the stamp names which); *resume* (the last run was interrupted); *redraw* (only a
-  figure, the notebook's text, or the executed copy is missing); *up to date* (skipped). ``--force`` clears the
-  study's records and reruns it from scratch.
-- per **run**, inside the notebook: a run whose record has the same config and the same code fingerprint (the import
-  closure of the module that computed it) is reused; any other run trains. So an edit to the page reader re-reads
-  study 004's pages and reuses its networks, and a figure edit retrains nothing.
-
-Records that the finished study did not use (left by other settings) are removed, so the report only sees the runs
-of the current settings.
+What reruns is decided per study, from its stamp (never run, update, resume, redraw, up to date; ``--force`` clears
+its records), and per run, from each record's config and code fingerprint (``records.completed``). Records the
+finished study did not use are removed. How it works: docs/reproducing.md.
 """
 
 from __future__ import annotations
@@ -310,12 +298,11 @@ def run_study_notebook(notebook: Path, profile: str, output_dir: Path, *, force:
     previous = p.stamp
     resuming = p.action == "resume"
     spent_before = previous.get("spent_seconds", 0.0) if resuming else 0.0
-    last_full = previous.get("wall_seconds") if previous.get("state") == "done" else \
-        previous.get("previous_wall_seconds")
+    last_full = previous.get("wall_seconds") or previous.get("previous_wall_seconds")  # the study's last full cost
     current = {"profile": profile, "notebook": notebook.name,
                "fingerprint": fingerprints.digest(p.inputs["results"]),
                "figures_fingerprint": fingerprints.digest(p.inputs["figures"]), "inputs": p.inputs,
-               "planned_runs": p.planned_runs, "previous_wall_seconds": last_full,
+               "planned_runs": p.planned_runs, "wall_seconds": last_full,
                "pid": os.getpid(), "host": socket.gethostname(), "started": time.time()}
     manifest = paths.results_dir(p.study, profile) / MANIFEST_NAME
     manifest.parent.mkdir(parents=True, exist_ok=True)

@@ -8,9 +8,11 @@ last ran, each as a hash, so that ``make reproduce`` and ``make status`` can say
 - ``figures``: what only its figures and text depend on: the whole notebook, the modules of
   ``mnist_studies/plotting/`` that it imports, and the committed results it draws (``FIGURE_DATA``);
 
-and ``state`` (``running`` until the notebook finished, then ``done``), the wall time, and the runs it used. The
-stamp decides whether the *notebook* reruns; which of its *runs* retrain is decided run by run from each record's
-own code fingerprint and config (``records.completed``). Below both ``reproduce`` and ``report``, which read it.
+and ``state`` (``running`` until the notebook finished, then ``done``), the study's cost (``wall_seconds`` of its last
+full run) and the runs it used. What changes at every sitting (process, host, times, runs reused and trained) goes to
+``runs/<profile>/<study>/sitting.json`` (``SITTING_KEYS``, git-ignored), so a rerun that reuses everything leaves the
+committed stamp as it was. The stamp decides whether the *notebook* reruns; which of its *runs* retrain is decided
+run by run from each record's code fingerprint and config (``records.completed``).
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from mnist_studies import fingerprints, paths, profiles, records
 from mnist_studies.studies import NOTEBOOK_STUDIES
 
 STAMP_NAME = "reproduce.stamp"
+SITTING_NAME = "sitting.json"
+# what one sitting of `make reproduce` was: kept beside the runs' working files, never committed
+SITTING_KEYS = ("pid", "host", "started", "finished", "spent_seconds", "last_wall_seconds", "reused", "trained")
 # Committed results a notebook's figures draw, by the module that reads them: data, not code, so no import closure
 # finds them (notebook 05 draws the last `make bench-pages`); a new result redraws the figures, reruns nothing.
-FIGURE_DATA = {"mnist_studies.segmentation.evaluate": "benchmarks/results/pages-*.json"}
+FIGURE_DATA = {"mnist_studies.segmentation.benchmark.evaluate": "benchmarks/results/pages-*.json"}
 STATES = ("running", "done")
 
 
@@ -66,14 +71,41 @@ def read_stamp(study: str, profile: str) -> dict:
         raise StampError(f"{path}: damaged stamp (not a JSON object with a state of {', '.join(STATES)}); delete it "
                          f"and run `make reproduce PROFILE={profile}`: the study is checked again and its finished "
                          f"runs are reused from their records")
-    return stamp
+    return {**stamp, **read_sitting(study, profile, stamp)}
+
+
+def sitting_path(study: str, profile: str) -> Path:
+    return paths.runs_dir(study, profile) / SITTING_NAME
+
+
+def read_sitting(study: str, profile: str, stamp: dict) -> dict:
+    """The last sitting's ``SITTING_KEYS`` when they belong to ``stamp`` (same fingerprint and state), else {}."""
+    try:
+        sitting = json.loads(sitting_path(study, profile).read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(sitting, dict) or [sitting.get("fingerprint"), sitting.get("state")] != \
+            [stamp.get("fingerprint"), stamp.get("state")]:
+        return {}
+    return {key: sitting[key] for key in SITTING_KEYS if key in sitting}
 
 
 def write_stamp(study: str, profile: str, fields: dict) -> Path:
-    """Write the study's stamp (``fields``, with a ``state``) atomically."""
+    """Write the study's stamp (``fields``, with a ``state``) atomically: its ``SITTING_KEYS`` to the sitting file,
+    the rest to the stamp, which is left untouched when it would not change."""
     if fields.get("state") not in STATES:
         raise ValueError(f"a stamp's state must be one of {', '.join(STATES)}, got {fields.get('state')!r}")
-    return records.write_json_atomic(fields, stamp_path(study, profile))
+    stamp = {key: value for key, value in fields.items() if key not in SITTING_KEYS}
+    sitting = {key: fields[key] for key in SITTING_KEYS if key in fields}
+    records.write_json_atomic({"fingerprint": stamp.get("fingerprint"), "state": stamp["state"], **sitting},
+                              sitting_path(study, profile))
+    path = stamp_path(study, profile)
+    try:
+        if json.loads(path.read_text()) == json.loads(json.dumps(stamp)):
+            return path
+    except (OSError, ValueError):
+        pass
+    return records.write_json_atomic(stamp, path)
 
 
 def shown(path: Path) -> str:

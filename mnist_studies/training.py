@@ -349,28 +349,18 @@ def fit(
     """Fit a compiled model with the standard callbacks and return its history and timings.
 
     Args:
-        model: a compiled ``keras.Model``.
-        x, y, batch_size, validation_data: as ``keras.Model.fit``; the validation pass runs in batches of
-            ``EVAL_BATCH_SIZE`` unless ``validation_batch_size`` is given.
-        epochs: number of epochs (positive).
-        seed: with in-memory arrays, feed them through ``epoch_dataset`` and key every random draw of an epoch to
-            ``(seed, epoch)`` (``EpochSeeds``): required for a resumed run to equal an uninterrupted one. Without it,
-            Keras shuffles the arrays itself.
-        run_dir: folder of this run's files (CSV log, best checkpoint, TensorBoard logs, resume backup); created
-            if needed. Without it no files are written.
-        checkpoint: keep the best model by ``monitor`` as ``run_dir/best.keras`` (``ModelCheckpoint``).
-        monitor: the quantity the checkpoint watches (lower is better for losses, higher for accuracies).
-        tensorboard: write TensorBoard logs to ``run_dir/tensorboard`` (one folder per run, never shared).
-        csv_log: write ``run_dir/history.csv`` (``CSVLogger``).
-        resume: with a ``run_dir``, back up the training state after every epoch (``BackupAndRestore`` in
-            ``run_dir/backup``, removed when the fit completes): a run killed in the middle continues from its last
-            finished epoch when started again with the same arguments, and returns the whole history. A backup
-            made by another run (other model, optimizer settings, loss, data, batch size or seed: ``run_signature``)
-            is discarded with a notice, and the run starts from scratch.
-        strategy: the ``tf.distribute`` strategy the model was built and compiled under (``get_strategy``); a model
-            whose variables were made outside its scope is refused. ``batch_size`` is the global batch.
-        callbacks: extra callbacks, run after the standard ones.
-        verbose: 2 = one line per epoch (the default: readable logs), 0 = silent.
+        model: a compiled ``keras.Model``, built under ``strategy``'s scope when one is given (``batch_size`` is the
+            global batch then).
+        x, y, batch_size, validation_data: as ``keras.Model.fit``; validation runs in batches of ``EVAL_BATCH_SIZE``
+            unless ``validation_batch_size`` is given. ``epochs``: positive.
+        seed: feed in-memory arrays through ``epoch_dataset``, every random draw keyed to ``(seed, epoch)``, so that a
+            resumed run equals an uninterrupted one; without it Keras shuffles.
+        run_dir: this run's files (CSV log, best checkpoint, TensorBoard logs, backup); none written without it.
+        checkpoint, monitor: keep the best model by ``monitor`` as ``run_dir/best.keras``.
+        tensorboard, csv_log: ``run_dir/tensorboard`` (one folder per run) and ``run_dir/history.csv``.
+        resume: back up after every epoch (``BackupAndRestore``); a killed run continues from its last finished epoch.
+            A backup of another run (``run_signature``) is discarded with a notice.
+        callbacks: extra callbacks, after the standard ones. ``verbose``: 2 = one line per epoch, 0 = silent.
     """
     if strategy is not None and getattr(model, "distribute_strategy", None) is not strategy:
         raise ValueError("the model was not built under the strategy given to fit; build and compile it inside "

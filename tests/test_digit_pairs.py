@@ -1,11 +1,11 @@
 import keras
 import numpy as np
 import pytest
+from conftest import same_numbers
 
 from mnist_studies import data, profiles, records
 from mnist_studies.models import digit_pairs as dpm
 from mnist_studies.studies import digit_pairs as study
-from conftest import same_numbers
 
 
 @pytest.fixture(scope="module")

@@ -81,7 +81,8 @@ def test_make_reproduce_killed_in_a_notebook_leaves_nothing_finished_and_the_rer
     assert "stopped: 00_mnist_data was interrupted" in said and "ONLY=00" in said and "Traceback" not in said
     assert not (out / "00_mnist_data.ipynb").exists() and not partial.exists()  # nothing looks finished
     stamp = json.loads((isolated_outputs["results"] / "smoke" / "mnist_data" / "reproduce.stamp").read_text())
-    assert stamp["state"] == "running" and stamp["spent_seconds"] > 0  # the time spent is kept for the total
+    sitting = json.loads((isolated_outputs["runs"] / "smoke" / "mnist_data" / "sitting.json").read_text())
+    assert stamp["state"] == "running" and sitting["spent_seconds"] > 0  # the time spent is kept for the total
 
     again = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stdout[-2000:] + again.stderr[-2000:]

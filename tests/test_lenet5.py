@@ -1,11 +1,11 @@
 import keras
 import numpy as np
 import pytest
+from conftest import kill_after_epoch, same_numbers
 
 from mnist_studies import profiles, records
 from mnist_studies.models import lenet5
 from mnist_studies.studies import lenet5 as study
-from conftest import kill_after_epoch, same_numbers
 
 
 def test_classic_parameter_counts():

@@ -11,7 +11,7 @@ import pytest
 
 from mnist_studies import data, paths, segmentation
 from mnist_studies.models.digit_reader import build_digit_reader
-from mnist_studies.segmentation import reader_model
+from mnist_studies.segmentation.train import digit_reader
 
 
 def test_the_builder_gives_the_documented_network():
@@ -28,32 +28,32 @@ def test_the_builder_gives_the_documented_network():
 def test_stroke_width_makes_strokes_bolder_or_thinner_and_is_identity_at_inference():
     image = np.zeros((1, 28, 28, 1), np.float32)
     image[0, 6:22, 13:15] = 1.0  # a "1" two pixels wide
-    layer = reader_model.StrokeWidth(strength=1.0, seed=3)
+    layer = digit_reader.StrokeWidth(strength=1.0, seed=3)
     assert np.array_equal(np.asarray(layer(image, training=False)), image)
     inks = {float(np.asarray(layer(image, training=True)).sum()) for _ in range(12)}
     assert min(inks) < image.sum() < max(inks)  # some draws thinner, some bolder
 
 
 def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tmp_path):
-    settings = {**reader_model.SETTINGS, "epochs": 2, "batch_size": 64,
-                "not_a_digit": {**reader_model.SETTINGS["not_a_digit"], "epochs": 2}}
+    settings = {**digit_reader.SETTINGS, "epochs": 2, "batch_size": 64,
+                "not_a_digit": {**digit_reader.SETTINGS["not_a_digit"], "epochs": 2}}
     out = tmp_path / "shipped" / "reader.keras"
-    record = reader_model.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, verbose=0)
+    record = digit_reader.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, verbose=0)
     for phase in ("digits", "not_a_digit"):  # both phases learn
         assert record["history"][phase]["loss"][1] < record["history"][phase]["loss"][0]
     assert record["metrics"]["not_a_digit_on_test_digit_crops"]["examples"] > 0
     assert out.stat().st_mode & 0o777 == 0o644 and not list(out.parent.glob("*.tmp*"))
     saved = json.loads(out.with_suffix(".json").read_text())
-    assert saved["model_file"]["sha256"] == reader_model.sha256(out)
-    assert saved["config"]["augmentation"] == reader_model.SETTINGS["augmentation"]
+    assert saved["model_file"]["sha256"] == digit_reader.sha256(out)
+    assert saved["config"]["augmentation"] == digit_reader.SETTINGS["augmentation"]
     model = segmentation.load_digit_model(out)
     assert model.output_shape == (None, 11)  # the ten digits and "not one digit"
     _, (x_test, y_test) = data.load_mnist()
-    assert reader_model.test_errors(model, data.to_float(x_test), y_test) == saved["metrics"]["test_errors"]
+    assert digit_reader.test_errors(model, data.to_float(x_test), y_test) == saved["metrics"]["test_errors"]
 
     # phase 1 is kept and reused by a second run with the same settings: only phase 2 trains again
     first = (tmp_path / "run" / "digits.keras").stat().st_mtime_ns
-    again = reader_model.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, verbose=0)
+    again = digit_reader.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, verbose=0)
     assert (tmp_path / "run" / "digits.keras").stat().st_mtime_ns == first
     assert again["metrics"]["digits_phase_test_errors"] == record["metrics"]["digits_phase_test_errors"]
 
@@ -66,13 +66,13 @@ def shipped():
 
 def test_the_shipped_model_loads_in_safe_mode_matches_its_record_and_meets_the_bound(shipped):
     path, record = shipped
-    assert record["model_file"]["sha256"] == reader_model.sha256(path), "the model file is not the recorded one"
+    assert record["model_file"]["sha256"] == digit_reader.sha256(path), "the model file is not the recorded one"
     model = segmentation.load_digit_model(path)  # safe mode
     assert model.count_params() == record["metrics"]["parameters"]
     _, (x_test, y_test) = data.load_mnist()
-    errors = reader_model.test_errors(model, data.to_float(x_test), y_test)
+    errors = digit_reader.test_errors(model, data.to_float(x_test), y_test)
     assert abs(errors - record["metrics"]["test_errors"]) <= 2  # other CPUs may round a borderline image otherwise
-    assert errors / len(y_test) <= reader_model.TEST_ERROR_BOUND
+    assert errors / len(y_test) <= digit_reader.TEST_ERROR_BOUND
     assert record["config"]["train_images"] == 60_000 and record["config"]["augmentation"]
 
 
@@ -80,7 +80,7 @@ def test_the_command_line_reads_with_the_shipped_model_without_study_code(tmp_pa
     """No --model: the shipped model reads a clean synthetic page exactly, and no study module is imported."""
     from PIL import Image
 
-    from mnist_studies.segmentation import pages
+    from mnist_studies.segmentation.benchmark import pages
 
     page = pages.make_page(7, rows=2)
     Image.fromarray(page.image).save(tmp_path / "page.png")
@@ -96,7 +96,7 @@ def test_the_command_line_reads_with_the_shipped_model_without_study_code(tmp_pa
 def test_touching_digit_crops_are_labelled_and_repeatable():
     """The eleventh class's examples: MNIST-like crops of the reader's own candidate stretches, whole digits labelled
     with the digit, pieces and crops of more than one digit labelled ``NOT_A_DIGIT``, the same for the same seed."""
-    from mnist_studies.segmentation import strips
+    from mnist_studies.segmentation.train import strips
 
     (x_train, y_train), _ = data.load_mnist()
     x, y, source = strips.make_examples(x_train[:500], y_train[:500], 300, seed=3)
@@ -122,7 +122,7 @@ def test_touching_digit_crops_are_labelled_and_repeatable():
 def test_a_stretch_is_labelled_by_the_ink_it_holds():
     """``strips._label``: a stretch holding one whole digit (a sliver of its neighbour allowed) is that digit; one
     holding a third of a second digit is "more than one"; a part of one digit, a bar too, is a piece of it."""
-    from mnist_studies.segmentation import strips
+    from mnist_studies.segmentation.train import strips
 
     mask = np.zeros((20, 40), dtype=bool)
     mask[2:18, 2:22] = True  # digit 0 (a 7), 20 columns
@@ -142,10 +142,10 @@ def test_a_stretch_is_labelled_by_the_ink_it_holds():
 def test_an_eleven_class_model_reads_digits_over_its_first_ten_outputs():
     """``with_not_a_digit`` keeps the ten-class model's readings (its new output starts at zero), and the page
     reader reads the ten digits' probabilities of either kind of model."""
-    from mnist_studies.segmentation import strips
+    from mnist_studies.segmentation.train import strips
 
     ten = build_digit_reader()
-    eleven = reader_model.with_not_a_digit(ten)
+    eleven = digit_reader.with_not_a_digit(ten)
     assert eleven.output_shape == (None, 11)
     x = np.random.default_rng(0).random((4, 28, 28, 1)).astype(np.float32)
     p10, p11 = np.asarray(ten(x)), np.asarray(eleven(x))
@@ -153,6 +153,6 @@ def test_an_eleven_class_model_reads_digits_over_its_first_ten_outputs():
     mask = np.zeros((40, 40), dtype=bool)
     mask[5:35, 18:22] = True  # a 1
     box = [(18, 5, 22, 35)]
-    read = segmentation._probabilities(eleven, mask, box)
+    read = segmentation.digit_probabilities(eleven, mask, box)
     assert read.shape == (1, 10) and read.sum() < 1.0  # "not one digit" takes its share
     assert strips.NOT_A_DIGIT == 10

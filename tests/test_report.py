@@ -74,6 +74,21 @@ def test_a_study_whose_reproduce_has_not_finished_is_marked_incomplete(isolated_
     assert "wall time 2.0 min" in text
 
 
+def test_a_report_rewritten_from_the_same_records_is_the_same_file_but_a_new_record_dates_it(isolated_outputs,
+                                                                                            monkeypatch):
+    _handmade_records()
+    data_path = isolated_outputs["reports"] / "quick.json"
+    out = report.write_report("quick")
+    first, first_data = out.read_bytes(), data_path.read_bytes()
+    later = report._dt.datetime(2031, 1, 1, tzinfo=report._dt.timezone.utc)
+    monkeypatch.setattr(report._dt, "datetime", type("Later", (), {"now": staticmethod(lambda tz=None: later)}))
+    report.write_report("quick")
+    assert out.read_bytes() == first and data_path.read_bytes() == first_data  # only the date would differ
+    stamps.write_stamp("lenet5", "quick", {"fingerprint": "x", "state": "done", "wall_seconds": 60})
+    report.write_report("quick")
+    assert json.loads(data_path.read_text())["generated"].startswith("2031")  # something changed: a new date
+
+
 def test_write_report_keeps_the_other_profiles_and_studies(isolated_outputs):
     _handmade_records()
     out = report.write_report("quick")

@@ -144,8 +144,8 @@ def test_code_edited_before_its_first_record_marks_the_records_never_reusable(mo
 def test_the_import_closure_follows_imports_inside_functions_and_relative_ones():
     assert "mnist_studies.segmentation" in fingerprints.imports_of_source(
         "def f():\n    from mnist_studies import segmentation\n")
-    found = fingerprints.imports_of_source("from . import pages\n", module="mnist_studies.segmentation")
-    assert "mnist_studies.segmentation.pages" in found
+    found = fingerprints.imports_of_source("from . import rows\n", module="mnist_studies.segmentation")
+    assert "mnist_studies.segmentation.rows" in found
     with pytest.raises(ValueError, match="no such module in the project: mnist_studies.nowhere"):
         fingerprints.import_closure("mnist_studies.nowhere")
 
@@ -279,6 +279,22 @@ def test_an_interrupted_study_resumes_keeps_its_time_and_prunes_records_of_other
     # FORCE=1 reuses nothing
     assert reproduce.run_study_notebook(notebook, "quick", out, force=True).used == {
         "cv-Simple-lr0.001": False, "tuning-Simple": False}
+
+
+def test_a_rerun_that_reuses_every_run_leaves_the_committed_stamp_as_it_was(isolated_outputs, notebook, tmp_path,
+                                                                           monkeypatch):
+    out = tmp_path / "outputs"
+    out.mkdir()
+    monkeypatch.setattr(reproduce, "run_notebook", _fake_run(out, notebook))
+    reproduce.run_study_notebook(notebook, "quick", out)
+    path = stamps.stamp_path("digit_pairs", "quick")
+    committed = path.read_bytes()
+    assert not {"pid", "host", "started", "finished", "reused"} & set(json.loads(committed))  # in runs/ instead
+    (out / notebook.name).unlink()  # a fresh clone has no executed notebook: the study is redrawn, nothing trained
+    assert reproduce.plan(notebook, "quick", out).action == "redraw"
+    reproduce.run_study_notebook(notebook, "quick", out)
+    assert path.read_bytes() == committed
+    assert stamps.read_stamp("digit_pairs", "quick")["reused"] == 1  # this sitting's counts, from runs/
 
 
 def test_a_damaged_stamp_is_set_aside_with_a_notice(isolated_outputs, notebook, tmp_path):

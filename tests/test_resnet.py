@@ -1,11 +1,11 @@
 import keras
 import numpy as np
 import pytest
+from conftest import same_numbers
 
 from mnist_studies import data, profiles, training
 from mnist_studies.models import resnet
 from mnist_studies.studies import resnet as study
-from conftest import same_numbers
 
 
 def _count(model, kind=None, suffix=None):

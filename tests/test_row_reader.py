@@ -9,7 +9,8 @@ import pytest
 
 from mnist_studies import data, paths, segmentation
 from mnist_studies.models.row_reader import build_row_reader
-from mnist_studies.segmentation import row_model, sequence, strips
+from mnist_studies.segmentation import sequence
+from mnist_studies.segmentation.train import digit_reader, row_reader, strips
 
 
 def test_the_builder_gives_the_documented_network():
@@ -76,13 +77,13 @@ def test_training_rows_can_move_each_digit_up_or_down_by_a_share_of_the_height()
 
 
 def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tmp_path):
-    settings = {**row_model.SETTINGS, "epochs": 2, "batch_size": 32}
+    settings = {**row_reader.SETTINGS, "epochs": 2, "batch_size": 32}
     out = tmp_path / "shipped" / "rows.keras"
-    record = row_model.train(settings, output=out, run_dir=tmp_path / "run", train_size=256, verbose=0)
+    record = row_reader.train(settings, output=out, run_dir=tmp_path / "run", train_size=256, verbose=0)
     assert record["history"]["loss"][1] < record["history"]["loss"][0]
     assert out.stat().st_mode & 0o777 == 0o644 and not list(out.parent.glob("*.tmp*"))
     saved = json.loads(out.with_suffix(".json").read_text())
-    assert saved["model_file"]["sha256"] == row_model.reader_model.sha256(out)
+    assert saved["model_file"]["sha256"] == digit_reader.sha256(out)
     assert saved["metrics"]["test_rows"]["rows"] == 64 and saved["config"]["augmentation"]
     assert sequence.load_row_model(out).count_params() == saved["metrics"]["parameters"]
 
@@ -103,13 +104,13 @@ def shipped():
 
 def test_the_shipped_row_reader_loads_in_safe_mode_matches_its_record_and_reads_test_rows(shipped):
     model, record, path = shipped
-    assert record["model_file"]["sha256"] == row_model.reader_model.sha256(path), "not the recorded model file"
+    assert record["model_file"]["sha256"] == digit_reader.sha256(path), "not the recorded model file"
     assert model.count_params() == record["metrics"]["parameters"]
-    assert record["config"]["rows"] == row_model.SETTINGS["rows"] and record["config"]["train_images"] == 60_000
+    assert record["config"]["rows"] == row_reader.SETTINGS["rows"] and record["config"]["train_images"] == 60_000
     _, (x_test, y_test) = data.load_mnist()
-    x, y = strips.make_rows(x_test, y_test, 300, seed=row_model.SETTINGS["test_seed"],
-                            jitter=row_model.SETTINGS["jitter"])  # the record's first 300
-    scores = row_model.scores(model, x, y)
+    x, y = strips.make_rows(x_test, y_test, 300, seed=row_reader.SETTINGS["test_seed"],
+                            jitter=row_reader.SETTINGS["jitter"])  # the record's first 300
+    scores = row_reader.scores(model, x, y)
     assert scores["digit_accuracy"] >= 0.98 and scores["rows_exact"] >= 0.9
     assert abs(scores["digit_accuracy"] - record["metrics"]["test_rows"]["digit_accuracy"]) < 0.02
 
@@ -117,7 +118,7 @@ def test_the_shipped_row_reader_loads_in_safe_mode_matches_its_record_and_reads_
 def test_a_1_hidden_in_its_neighbours_is_found_by_the_row_reader(shipped):
     """A touching-pairs tuning page whose row "913286" the digit model's cuts read as "93286" (no straight cut frees
     the 1 between the 9 and the 3), and that the row reader, reading the blob whole, reads right."""
-    from mnist_studies.segmentation import families
+    from mnist_studies.segmentation.benchmark import families
 
     image, truth = families.make("touching pairs", 5048)
     assert truth.split("\n")[2] == "913286"

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from mnist_studies import segmentation as seg
-from mnist_studies.segmentation import pages
+from mnist_studies.segmentation.benchmark import pages
 
 
 def _blank(h=120, w=300, value=0.95):
@@ -283,7 +283,7 @@ def test_a_row_of_slanted_strokes_each_under_the_next_splits_into_every_stroke()
     mask = np.zeros((60, 150), bool)
     for k in range(12):  # each stroke's columns overlap its neighbours': one run of ink for vertical projection
         _stroke(mask, (22 + 9 * k, 10), (10 + 9 * k, 49))
-    assert len(seg._runs(mask.sum(axis=0))) == 1
+    assert len(seg.ink_runs(mask.sum(axis=0))) == 1
     boxes = seg.split_row(mask, (10, 50), expected_width=12)
     assert [x0 for x0, _, _, _ in boxes] == [10 + 9 * k for k in range(12)]
 
@@ -346,7 +346,7 @@ def test_the_console_command_is_installed():
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Photos: light, shadows, ink colour, ruled paper (segmentation/photo.py)
+# Photos: light, shadows, ink colour, ruled paper (segmentation: light, lines, geometry)
 # ---------------------------------------------------------------------------------------------------------------
 
 
@@ -361,8 +361,6 @@ def clean_page():
 
 
 def test_a_shadowed_page_binarizes_like_the_same_page_without_the_shadow(clean_page):
-    from mnist_studies.segmentation import photo
-
     grey, clean = clean_page
     shadow = grey.copy()
     shadow[:, grey.shape[1] // 2:] *= 0.45  # a hard shadow over the right half
@@ -370,18 +368,16 @@ def test_a_shadowed_page_binarizes_like_the_same_page_without_the_shadow(clean_p
     assert _iou(seg.ink_mask(shadow, method="photo"), clean) > 0.9
     vignetted = grey * (0.55 + 0.45 * np.hanning(grey.shape[1]))[None, :]  # dark edges, as a phone photo
     assert _iou(seg.ink_mask(vignetted, method="photo"), clean) > 0.9
-    assert photo.ink_is_dark_locally(shadow) and not photo.ink_is_dark_locally(1.0 - shadow)
+    assert seg.ink_is_dark_locally(shadow) and not seg.ink_is_dark_locally(1.0 - shadow)
 
 
 def test_ruled_lines_are_removed_and_a_one_written_on_a_line_survives():
-    from mnist_studies.segmentation import photo
-
     mask = np.zeros((200, 300), dtype=bool)
     for y in range(20, 200, 40):
         mask[y:y + 2, :] = True  # ruled paper
     mask[:, 150] = True  # one vertical rule (squared paper)
     mask[52:100, 60:63] = True  # a "1" crossing the line at y = 60
-    out = photo.remove_rules(mask)
+    out = seg.remove_rules(mask)
     assert not out[20:22, 100:140].any() and not out[150:170, 150].any()  # the lines are gone
     assert out[52:100, 60:63].all()  # the "1" is whole, where it crosses the line too
     assert out.sum() == 48 * 3
@@ -390,8 +386,9 @@ def test_ruled_lines_are_removed_and_a_one_written_on_a_line_survives():
 def _boxed_row(seed: int, *, gap: int) -> tuple[np.ndarray, np.ndarray, str]:
     """A form's row of boxes, one MNIST test digit written in each (``gap`` pixels between boxes; 0: one grid):
     (the page, the digits' ink alone, the digits)."""
-    from mnist_studies.data import load_mnist
     from skimage.transform import resize
+
+    from mnist_studies.data import load_mnist
 
     _, (images, labels) = load_mnist()
     rng = np.random.default_rng(seed)
@@ -410,13 +407,11 @@ def test_the_boxes_of_a_form_are_removed_and_the_digits_in_them_read():
     from scipy import ndimage
 
     from mnist_studies import paths
-    from mnist_studies.segmentation import photo
-
     model = seg.load_digit_model(paths.reader_model_path())
     for gap in (0, 8):  # a grid of boxes, and boxes apart
         page, digits, text = _boxed_row(4, gap=gap)
         mask = seg.ink_mask(page)
-        out = photo.remove_frames(mask)
+        out = seg.remove_frames(mask)
         near_digits = ndimage.binary_dilation(digits, iterations=3)
         assert (out & ~near_digits).sum() <= 20, gap  # no box side is left ...
         assert _iou(out, mask & near_digits) > 0.95, gap  # ... and every digit is
@@ -428,30 +423,28 @@ def test_the_boxes_of_a_form_are_removed_and_the_digits_in_them_read():
     zero[40:42, 40:42] = True
     circled = ring.copy()
     circled[25:55, 38:41] = True
-    assert np.array_equal(photo.remove_frames(zero), zero) and np.array_equal(photo.remove_frames(circled), circled)
+    assert np.array_equal(seg.remove_frames(zero), zero) and np.array_equal(seg.remove_frames(circled), circled)
     grid = np.zeros((201, 201), dtype=bool)  # squared paper, a stroke in three of its cells: no frame
     grid[::20, :] = grid[:, ::20] = True
     grid[41:60, 60] = grid[60, 41:60] = grid[60, 61:80] = grid[61:80, 60] = False  # four cells whose lines broke
     grid[141:160, 100] = grid[141:160, 120] = False  # and three more
     grid[50:70, 58:62] = grid[145:156, 118:121] = grid[25:36, 28:31] = True
-    assert np.array_equal(photo.remove_frames(grid), grid)
+    assert np.array_equal(seg.remove_frames(grid), grid)
 
 
 def test_a_tables_lines_are_removed_while_strokes_and_filled_shapes_stay():
-    from mnist_studies.segmentation import photo
-
     mask = np.zeros((300, 800), dtype=bool)
     mask[20:22, 20:300] = mask[200:202, 20:300] = True  # a table's frame, a third of the page wide: no rule
     mask[20:202, 20:22] = mask[20:202, 298:300] = True
     mask[10:60, 100:103] = True  # a "1" written across the frame's top line
     mask[100:102, 150:210] = True  # a 7's bar, 60 px
     mask[240:260, 400:700] = True  # a filled band, 20 px thick (a shadow's edge, a marker stroke)
-    out = photo.remove_rules(mask)
+    out = seg.remove_rules(mask)
     assert not out[200:202, 30:290].any() and not out[30:190, 20:22].any()  # the frame is gone
     assert out[10:60, 100:103].all()  # the "1" is whole, where it crosses the line too
     assert out[100:102, 150:210].all() and out[240:260, 400:700].all()  # a stroke and a filled shape stay
     assert out.sum() == 50 * 3 + 2 * 60 + 20 * 300
-    assert photo.remove_rules(mask, min_length=None)[200:202, 30:290].all()  # unknown scale: left as they are
+    assert seg.remove_rules(mask, min_length=None)[200:202, 30:290].all()  # unknown scale: left as they are
 
 
 def _on_a_desk(grey: np.ndarray, desk, *, border: int = 60, shadow: float = 1.0, edge: float = 0.5,
@@ -470,23 +463,21 @@ def _on_a_desk(grey: np.ndarray, desk, *, border: int = 60, shadow: float = 1.0,
 
 
 def test_a_page_photographed_on_a_desk_binarizes_like_the_page_alone(clean_page):
-    from mnist_studies.segmentation import photo
-
     grey, clean = clean_page
     inside = (slice(60, -60), slice(60, -60))
     for desk, shadow in (((0.45, 0.29, 0.16), 1.0), ((0.08, 0.08, 0.09), 1.0), ((0.45, 0.29, 0.16), 0.5)):
         image = _on_a_desk(grey, desk, shadow=shadow)
-        sheet = photo.paper_region(image)
+        sheet = seg.paper_region(image)
         assert sheet is not None and sheet[inside][5:-5, 5:-5].all() and not sheet[:40].any(), (desk, shadow)
         mask = seg.ink_mask(image, method="photo")
         assert _iou(mask[inside], clean) > 0.85, (desk, shadow)  # the page's ink, on the sheet (0.896-0.915) ...
         off = mask[:50].sum() + mask[-50:].sum() + mask[:, :50].sum() + mask[:, -50:].sum()
         assert off < 20  # ... and none off it
-        assert not np.array_equal(photo.only_paper(image), image)
-    assert photo.paper_region(grey) is None and photo.only_paper(grey) is grey  # the page fills the photo
+        assert not np.array_equal(seg.only_paper(image), image)
+    assert seg.paper_region(grey) is None and seg.only_paper(grey) is grey  # the page fills the photo
     shadowed = grey.copy()
     shadowed[:, grey.shape[1] // 2:] *= 0.45
-    assert photo.paper_region(shadowed) is None  # a shadow on the page is not a desk
+    assert seg.paper_region(shadowed) is None  # a shadow on the page is not a desk
 
 
 def test_a_shadow_whose_edge_meets_the_sheets_edge_adds_no_digit():
@@ -504,8 +495,6 @@ def test_a_shadow_whose_edge_meets_the_sheets_edge_adds_no_digit():
 
 
 def test_a_margin_line_seen_at_an_angle_is_removed_and_the_digits_beside_it_stay():
-    from mnist_studies.segmentation import photo
-
     mask = np.zeros((400, 600), dtype=bool)
     ys = np.arange(40, 360)
     xs = np.rint(80 + (ys - 40) * np.tan(np.radians(2.2))).astype(int)  # a margin line, 2.2° off vertical
@@ -515,22 +504,20 @@ def test_a_margin_line_seen_at_an_angle_is_removed_and_the_digits_beside_it_stay
     mask[np.rint(300 + (cols - 100) * np.tan(np.radians(-1.5))).astype(int), cols] = True  # a rule, 1.5° off level
     mask[200:248, 300:305] = True  # a "1"
     mask[100:104, 200:260] = True  # a 7's bar, 60 px
-    out = photo.remove_rules(mask)
+    out = seg.remove_rules(mask)
     assert not out[:, 70:100].any() and not out[280:320, 110:290].any()  # both lines are gone
     assert out[200:248, 300:305].all() and out[100:104, 200:260].all()  # the strokes are whole
     assert out.sum() == 48 * 5 + 4 * 60
-    level = photo.remove_rules(mask, min_coverage=2.0)  # (no rule spans the page: the long-line pass alone)
+    level = seg.remove_rules(mask, min_coverage=2.0)  # (no rule spans the page: the long-line pass alone)
     assert np.array_equal(level, out)
 
 
 def test_blue_ink_under_a_shadow_is_read_from_a_channel_where_it_is_dark():
-    from mnist_studies.segmentation import photo
-
     rgb = np.ones((120, 160, 3)) * np.array([0.95, 0.93, 0.85]) * np.array([1.0, 0.92, 0.78])  # a lamp's light
     for x in range(20, 150, 16):
         rgb[40:80, x:x + 4] = [0.12, 0.22, 0.70]  # blue strokes
     rgb[:, 80:] *= 0.5  # a hard shadow over the right half
-    grey = photo.ink_contrast(rgb)
+    grey = seg.ink_contrast(rgb)
     for half in (slice(0, 80), slice(80, 160)):
         paper, strip = np.median(grey[:30, half]), grey[40:80, half]
         ink = strip[strip < paper - 0.05]
@@ -538,18 +525,16 @@ def test_blue_ink_under_a_shadow_is_read_from_a_channel_where_it_is_dark():
 
 
 def test_blue_ink_is_read_from_the_channel_where_it_is_darkest():
-    from mnist_studies.segmentation import photo
-
     rgb = np.ones((60, 80, 3)) * np.array([0.95, 0.93, 0.85])  # yellowish paper
     rgb[20:40, 30:34] = [0.25, 0.35, 0.85]  # a blue stroke
-    grey = photo.ink_contrast(rgb)
+    grey = seg.ink_contrast(rgb)
     assert grey.shape == (60, 80) and grey[20:40, 30:34].max() < grey[:10].min() - 0.3
     with pytest.raises(ValueError, match="unknown method 'magic'; valid methods: paper, photo"):
         seg.ink_mask(rgb, method="magic")
 
 
 def test_page_families_are_made_with_their_ground_truth():
-    from mnist_studies.segmentation import families
+    from mnist_studies.segmentation.benchmark import families
 
     for family in families.FAMILIES:
         image, text = families.make(family, 11)
@@ -562,7 +547,7 @@ def test_page_families_are_made_with_their_ground_truth():
 
 
 def test_the_handwriting_fonts_family_is_made_where_its_fonts_are_installed(monkeypatch):
-    from mnist_studies.segmentation import families
+    from mnist_studies.segmentation.benchmark import families
 
     if families.installed_fonts():
         image, text = families.make(families.FONTS, 3)
@@ -580,7 +565,7 @@ def test_the_handwriting_fonts_family_is_made_where_its_fonts_are_installed(monk
 
 @pytest.mark.slow
 def test_the_page_families_are_measured_for_each_reader(tiny_model, tmp_path, capsys):
-    from mnist_studies.segmentation import evaluate, families
+    from mnist_studies.segmentation.benchmark import evaluate, families
 
     results = evaluate.measure(tiny_model, pages_per_family=1, use_tesseract=False)
     assert list(results["families"]) == list(families.available())
@@ -598,7 +583,7 @@ def test_the_page_families_are_measured_for_each_reader(tiny_model, tmp_path, ca
 def test_the_tuning_pages_are_measured_apart_and_write_no_record(tiny_model, tmp_path, capsys):
     """``--tuning`` reads other pages than the benchmark (seeds from ``TUNING_SEED``), prints each family's accuracy
     and errors, and leaves the benchmark's record alone; bad arguments get one line."""
-    from mnist_studies.segmentation import evaluate, families
+    from mnist_studies.segmentation.benchmark import evaluate, families
 
     tuning = evaluate.measure(tiny_model, pages_per_family=1, use_tesseract=False, names=["clean"],
                               first_seed=evaluate.TUNING_SEED)
@@ -622,11 +607,9 @@ def test_the_tuning_pages_are_measured_apart_and_write_no_record(tiny_model, tmp
 def test_a_rotated_row_stays_one_row():
     from skimage.transform import rotate
 
-    from mnist_studies.segmentation import photo
-
     page = pages.make_page(21, rows=1, width=900, dark_ink=True, lighting=0.0, touching=0.0)
     tilted = rotate(page.image / 255.0, 4.0, resize=True, cval=0.95, order=1)
-    assert abs(photo.skew_angle(seg.binarize(tilted)) + 4.0) <= 0.5  # found, to turn it back
+    assert abs(seg.skew_angle(seg.binarize(tilted)) + 4.0) <= 0.5  # found, to turn it back
     prepared = seg.prepare_page(tilted, method="photo")
     levelled, mask = prepared.page, prepared.mask
     assert len(seg.find_rows(mask)) == 1 and levelled.shape == mask.shape
@@ -635,21 +618,21 @@ def test_a_rotated_row_stays_one_row():
 
 @pytest.mark.parametrize("size", [0.3, 3.0])
 def test_small_and_large_digits_are_read_at_the_working_scale(size):
-    """15 px and 150 px digits are brought to about ``photo.DIGIT_HEIGHT`` before binarization: the same boxes as
+    """15 px and 150 px digits are brought to about ``seg.DIGIT_HEIGHT`` before binarization: the same boxes as
     the ordinary page, whose digits are within the kept range and are not rescaled."""
-    from mnist_studies.segmentation import families, photo
+    from mnist_studies.segmentation.benchmark import families
 
     page = pages.make_page(21, rows=2, width=900, dark_ink=True, lighting=0.0, touching=0.0)
     grey = page.image / 255.0
     ordinary = seg.prepare_page(grey, method="photo").mask
-    assert photo.working_scale(ordinary) == 1.0 and ordinary.shape == grey.shape
+    assert seg.working_scale(ordinary) == 1.0 and ordinary.shape == grey.shape
     resized = families._resize(grey, size)
-    height = photo.digit_height(seg.binarize(resized))
-    assert height == pytest.approx(size * photo.digit_height(ordinary), rel=0.15)
+    height = seg.digit_height(seg.binarize(resized))
+    assert height == pytest.approx(size * seg.digit_height(ordinary), rel=0.15)
     prepared = seg.prepare_page(resized, method="photo")
     levelled, mask = prepared.page, prepared.mask
     assert levelled.shape == mask.shape
-    assert photo.digit_height(mask) == pytest.approx(photo.DIGIT_HEIGHT, rel=0.15)
+    assert seg.digit_height(mask) == pytest.approx(seg.DIGIT_HEIGHT, rel=0.15)
     assert len(seg.segment(mask)) == len(seg.segment(ordinary)) == len(page.text.replace("\n", ""))
 
 
@@ -659,7 +642,7 @@ def test_boxes_are_given_on_the_input_image_however_the_page_was_rescaled_and_le
     from skimage.transform import rotate
 
     from mnist_studies import paths
-    from mnist_studies.segmentation import families
+    from mnist_studies.segmentation.benchmark import families
 
     page = pages.make_page(21, rows=1, width=900, dark_ink=True, lighting=0.0, touching=0.0)
     tilted = rotate(families._resize(page.image / 255.0, 3.0), 3.0, resize=True, cval=0.95, order=1)
@@ -694,7 +677,7 @@ def test_a_second_look_with_lighter_ink_reads_faint_digits_whose_light_strokes_w
     """Faint pencil (tuning page 5013): a slanted 1 keeps only its darkest strokes after binarization and reads as an
     unsure 8; read again with the lighter ink connected to it, it reads right."""
     from mnist_studies import paths
-    from mnist_studies.segmentation import families, photo
+    from mnist_studies.segmentation.benchmark import families
 
     image, text = families.make("faint pencil", 5013)
     grey = image / 255.0
@@ -704,7 +687,7 @@ def test_a_second_look_with_lighter_ink_reads_faint_digits_whose_light_strokes_w
     assert min(d.probability for d in first.digits) < seg.SECOND_LOOK_BELOW
     assert seg.recognize_page("p", model, grey=grey, method="photo").text == text == "71043\n6331153"
     prepared = seg.prepare_page(grey, method="photo")
-    grown = photo.lighter_ink(prepared.page, prepared.mask)
+    grown = seg.lighter_ink(prepared.page, prepared.mask)
     assert (grown >= prepared.mask).all() and grown.sum() > prepared.mask.sum()  # only ever adds ink
 
 
@@ -729,25 +712,21 @@ def test_digits_in_a_table_are_read_without_its_lines():
 
 
 def test_the_working_scale_never_makes_a_huge_page():
-    from mnist_studies.segmentation import photo
-
     specks = np.zeros((3000, 4000), dtype=bool)  # a 12-megapixel photo whose only marks are 5 px specks
     for y, x in np.random.default_rng(0).integers(0, 2990, (40, 2)):
         specks[y:y + 5, x:x + 3] = True
-    factor = photo.working_scale(specks)
-    assert photo.digit_height(specks) == 5 and specks.size * factor ** 2 <= photo.MAX_WORKING_PIXELS * 1.001
-    assert photo.working_scale(specks[:1000, :1000]) == pytest.approx(4.0)  # a 1-megapixel page may grow to 16
+    factor = seg.working_scale(specks)
+    assert seg.digit_height(specks) == 5 and specks.size * factor ** 2 <= seg.MAX_WORKING_PIXELS * 1.001
+    assert seg.working_scale(specks[:1000, :1000]) == pytest.approx(4.0)  # a 1-megapixel page may grow to 16
 
 
 @pytest.mark.slow
 def test_a_touching_pair_is_split_into_its_two_digits_by_recognition():
     """A 9 leaning on a 6 (MNIST test digits 20 and 21) is one blob to the projection; the shipped classifier reads
     it as two digits with more confidence than as one (it finds the blob "not one digit"), so it is cut."""
-    from mnist_studies import paths
-
     from skimage.transform import resize
 
-    from mnist_studies import data
+    from mnist_studies import data, paths
 
     _, (x_test, y_test) = data.load_mnist()
     glyphs = []
@@ -764,7 +743,7 @@ def test_a_touching_pair_is_split_into_its_two_digits_by_recognition():
     assert len(seg.segment(mask)) == 1
     split = seg.split_by_recognition(mask, seg.segment(mask), model)
     assert len(split) == 2 and split[0][1][2] <= split[1][1][0] + 1  # two boxes, left to right
-    read = seg._probabilities(model, mask, [box for _, box in split]).argmax(axis=1)
+    read = seg.digit_probabilities(model, mask, [box for _, box in split]).argmax(axis=1)
     assert read.tolist() == [int(y_test[20]), int(y_test[21])] == [9, 6]
 
 
@@ -808,7 +787,7 @@ def test_a_digit_broken_in_two_is_merged_and_two_close_digits_are_not(tiny_model
     mask = page > 0.4
     assert len(seg.segment(mask)) == 2
     merged = seg.merge_by_recognition(mask, seg.segment(mask), model)
-    assert len(merged) == 1 and np.argmax(seg._probabilities(model, mask, [merged[0][1]])) == 4
+    assert len(merged) == 1 and np.argmax(seg.digit_probabilities(model, mask, [merged[0][1]])) == 4
     one, other = _glyph(2), _glyph(5)
     page = np.zeros((60, one.shape[1] + other.shape[1] + 44))
     page[10:50, 20:20 + one.shape[1]] = one
@@ -825,7 +804,8 @@ def test_a_short_stroke_cut_from_a_touching_row_is_not_read_as_a_digit(monkeypat
     14 px high in a 40 px row, reads as an extra 8; with it the row is read as three digits (the 4 and that stroke
     then read together as a 1, one of the errors left on that family)."""
     from mnist_studies import paths
-    from mnist_studies.segmentation import families
+    from mnist_studies.segmentation import touching
+    from mnist_studies.segmentation.benchmark import families
 
     image, text = families.make("touching pairs", 5039)
     assert text.split("\n")[0] == "904"
@@ -835,5 +815,22 @@ def test_a_short_stroke_cut_from_a_touching_row_is_not_read_as_a_digit(monkeypat
     assert len(row) == 3 and row.startswith("90")
     split = seg.split_by_recognition
     no_height = lambda *args, **kwargs: split(*args, **{**kwargs, "min_height": 0})  # noqa: E731
-    monkeypatch.setattr(seg, "split_by_recognition", no_height)
+    monkeypatch.setattr(touching, "split_by_recognition", no_height)  # the module that calls it
     assert seg.recognize_page("p", model, grey=grey, method="photo").text.split("\n")[0] == "9048"
+
+
+def test_the_reader_s_stages_import_only_earlier_stages_and_never_its_benchmark_or_training():
+    """Data flows one way through the page reader: each stage module imports only stages before it in this order, and
+    none imports the page benchmark or the shipped models' training code (both sit above the reader)."""
+    from mnist_studies import fingerprints
+
+    order = ["result", "loading", "light", "geometry", "binarization", "lines", "preparation", "rows", "splitting",
+             "recognition", "sequence", "touching", "pipeline"]
+    stages = [f"mnist_studies.segmentation.{name}" for name in order]
+    for k, stage in enumerate(stages):
+        imported = fingerprints.imports_of_module(stage) - {"mnist_studies", "mnist_studies.segmentation"}
+        assert imported & set(stages) <= set(stages[:k]), stage
+        assert not {m for m in imported if not m.startswith("mnist_studies.segmentation.")} - {
+            "mnist_studies.models", "mnist_studies.models.digit_pairs", "mnist_studies.models.lenet5"}, stage  # layers
+    closure = fingerprints.import_closure("mnist_studies.segmentation.pipeline")
+    assert not [m for m in closure if ".benchmark" in m or ".train" in m or m.endswith("__main__")]

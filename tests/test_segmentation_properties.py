@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mnist_studies import segmentation as seg
-from mnist_studies.segmentation import pages
+from mnist_studies.segmentation.benchmark import pages
 
 # derandomize: the same 25 examples on every run, so CI is repeatable (a fresh draw each run once hung CI on a case
 # the earlier runs never drew). To search wider: HYPOTHESIS_EXPLORE=1 pytest tests/test_segmentation_properties.py

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
+from conftest import same_numbers
 
 from mnist_studies import profiles, records
 from mnist_studies.models import separate_kernels as sk
 from mnist_studies.studies import separate_kernels as study
-from conftest import same_numbers
 
 
 def test_builders_shapes_and_parameter_counts():

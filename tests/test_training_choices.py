@@ -1,11 +1,11 @@
 import keras
 import numpy as np
 import pytest
+from conftest import same_numbers
 
 from mnist_studies import profiles, records
 from mnist_studies.models import training_choices as tc
 from mnist_studies.studies import training_choices as study
-from conftest import same_numbers
 
 
 def test_cnn_has_the_papers_421642_parameters():

@@ -1,19 +1,16 @@
 """Builders for paper 003: N. Jomeau, E. Rajaonson, S. Dandjee, "Convolutional Neural Networks Performance Assessment
 to Classify Grayscale Pictures of Two Digits" (§III, Models).
 
-Input: a pair of 14×14 digits as a (14, 14, 2) image (channels last); target 1 when the first digit ≤ the second.
-Every model has about 70,000 parameters, ReLU after each hidden layer, and is trained with mean squared error.
+Input: a pair of 14×14 digits as a (14, 14, 2) image; target 1 when the first digit ≤ the second. Every model has
+about 70,000 parameters, ReLU after each hidden layer, and is trained with mean squared error.
 
 Our choices where the paper is vague (PyTorch layer sizes translated to Keras, channels last):
 
-- convolutions are "valid" (PyTorch's default padding 0), so three 2×2 convolutions and a 2×2 max pool turn 14×14
-  into 5×5×32 = 800 features, the "800 input units" the paper names;
-- Simple CNN: "3 linear layers (800 input units, 3 hidden layers of 75 units and 1 output unit)" counts four weight
-  matrices; we follow the explicit sizes: 800 → 75 → 75 → 75 → 1 (77,903 parameters);
-- the outputs that a loss sees are linear (no ReLU): the pair score (compared with the 0/1 target by MSE; a pair is
-  predicted "≤" when the score is above 0.5) and the 10 digit scores of the siamese towers (compared with one-hot
-  classes by MSE in the auxiliary loss). In CNNws2/CNNaux the comparison head applies ReLU to the concatenated digit
-  scores first, so "each layer is followed by ReLU" holds inside the network.
+- convolutions are "valid" (PyTorch's padding 0): three 2×2 convolutions and a 2×2 pool make the "800 input units";
+- Simple CNN: the explicit sizes 800 → 75 → 75 → 75 → 1 (77,903 parameters), though "3 linear layers" counts three;
+- the outputs a loss sees are linear: the pair score (MSE against 0/1; "≤" when above 0.5) and the towers' 10 digit
+  scores (MSE against one-hot classes in the auxiliary loss). CNNws2/CNNaux apply ReLU to the concatenated digit
+  scores before the comparison head.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The page reader's own digit classifier (not one of the five papers' networks).
 
 Paper 004 (Lu & Ke) reads pages with its improved LeNet-5 (0.90% MNIST test error in its paper profile). The model
-that ships with the command line (``mnist_studies/segmentation/reader_model.py`` trains it) must do better than
+that ships with the command line (``mnist_studies/segmentation/train/digit_reader.py`` trains it) must do better than
 0.5% and hold up to what pages do to digits, so it is a deeper all-convolutional network in the style of the
 improved LeNet-5 (ReLU, dropout, softmax output) with batch normalization:
 

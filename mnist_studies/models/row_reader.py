@@ -1,19 +1,13 @@
-"""The page reader's reader of touching digits (not one of the five papers' networks): a whole blob of digits that
-touch or overlap, read as a sequence with no cut at all.
-
-Paper 004 (Lu & Ke) segments a page into digits before it recognizes them, and touching digits are where that fails:
-a 1 that overlaps its neighbours cannot be cut free by any straight line. The page reader's split by recognition
-(``segmentation.split_by_recognition``) reads the candidate cuts of such a blob; this network reads the blob itself,
-as handwritten digit strings are read (a convolutional recurrent network with the CTC loss: Shi, Bai and Yao,
-"An End-to-End Trainable Neural Network for Image-based Sequence Recognition", 2015):
+"""The page reader's reader of touching digits (not one of the papers' networks): a blob of digits that touch or
+overlap, read as a sequence with no cut (a CRNN with the CTC loss: Shi, Bai and Yao, 2015).
 
     3 × [conv 3×3, conv 3×3, max pool] with 32, 64 and 128 filters, each conv followed by batch normalization and
-    ReLU; the pools halve height and width, then height and width, then height only, so a 32 × 256 blob becomes 64
-    columns of 4 × 128 features; a dense layer of 128 (ReLU, dropout), a bidirectional LSTM of 2 × 96, and a dense
-    output of 11 logits per column: the CTC blank (class 0, Keras' ``mask_index``) and the digits 0-9 (classes 1-10).
+    ReLU; the pools turn a 32 × 256 blob into 64 columns of 4 × 128 features; a dense layer of 128 (ReLU, dropout),
+    a bidirectional LSTM of 2 × 96, and 11 logits per column: the CTC blank (class 0) and the digits (classes 1-10).
 
-Input: a blob normalized by ``segmentation.normalize_row`` (28 px tall, at most 252 px wide, in a 32 × 256 canvas),
-white ink on black. 528,363 parameters (batch-norm statistics included).
+Why: paper 004 segments before it recognizes, and a 1 that overlaps both neighbours cannot be cut free by any
+straight line. Input: a blob normalized by ``segmentation.sequence.normalize_blob`` (28 px tall, at most 252 wide,
+in a 32 × 256 canvas), white ink on black. 528,363 parameters (batch-norm statistics included).
 """
 
 from __future__ import annotations

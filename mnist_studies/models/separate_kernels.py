@@ -81,18 +81,15 @@ def build_comprehensive_classifier(
 ) -> keras.Model:
     """The 10-class classifier of paper 000, §3.3: Conv2D(30, sigmoid) → Flatten → Dense(10, softmax).
 
-    Without ``initial_kernels`` it is the paper's "conventional model" (random kernels). With them, the conv layer
-    starts from the stacked kernels of the ten binary classifiers (see ``stack_kernels``).
+    Without ``initial_kernels`` it is the paper's "conventional model"; with them, the conv layer starts from the
+    stacked kernels of the ten binary classifiers (``stack_kernels``).
 
     Args:
-        input_shape: (height, width, channels). Default (28, 28, 1).
-        num_classes: outputs of the softmax layer. Default 10.
-        filters: kernels in the conv layer. Default 30 (ten binary models × 3 kernels).
-        kernel_size: side of the square kernels. Default 3 (our choice).
+        input_shape, num_classes: default (28, 28, 1) and 10.
+        filters, kernel_size: default 30 (ten binary models × 3 kernels) and 3 (our choice).
         activation: ``"sigmoid"``, ``"relu"`` or ``"tanh"``.
-        initial_kernels: array of shape (kernel_size, kernel_size, channels, filters), or None.
-        initial_biases: array of shape (filters,), or None (keep the default zeros).
-        name: model name. Default ``"comprehensive_pretrained"`` with kernels, else ``"comprehensive_conventional"``.
+        initial_kernels, initial_biases: arrays of shape (k, k, channels, filters) and (filters,), or None.
+        name: default ``"comprehensive_pretrained"`` with kernels, else ``"comprehensive_conventional"``.
 
     Raises:
         ValueError: the kernels or biases do not fit the conv layer (the message gives both shapes).

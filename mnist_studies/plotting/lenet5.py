@@ -57,7 +57,7 @@ def plot_hard_page(image: np.ndarray, truth: str, model: keras.Model):
     under a hard shadow): the paper's binarization, the photo method's levelled page and ink mask, and what each
     reads."""
     from mnist_studies import segmentation
-    from mnist_studies.segmentation import pages
+    from mnist_studies.segmentation.benchmark import pages
 
     grey = image / 255.0
     paper_mask = segmentation.ink_mask(grey, method="paper")
@@ -110,7 +110,7 @@ def plot_directional_projection(grey: np.ndarray, truth: str):
             colours = plt.get_cmap("tab10")(np.arange(10))[:, :3]
             for y0, y1 in rows:
                 band = mask[y0:y1]
-                for start, end in segmentation._runs(band.sum(axis=0)):
+                for start, end in segmentation.ink_runs(band.sum(axis=0)):
                     pieces = segmentation.slanted_pieces(band[:, start:end], share * (y1 - y0), slants=slants)
                     for k, piece in enumerate(pieces if len(pieces) > 1 else []):
                         ys, xs = np.nonzero(piece)

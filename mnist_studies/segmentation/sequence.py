@@ -1,5 +1,5 @@
 """Reading a blob of touching digits as a sequence: the shipped row reader (``models.row_reader``, trained by
-``segmentation.row_model``) reads the whole blob and says which digits it holds, in order, with no cut at all.
+``segmentation.train.row_reader``) reads the whole blob and says which digits it holds, in order, with no cut at all.
 
     normalize_blob  a blob's ink mask -> 32 × 256 float image (28 px tall, at most 252 wide, left-aligned)
     load_row_model  a ``.keras`` row reader, in safe mode, its shapes checked
@@ -19,6 +19,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+
+from mnist_studies.segmentation.recognition import load_safely
+from mnist_studies.segmentation.result import PageError
+from mnist_studies.segmentation.splitting import shrink_to_ink
 
 SHAPE = (32, 256)  # the row reader's input (height, width)
 HEIGHT = 28  # a blob's height in it (MNIST's digits are 20 of 28; a blob keeps 2 px above and below)
@@ -46,8 +50,6 @@ def normalize_blob(crop: np.ndarray) -> tuple[np.ndarray, float]:
 
 def load_row_model(path: str | Path):
     """Load a ``.keras`` row reader in safe mode; its input must be ``SHAPE`` × 1 and its output (columns, 11)."""
-    from mnist_studies.segmentation import PageError, load_safely
-
     path = Path(path)
     model = load_safely(path, "row reader")
     if tuple(model.input_shape[1:]) != SHAPE + (1,) or model.output_shape[1:] != (SHAPE[1] // COLUMN, 11):
@@ -76,8 +78,6 @@ def read_blobs(mask: np.ndarray, boxes: list[tuple[int, int, int, int]], model) 
     """The digits the row reader ``model`` reads in each blob of ``boxes`` (of ``mask``; one batched prediction),
     left to right: (box shrunk to its ink, probabilities of the ten digits) each (module docstring); [] for a blob in
     which it reads none."""
-    from mnist_studies.segmentation import _shrink
-
     if not boxes:
         return []
     images, scales = zip(*(normalize_blob(mask[y0:y1, x0:x1]) for x0, y0, x1, y1 in boxes))
@@ -94,7 +94,7 @@ def read_blobs(mask: np.ndarray, boxes: list[tuple[int, int, int, int]], model) 
         read = []
         for (digit, first, last), a, b in zip(digits, edges, edges[1:]):
             surest = first + int(np.argmax(blob_probabilities[first:last + 1, digit + 1]))
-            read.append((_shrink(mask, (a, y0, max(b, a + 1), y1)) or (a, y0, max(b, a + 1), y1),
+            read.append((shrink_to_ink(mask, (a, y0, max(b, a + 1), y1)) or (a, y0, max(b, a + 1), y1),
                          blob_probabilities[surest, 1:].copy()))
         out.append(read)
     return out

@@ -1,19 +1,15 @@
 """Study 004: LeNet-5, the improved LeNet-5 and its ablation (M. Lu, N. Ke). Runner, tables, claims
 (figures: ``mnist_studies/plotting/lenet5.py``).
 
-Training as §4.2: batch 120 (60,000 / 120 × 20 epochs = 10,000 weight updates), test accuracy recorded every 500
-iterations. The paper names "stochastic gradient descent" without a learning rate; we use Adam at 1e-3 for every
-variant, so that the ablation compares architectures rather than optimizer tuning.
+Training as §4.2: batch 120 (60,000 / 120 × 20 epochs = 10,000 updates), test accuracy every 500 iterations. The
+paper names "stochastic gradient descent" without a rate; we use Adam at 1e-3 for every variant, so that the
+ablation compares architectures rather than optimizer tuning.
 
 The ablation adds §3's changes one at a time to the classic model: ReLU, 32 kernels, dropout, spatial pyramid
-pooling, LeakyReLU, and the deformed training samples of §4.2. Its last step is the paper's full improved model; the
-first seed's copy is kept beside the records (``study_model_path``; committed for the quick and paper profiles, so the
-page evaluation of ``studies/page_reading.py`` can rerun on a fresh clone). The command line reads pages with its own
-stronger model (``segmentation/reader_model.py``), not this one.
-
-The claim's runs (the improved network over ``seeds``) may take their own settings (a profile's ``claim_runs``: the
-quick profile trains them on all of MNIST with a cosine-decayed rate, ``run_settings``); the paper profile trains every
-run alike, with a constant rate.
+pooling, LeakyReLU, deformed training samples. Its last step is the improved model; the first seed's copy is kept
+beside the records (``study_model_path``, committed) for the page evaluation (``studies/page_reading.py``). The
+command line reads pages with its own stronger model (``segmentation/train/digit_reader.py``). The claim's runs may
+take their own settings (a profile's ``claim_runs``, ``run_settings``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 import keras
 
 from mnist_studies import records, segmentation
-from mnist_studies.segmentation import pages
+from mnist_studies.segmentation.benchmark import pages
 from mnist_studies.studies import lenet5
 
 CODE = __name__  # the module whose import closure the page record's fingerprint covers
@@ -26,7 +26,7 @@ def study_model(cfg: dict) -> keras.Model:
 
 
 def evaluate_pages(cfg: dict, model: keras.Model, *, device: str = "") -> dict:
-    """Recognize ``cfg["pages"]`` synthetic pages (``segmentation.pages.make_page``) and score them against their
+    """Recognize ``cfg["pages"]`` synthetic pages (``benchmark.pages.make_page``) and score them against their
     ground truth with the pipeline ``cfg["page_method"]`` (the paper's, by default): per-digit accuracy (edit
     distance per row), the share of pages read exactly, and the errors split by kind (``pages.error_kinds``: in rows
     read with the right number of digits, the recognizer's; in the others, the segmentation's); writes a record

@@ -3,18 +3,14 @@
 
 For each seed and activation the runner
 
-1. trains the ten one-vs-rest binary classifiers (``binary_epochs``, Adam, categorical cross-entropy). They are
-   trained *together*, packed in one Keras model (``build_packed_binary_classifiers``) whose loss is the mean of
-   the ten binary losses: no weight is shared, each model's parameters get the gradient of its own loss only and
-   Adam's update is per parameter, so this equals ten separate fits on the same batches at a fraction of the
-   per-step overhead (the binary stage took ~10 s instead of ~26 s on 4,000 images here).
-   ``unpack_binary_classifiers`` gives the ten separate ``build_binary_classifier`` models;
-2. stacks their 3 kernels each into 30 and trains the pre-trained comprehensive classifier (``epochs``, Adam,
-   sparse categorical cross-entropy);
-3. trains the conventional classifier identically, from the *same* random dense-layer initialization and the same
-   batch order, so the only difference between the pair is the initial conv layer (a paired comparison);
-4. writes one run record with both test accuracies, the ten one-vs-rest accuracies, per-epoch histories (test
-   accuracy also before the first epoch) and the three kernel sets for the figures.
+1. trains the ten one-vs-rest binary classifiers (``binary_epochs``, Adam), packed in one Keras model
+   (``build_packed_binary_classifiers``) whose loss is the mean of the ten: no weight is shared and Adam's update is
+   per parameter, so this equals ten separate fits on the same batches at less overhead;
+2. stacks their 3 kernels each into 30 and trains the pre-trained comprehensive classifier (``epochs``, Adam);
+3. trains the conventional classifier from the *same* dense-layer initialization and batch order, so that the pair
+   differs only in the initial conv layer (a paired comparison);
+4. writes one record with both test accuracies, the ten one-vs-rest accuracies, per-epoch histories and the three
+   kernel sets for the figures.
 """
 
 from __future__ import annotations

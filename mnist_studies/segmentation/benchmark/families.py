@@ -21,7 +21,7 @@ import io
 
 import numpy as np
 
-from mnist_studies.segmentation import pages
+from mnist_studies.segmentation.benchmark import pages
 
 FAMILIES = ("clean", "touching pairs", "hard shadow", "gradient light", "ruled paper", "squared paper", "blue ink",
             "faint pencil", "rotated ±4°", "JPEG quality 60", "small digits", "large digits", "multi-row",
@@ -234,7 +234,7 @@ def make(family: str, seed: int) -> tuple[np.ndarray, str]:
         fonts = installed_fonts()
         if not fonts:
             raise ValueError(f"the {FONTS!r} family needs Debian's handwriting fonts; none is installed (see "
-                             f"mnist_studies/segmentation/families.py)")
+                             f"mnist_studies/segmentation/benchmark/families.py)")
         images, labels = font_digits(fonts[seed % len(fonts)], seed)
         page = _clean(seed, images=images, labels=labels)
         return page.image, page.text

@@ -1,20 +1,13 @@
 """Train the row reader that ships with the page reader (``make reader-model`` trains it after the digit model).
 
-    python -m mnist_studies.segmentation.row_model [--epochs N] [--output PATH.keras]
+    python -m mnist_studies.segmentation.train.row_reader [--epochs N] [--output PATH.keras]
 
-The network is ``models.row_reader.build_row_reader``: it reads a blob of touching digits whole, as a sequence
-(``segmentation.sequence``). It learns from rows of one to nine touching MNIST *training* digits made as the reader's
-digit model's "not one digit" crops are (``strips.make_rows``: on paper, blurred and noisy, binarized by the reader,
-each digit overlapping its left neighbour by 0-12% of the height and moved up or down by up to ``jitter`` × the
-height: a page's digits do not sit on one line, and the first row reader, trained on level rows, read 99.3% of the
-digits of level test rows but 96.7% of rows moved by up to 8%), through a random stroke width and slant (Keras
-preprocessing layers and ``reader_model.StrokeWidth``, active only while training), with the CTC loss and Adam at
-a cosine-decayed rate. It is measured on rows made the same way from MNIST *test* digits, never used to choose
-anything: the share of rows read exactly, and of their digits read right (edit distance, as ``pages.score_text``).
-
-Writes the model (no optimizer state) to ``paths.row_model_path()`` and its record beside it (``row_reader.json``:
-settings, seed, metrics, per-epoch history, timings, versions, device, the model file's SHA-256). Backups go to
-``runs/row_model/`` so a killed training resumes.
+``models.row_reader.build_row_reader`` learns to read a blob of touching digits whole (``segmentation.sequence``)
+from rows of one to nine touching MNIST *training* digits (``strips.make_rows``: overlapping by 0-12% of the
+height, each moved up or down by up to ``jitter`` × the height), through a random stroke width and slant, with the
+CTC loss and Adam at a cosine-decayed rate. It is measured on rows of MNIST *test* digits, never used to choose
+anything. Writes the model to ``paths.row_model_path()`` and its record beside it (``row_reader.json``); backups in
+``runs/row_model/``, so a killed training resumes.
 """
 
 from __future__ import annotations
@@ -29,7 +22,9 @@ import numpy as np
 
 from mnist_studies import data, paths, training
 from mnist_studies.models.row_reader import build_row_reader
-from mnist_studies.segmentation import pages, reader_model, sequence, strips
+from mnist_studies.segmentation import sequence
+from mnist_studies.segmentation.benchmark import pages
+from mnist_studies.segmentation.train import digit_reader, strips
 
 SETTINGS = {
     "rows": 50_000,  # rows of touching training digits (strips.make_rows; 1-9 digits each)
@@ -49,7 +44,7 @@ SETTINGS = {
 def augmentation(aug: dict, *, seed: int = 0) -> keras.Sequential:
     """The training-time deformations of a row (identity at inference): stroke width and slant."""
     return keras.Sequential([
-        reader_model.StrokeWidth(aug["stroke_width"], seed=seed),
+        digit_reader.StrokeWidth(aug["stroke_width"], seed=seed),
         keras.layers.RandomShear(x_factor=aug["shear"], seed=seed + 1, fill_mode="constant", fill_value=0.0),
     ], name="row_deformations")
 
@@ -95,11 +90,11 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
                                                                               seed=settings["seed"]), model],
                                name="row_reader_training")
     steps = -(-len(x) // settings["batch_size"])
-    trainer.compile(optimizer=keras.optimizers.Adam(reader_model._schedule(settings, steps),
+    trainer.compile(optimizer=keras.optimizers.Adam(digit_reader._schedule(settings, steps),
                                                     clipnorm=settings["clip_norm"]), loss=keras.losses.CTC())
     fitted = training.fit(trainer, x, y, epochs=settings["epochs"], batch_size=settings["batch_size"],
                           seed=settings["seed"], run_dir=run_dir, verbose=verbose)
-    reader_model._save_model(model, output)
+    digit_reader._save_model(model, output)
     record = {
         "name": "row_reader",
         "config": {**settings, "train_images": len(train_labels[:train_size]),
@@ -112,11 +107,11 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
         "timings": {"wall_seconds": time.perf_counter() - start, "rows_seconds": made,
                     "epoch_seconds": fitted.epoch_seconds},
     }
-    return reader_model.write_record(record, output)
+    return digit_reader.write_record(record, output)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.row_model",
+    parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.train.row_reader",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"], help=f"default {SETTINGS['epochs']}")
     parser.add_argument("--output", type=Path, default=paths.row_model_path(), help="where the .keras file goes")

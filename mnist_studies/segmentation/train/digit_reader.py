@@ -1,30 +1,17 @@
 """Train the digit model that ships with the page reader (``make reader-model``).
 
-    python -m mnist_studies.segmentation.reader_model [--epochs N] [--output PATH.keras]
+    python -m mnist_studies.segmentation.train.digit_reader [--epochs N] [--output PATH.keras]
 
-The network is ``models.digit_reader.build_digit_reader`` with eleven classes: the ten digits and "not one digit"
-(``strips.NOT_A_DIGIT``: a piece of a digit, or more than one), which lets the reader's split-by-recognition tell a
-whole digit from a stretch that only looks like one. It trains in two phases:
+``models.digit_reader.build_digit_reader`` with eleven classes, in two phases: (1) the ten digits on all of MNIST's
+training images through augmentation that imitates a page (``StrokeWidth``, slant, rotation, scale, shift; Adam at a
+cosine-decayed rate; kept in ``runs/reader_model/digits.keras`` and reused); (2) an eleventh output, "not one
+digit", fine-tuned on the stretches the reader cuts from rows of touching training digits
+(``strips.make_examples``). Batch-norm statistics are recomputed after each phase (``batchnorm.recalibrate``); the
+MNIST test set is measured once per phase, never used to choose anything.
 
-1. **digits** (``SETTINGS``): ten classes, all 60,000 MNIST training images through augmentation that imitates what
-   a page does to a digit once the reader has cut it out and centred it: thin and bold strokes (``StrokeWidth``: a
-   random blend towards the 2×2 grey dilation or erosion), slant (shear), rotation, scale and position jitter (Keras
-   preprocessing layers, active only while training). Adam with a cosine-decayed learning rate. Its model is kept in
-   ``runs/reader_model/digits.keras`` with its record, and reused while the settings are the same.
-2. **not one digit** (``SETTINGS["not_a_digit"]``): the same network with an eleventh output (its weights copied,
-   the new output starting at zero) fine-tuned on the MNIST training images plus the stretches the reader itself
-   cuts from rows of touching MNIST *training* digits (``strips.make_examples``: whole digits, pieces, and more than
-   one digit, labelled by the share of each digit's ink they hold), with the same augmentation and a lower
-   cosine-decayed rate.
-
-After each phase the batch-norm statistics are recomputed for the final weights on undeformed training images
-(``batchnorm.recalibrate``). The MNIST test set is measured once per phase, at the end, and never used to choose
-anything; the eleventh class is measured on crops cut from MNIST *test* digits.
-
-Writes the model (weights and architecture, no optimizer state) to ``paths.reader_model_path()`` and its record
-beside it (``digit_reader.json``: settings, seed, MNIST test error, per-epoch history of both phases, timings,
-versions, device, the model file's SHA-256). The runs' backups go to ``runs/reader_model/`` so a killed training
-resumes.
+Writes the model to ``paths.reader_model_path()`` and its record beside it (``digit_reader.json``: settings, seed,
+test error, histories, timings, versions, device, the file's SHA-256). Backups in ``runs/reader_model/``: a killed
+training resumes. More: docs/page-reader.md, "The shipped models".
 """
 
 from __future__ import annotations
@@ -41,7 +28,7 @@ import numpy as np
 
 from mnist_studies import batchnorm, data, paths, records, training
 from mnist_studies.models.digit_reader import build_digit_reader
-from mnist_studies.segmentation import strips
+from mnist_studies.segmentation.train import strips
 
 SETTINGS = {
     "epochs": 30,
@@ -249,7 +236,7 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
     record = {
         "name": "digit_reader",
         "config": {**settings, "train_images": len(x_train), "builder": "models.digit_reader.build_digit_reader",
-                   "classes": "0-9, then 10 = not one digit (segmentation/strips.py)"},
+                   "classes": "0-9, then 10 = not one digit (segmentation/train/strips.py)"},
         "seed": settings["seed"],
         "metrics": {"test_errors": errors, "test_images": len(y_test), "test_error": errors / len(y_test),
                     "test_images_most_probably_not_a_digit": int(np.sum(np.argmax(read, axis=1)
@@ -268,7 +255,7 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.reader_model",
+    parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.train.digit_reader",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"], help=f"default {SETTINGS['epochs']}")
     parser.add_argument("--output", type=Path, default=paths.reader_model_path(), help="where the .keras file goes")

@@ -1,41 +1,20 @@
-"""Rows of touching digits, and the crops a page reader cuts from them: the examples that teach the shipped digit
-model its eleventh class, "not one digit" (``NOT_A_DIGIT``).
+"""Rows of touching digits, and the crops a page reader cuts from them: what the shipped models learn from.
 
-Splitting touching digits by recognition (``segmentation.split_by_recognition``) reads every candidate stretch of a
-wide blob and keeps the most probable reading. A 10-class model has to call every stretch some digit, and it is
-often sure of a half 0 or of a 7 with the left third of a 4: whole rows then read as the wrong number of digits.
-With an eleventh class the model can say "this is a piece of a digit, or more than one", and the most probable
-reading is the one whose stretches are whole digits.
-
-``make_examples`` writes rows of two to five digits touching or overlapping as they do on a page (the ``touching
-pairs`` page family overlaps neighbours by 8% of the height; here 0-12%), on paper, blurred and noisy, binarizes
-them with the reader's own ``segmentation.binarize``, and cuts from every blob exactly the stretches the reader
-reads (``segmentation.candidate_stretches``). Each stretch is labelled by how much of each digit's ink it holds
-(every ink pixel belongs to the digit that wrote it most strongly; ``COVERAGE``):
-
-- **one digit** (labelled with the digit): at least ``digit`` of one digit's ink and at most ``sliver`` of any
-  other's;
-- **more than one** (``NOT_A_DIGIT``): at least ``more`` of a second digit's ink (a 2 with the left half of the 3
-  it touches, a 3 with the whole 1 leaning on it);
-- **a piece** (``NOT_A_DIGIT``): at most ``piece`` of its digit's ink and at most ``sliver`` of any other's, whose
-  ink is at least ``PIECE_MIN_ASPECT`` (0.1) as wide as high (thinner slivers are left out). A bar cut from a 9, a 4
-  or a 7 is taught as "not one digit" too: with bars left out (pieces at least 0.35 as wide as high, the previous
-  model) the reader read the stem of a 9 or half of a thick 1 as a sure 1; on the tuning pages (seeds 5000+), 100
-  touching pairs' pages 63 -> 57 digit errors, the other twelve families' 50 pages each 54 -> 54, and 0.2 read as
-  well (54 and 56) with 0.50% MNIST test error against 0.48%. (An older pipeline, without the height penalty, had
-  read touching pairs no better with bars taught);
-- anything between is left out: neither answer would be right.
-
-Each crop is shrunk to its ink and normalized by ``segmentation.normalize_digit``, exactly as the reader prepares
-a box, so the model learns the images it will be shown. ``drop_ambiguous`` then leaves out the pieces that still look
-like the digit they were cut from (the right half of a 3 is drawn like a 3).
+``make_examples`` writes rows of two to five MNIST digits touching or overlapping as on a page, on paper, blurred
+and noisy, binarizes them with the reader's ``binarize`` and cuts from every blob exactly the stretches the reader
+reads (``candidate_stretches``). Each stretch is labelled by the share of each digit's ink it holds (``COVERAGE``):
+one digit (at least ``digit`` of it and at most ``sliver`` of any other), more than one (``NOT_A_DIGIT``: at least
+``more`` of a second digit), a piece (``NOT_A_DIGIT``: at most ``piece`` of its digit, ink at least
+``PIECE_MIN_ASPECT`` as wide as high), and nothing in between. Each crop is normalized by ``normalize_digit`` as the
+reader does; ``drop_ambiguous`` leaves out pieces that still look like their digit. ``make_rows`` makes the row
+reader's rows the same way. Why an eleventh class: docs/page-reader.md, "Recognition".
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from mnist_studies.segmentation import pages
+from mnist_studies.segmentation.benchmark import pages
 
 NOT_A_DIGIT = 10  # the class index of "not one digit" in an 11-class reader model
 PIECE_MIN_ASPECT = 0.1  # a piece whose ink is narrower than this × its height is a sliver: left out
@@ -102,7 +81,7 @@ def make_examples(images: np.ndarray, labels: np.ndarray, count: int, *, seed: i
     ``reject_share`` of them) and the digit each crop was cut from (-1 for more than one digit), cut from rows of
     touching digits made from ``images`` (uint8, MNIST's 0-255) and ``labels`` (module docstring). Fully determined
     by ``seed``."""
-    from mnist_studies.segmentation import _runs, _shrink, candidate_stretches, normalize_digit
+    from mnist_studies.segmentation import candidate_stretches, ink_runs, normalize_digit, shrink_to_ink
 
     rng = np.random.default_rng(seed)
     wanted = {"digit": count - round(reject_share * count), "reject": round(reject_share * count)}
@@ -111,8 +90,8 @@ def make_examples(images: np.ndarray, labels: np.ndarray, count: int, *, seed: i
         mask, owner, digits = _row(rng, images, labels, int(rng.integers(2, 6)))
         totals = np.bincount(owner[mask & (owner >= 0)], minlength=len(digits))
         rows = np.flatnonzero(mask.any(axis=1))
-        for a, b in _runs(mask.sum(axis=0)):
-            blob = _shrink(mask, (a, int(rows[0]), b, int(rows[-1]) + 1))
+        for a, b in ink_runs(mask.sum(axis=0)):
+            blob = shrink_to_ink(mask, (a, int(rows[0]), b, int(rows[-1]) + 1))
             if blob is None or blob[2] - blob[0] <= blob[3] - blob[1]:  # the reader splits blobs wider than high
                 continue
             stretches = [box for _, _, box in candidate_stretches(mask, blob)[1] if box is not None]

@@ -1,20 +1,13 @@
-"""The page reader measured on the page families (``segmentation.families``), beside Tesseract.
+"""``make bench-pages``: the page reader on the page families (``families``), beside Tesseract.
 
-    python -m mnist_studies.segmentation.evaluate [--model PATH] [--row-model PATH] [--pages 10] [--output DIR]
-    python -m mnist_studies.segmentation.evaluate --tuning [--pages 50] [--family "touching pairs" ...] [--no-tesseract]
+    python -m mnist_studies.segmentation.benchmark.evaluate [--model PATH] [--row-model PATH] [--pages 10]
+    python -m mnist_studies.segmentation.benchmark.evaluate --tuning [--pages 50] [--family "touching pairs" ...]
 
-For each family: the share of digits read right (``pages.score_text``: a missed, extra or wrong digit costs one) and
-of pages read exactly, by our reader (``--method photo``, the command line's default) and by Tesseract (digits only,
-``--psm 6``) when the ``tesseract`` command is installed (skipped with a note when not), and each reader's seconds per
-page, model loading included once. Writes ``pages-<device>.json`` and a bar chart ``pages-<device>.png``.
-
-``PAGES_PER_FAMILY`` (10, about 190 digits per family) resolves a family's accuracy to about ±1 point (one binomial
-standard error at 97%); 5 pages (about 95 digits, ±1.7 points) could not tell 96% from 98%.
-
-The reader's settings are chosen on other pages, the tuning pages (seeds from ``TUNING_SEED``, 5000), never on the
-benchmark's (from ``FIRST_SEED``, 2000). ``--tuning`` measures those, with the same scoring, and prints them only:
-the benchmark's record is written for the benchmark's pages alone. ``--family`` (repeatable) measures some families
-only, ``--no-tesseract`` leaves Tesseract out; neither writes the record either.
+Per family: the share of digits read right (``pages.score_text``) and of pages read exactly, by our reader (photo
+method) and by Tesseract (digits only, ``--psm 6``; skipped with a note when not installed), and seconds per page.
+Writes ``pages-<device>.json`` and a bar chart beside it. ``PAGES_PER_FAMILY`` (10, about 190 digits) resolves a
+family's accuracy to about ±1 point. The reader's settings are chosen on the tuning pages (from ``TUNING_SEED``),
+never on the benchmark's (from ``FIRST_SEED``); ``--tuning``, ``--family`` and ``--no-tesseract`` print only.
 """
 
 from __future__ import annotations
@@ -30,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_studies.segmentation import families, pages
+from mnist_studies.segmentation.benchmark import families, pages
 
 TESSERACT_ARGS = ["--psm", "6", "-c", "tessedit_char_whitelist=0123456789"]
 FIRST_SEED = 2000  # disjoint from the study's evaluation pages (1000-1029) and the tuning pages (TUNING_SEED on)
@@ -155,7 +148,7 @@ def plot(results: dict):
 def main(argv: list[str] | None = None) -> int:
     from mnist_studies import paths, records, training
 
-    parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.evaluate",
+    parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.benchmark.evaluate",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=paths.reader_model_path(),
                         help="the digit model to read with (default: the shipped one)")
@@ -179,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
     if families.FONTS not in families.available() and not args.family:
         print(f"note: no handwriting font is installed: the {families.FONTS!r} family is left out (see "
-              f"mnist_studies/segmentation/families.py)", file=sys.stderr)
+              f"mnist_studies/segmentation/benchmark/families.py)", file=sys.stderr)
     try:
         results = measure(args.model, row_model_path=args.row_model, pages_per_family=args.pages, names=args.family,
                           use_tesseract=False if args.no_tesseract else None,

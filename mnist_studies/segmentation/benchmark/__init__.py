@@ -1,0 +1,2 @@
+"""The page benchmark: synthetic pages (``pages``), the page families (``families``) and ``make bench-pages``
+(``evaluate``), ours beside Tesseract."""

@@ -1,0 +1,188 @@
+"""Stage 2 of the photo method, light and paper: the sheet found on a desk, the channel the ink stands out in, and
+the light flattened so that the paper is about 1 everywhere."""
+
+from __future__ import annotations
+
+import numpy as np
+
+NOT_PAPER_BELOW = 0.3  # paper_region: a background darker than this share of the lit paper's is not the sheet
+
+
+NOT_PAPER_CHROMA = 0.06  # ... nor one whose chromaticity is this far from the paper's (a shadow keeps the colour)
+
+
+NOISE_FLOOR = 0.02  # ink_contrast: the noise every channel has at least (a phone's sensor, JPEG), so that of channels
+#                     as clean as each other the one with the stronger ink wins
+
+
+FAINT_INK = 0.2  # flattened pages whose darkest ink is at least this far below the paper get their contrast stretched
+
+
+def _closing_scale(shape: tuple[int, ...]) -> int:
+    """The background estimate's window: 1/25 of the shorter side, at least 15 px (wider than a stroke)."""
+    return max(15, min(shape[:2]) // 25)
+
+
+def _sheet(image: np.ndarray, *, darker: float, chroma: float, side: int):
+    """``paper_region``'s work on every n-th pixel: (the sheet, the background with the ink closed away, n), or None
+    when the paper fills the photo."""
+    from scipy import ndimage
+
+    image = np.asarray(image, dtype=np.float64)
+    colour = image[..., :3] if image.ndim == 3 else image[..., None]
+    factor = max(1, min(image.shape[:2]) // side)
+    small = colour[::factor, ::factor]
+    size = max(3, min(small.shape[:2]) // 25)
+    background = np.stack([ndimage.grey_closing(small[..., c], size=(size, size)) for c in range(small.shape[2])],
+                          axis=-1)
+    level = background.mean(axis=-1)
+    lit = float(np.percentile(level, 95))
+    foreign = level < darker * lit
+    if background.shape[2] == 3:
+        shares = background / np.maximum(background.sum(axis=-1, keepdims=True), 1e-6)
+        paper_colour = np.median(shares[level > 0.7 * lit], axis=0)
+        foreign |= np.linalg.norm(shares - paper_colour, axis=-1) > chroma
+    labels, count = ndimage.label(~foreign)
+    if not count:
+        return None
+    sheet = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:])))
+    if sheet.mean() > 0.98:
+        return None
+    return ndimage.binary_erosion(sheet, iterations=max(1, size // 3), border_value=1), background, factor
+
+
+def _full_size(small: np.ndarray, factor: int, shape: tuple[int, ...]) -> np.ndarray:
+    """An image of every ``factor``-th pixel brought back to ``shape`` (each value repeated over its block)."""
+    rows = np.minimum(np.arange(shape[0]) // factor, small.shape[0] - 1)
+    cols = np.minimum(np.arange(shape[1]) // factor, small.shape[1] - 1)
+    return small[np.ix_(rows, cols)]
+
+
+def paper_region(image: np.ndarray, *, darker: float = NOT_PAPER_BELOW, chroma: float = NOT_PAPER_CHROMA,
+                 side: int = 150) -> np.ndarray | None:
+    """The sheet of paper in a photo of it on a desk (grey or RGB in [0, 1], dark ink): a boolean mask, or None
+    when the paper fills the photo (less than 2% of it outside the sheet).
+
+    The background (the photo at about ``side`` px on its shorter side, ink closed away per channel) is not the sheet
+    where it is darker than ``darker`` × the lit paper's (its 95th percentile: a dark desk) or where its chromaticity is
+    more than ``chroma`` from the paper's (a wooden or coloured desk). A shadow darkens the paper but keeps its colour,
+    so it stays paper. The sheet is the largest connected rest, holes filled, shrunk by a third of the window (its
+    blurred edge). A grained desk of the paper's own grey is not told apart (docs/experiments.md, "Desk photos").
+    """
+    found = _sheet(image, darker=darker, chroma=chroma, side=side)
+    return None if found is None else _full_size(found[0], found[2], np.shape(image))
+
+
+def only_paper(image: np.ndarray, *, dark_ink: bool | None = None) -> np.ndarray:
+    """``image`` (grey or RGB in [0, 1]) with everything outside the sheet (``paper_region``) painted the light of
+    the nearest paper, so that a shadow across the sheet's edge runs on past it (one colour left a wedge that read as a
+    1); the image itself when the paper fills it or its ink is light on dark (a blackboard). ``dark_ink``: the page's
+    ``ink_is_dark_locally``, when the caller knows it.
+    """
+    from scipy import ndimage
+
+    image = np.asarray(image, dtype=np.float64)
+    if dark_ink is None:
+        dark_ink = ink_is_dark_locally(image[..., :3] @ np.array([0.299, 0.587, 0.114]) if image.ndim == 3 else image)
+    if not dark_ink:
+        return image
+    found = _sheet(image, darker=NOT_PAPER_BELOW, chroma=NOT_PAPER_CHROMA, side=150)
+    if found is None:
+        return image
+    sheet, background, factor = found
+    nearest = ndimage.distance_transform_edt(~sheet, return_distances=False, return_indices=True)
+    light = background[nearest[0], nearest[1]]
+    if image.ndim == 2:
+        light = light[..., 0]
+    outside = ~_full_size(sheet, factor, image.shape)
+    out = np.array(image, dtype=np.float64)
+    colour = out if out.ndim == 2 else out[..., :3]  # a view: an alpha channel is left as it is
+    colour[outside] = _full_size(light, factor, image.shape)[outside]
+    return out
+
+
+def _contrast(grey: np.ndarray) -> float:
+    """How well a grey page's ink stands out once its light is flattened: Fisher's criterion (the squared gap
+    between the means of the two sides of Otsu's cut over the sum of their variances and ``NOISE_FLOOR`` squared —
+    a channel whose ink is faint binarizes badly however clean it is: blue ink in the blue channel).
+    Otsu's separability of the page as it is, used before, judged the light instead of the ink: with a hard shadow
+    across a photo it chose the channel in which the shadow is deepest, the blue one, where blue ink vanishes."""
+    from scipy import ndimage
+    from skimage.filters import threshold_otsu
+
+    size = _closing_scale(grey.shape)
+    flat = np.clip(grey / np.maximum(ndimage.grey_closing(grey, size=(size, size)), 1e-3), 0.0, 1.0)
+    if flat.max() - flat.min() < 1e-6:
+        return 0.0
+    cut = threshold_otsu(flat)
+    low, high = flat[flat <= cut], flat[flat > cut]
+    if not len(low) or not len(high):
+        return 0.0
+    return float((high.mean() - low.mean()) ** 2 / (high.var() + low.var() + NOISE_FLOOR ** 2))
+
+
+def _ink_candidate(rgb: np.ndarray, which: int, paper: np.ndarray) -> np.ndarray:
+    """One of ``ink_contrast``'s grey images of an RGB page: 0 luminance, 1-3 the red, green, blue channel, 4 one minus
+    the colour distance from ``paper``."""
+    if which == 0:
+        return rgb @ np.array([0.299, 0.587, 0.114])
+    if which < 4:
+        return rgb[..., which - 1]
+    distance = np.linalg.norm(rgb - paper, axis=-1)
+    return 1.0 - distance / max(float(distance.max()), 1e-6)
+
+
+def ink_contrast(rgb: np.ndarray) -> np.ndarray:
+    """The grey image (dark ink on light paper, in [0, 1]) that separates ink from paper best, from an RGB page in
+    [0, 1]: luminance, the red, green or blue channel (blue ink vanishes in the blue channel and is darkest in the
+    red one), or one minus the colour distance from the lit paper's colour (the median of the lightest tenth of the
+    page; from the page's median, a hard shadow over most of a photo made the lit paper read as ink), whichever has the
+    largest ``_contrast`` on every n-th pixel (at most 250,000 of them)."""
+    rgb = np.asarray(rgb, dtype=np.float64)
+    if rgb.ndim == 2:
+        return rgb
+    rgb = rgb[..., :3]
+    step = max(1, int(np.ceil(np.sqrt(rgb.shape[0] * rgb.shape[1] / 250_000))))
+    small = rgb[::step, ::step]
+    luminance = _ink_candidate(small, 0, None)
+    paper = np.median(small[luminance >= np.percentile(luminance, 90)], axis=0)  # the lit paper's colour
+    best = int(np.argmax([_contrast(_ink_candidate(small, which, paper)) for which in range(5)]))
+    return np.clip(_ink_candidate(rgb, best, paper), 0.0, 1.0)
+
+
+def ink_is_dark_locally(grey: np.ndarray) -> bool:
+    """Whether the ink is darker than the paper, judged against the local background (a median filter) rather than
+    the page's global levels, which a hard shadow over half the page confuses: dark ink leaves a residual whose
+    strongest values are negative."""
+    from scipy import ndimage
+
+    grey = np.asarray(grey, dtype=np.float64)
+    factor = max(1, round(min(grey.shape) / 100))  # about 100 pixels on the shorter side: fast, strokes still seen
+    small = grey[::factor, ::factor]
+    residual = small - ndimage.median_filter(small, size=max(5, min(small.shape) // 10))
+    low, high = np.percentile(residual, [0.5, 99.5])
+    return -low >= high
+
+
+def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink: bool | None = None) -> np.ndarray:
+    """The page divided by its background, so that the paper is ~1 everywhere whatever the light was.
+
+    The background is the page with the ink closed away: a grey closing (dark ink) with a square of ``scale`` pixels
+    (default: 1/25 of the page's shorter side, at least 15 — wider than a stroke). A closing keeps the edges of
+    anything larger than its square exactly where they are, so a hard shadow's edge divides out instead of leaving a
+    ridge (a smoothed background, as a median of a downscaled page gave, left a dashed line along it that read as
+    digits). Light ink on a dark page is handled by the polarity check of ``ink_is_dark_locally`` (the page is
+    inverted first when its ink is light, and back after; ``dark_ink`` gives the answer when the caller knows it).
+    """
+    from scipy import ndimage
+
+    grey = np.asarray(grey, dtype=np.float64)
+    inverted = not (ink_is_dark_locally(grey) if dark_ink is None else dark_ink)
+    page = 1.0 - grey if inverted else grey
+    size = scale or _closing_scale(page.shape)
+    background = ndimage.grey_closing(page, size=(size, size))
+    flat = np.clip(page / np.maximum(background, 1e-3), 0.0, 1.0)
+    darkest = float(np.percentile(flat, 0.5))
+    if 1.0 - darkest > FAINT_INK:  # faint ink (pencil) is stretched to the contrast of a pen; a blank page is not
+        flat = np.clip((flat - darkest) / (1.0 - darkest), 0.0, 1.0)
+    return 1.0 - flat if inverted else flat

@@ -1,0 +1,76 @@
+"""The page reader as one call: load, prepare, segment, split, recognize, build the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from mnist_studies.segmentation.binarization import lighter_ink
+from mnist_studies.segmentation.loading import read_page
+from mnist_studies.segmentation.preparation import PreparedPage, prepare_page
+from mnist_studies.segmentation.recognition import digit_probabilities
+from mnist_studies.segmentation.result import Digit, PageResult
+from mnist_studies.segmentation.splitting import Boxes, segment
+from mnist_studies.segmentation.touching import merge_by_recognition, split_touching
+
+SECOND_LOOK_BELOW = 0.9  # the photo method reads a digit it is less sure of again with its lighter ink
+
+
+def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, method: str = "paper",
+                   second_look: float = SECOND_LOOK_BELOW, row_model=None) -> PageResult:
+    """Read the digits of one page.
+
+    Args:
+        path: the image file (or, with ``grey``, only the name the result carries).
+        model: the digit model (``load_digit_model``).
+        grey: the page already read (grey, or RGB for the photo method).
+        method: ``"paper"`` (the paper's pipeline) or ``"photo"`` (light, scale, lines and touching digits too).
+        second_look: the photo method reads a digit less probable than this again with its lighter ink (0: never).
+        row_model: the row reader of touching digits (``load_row_model``), used by the photo method.
+
+    Returns:
+        A ``PageResult`` whose boxes lie on the input image, however the page was rescaled and levelled to read it.
+    """
+    image = read_page(path, colour=method == "photo") if grey is None else grey
+    prepared = prepare_page(image, method=method)  # light, scale, skew, binarization, lines
+    boxes = find_digits(prepared.mask, method=method)  # rows, then digit boxes by projection
+    if not boxes:
+        return PageResult(str(path), "", [])
+    cache: dict = {}  # each box is read once, whichever stage asks first
+    if method == "photo":  # broken strokes merged, touching digits split
+        boxes = split_touching(prepared.mask, merge_by_recognition(prepared.mask, boxes, model, cache=cache), model,
+                               row_model, cache=cache)
+    probabilities = read_digits(model, prepared, boxes, cache, second_look=second_look if method == "photo" else 0)
+    return build_result(path, prepared, boxes, probabilities)
+
+
+def find_digits(mask: np.ndarray, *, method: str) -> Boxes:
+    """The digit boxes of a mask: the paper's projection, or the photo method's rows of blobs whose wide blobs are
+    left whole for recognition to split."""
+    if method == "photo":
+        return segment(mask, min_row_share=0.25, touching=np.inf, slants=(), rows="blobs")
+    return segment(mask)
+
+
+def read_digits(model, prepared: PreparedPage, boxes: Boxes, cache: dict, *, second_look: float) -> np.ndarray:
+    """The ten digits' probabilities of every box; a box read with less than ``second_look`` is read again with
+    the lighter ink connected to it (``lighter_ink``), and the surer reading kept."""
+    probabilities = digit_probabilities(model, prepared.mask, [box for _, box in boxes], cache)
+    unsure = np.flatnonzero(probabilities.max(axis=1) < second_look)
+    if len(unsure):
+        again = digit_probabilities(model, lighter_ink(prepared.page, prepared.mask), [boxes[i][1] for i in unsure])
+        surer = again.max(axis=1) > probabilities[unsure].max(axis=1)
+        probabilities[unsure[surer]] = again[surer]
+    return probabilities
+
+
+def build_result(path: str | Path, prepared: PreparedPage, boxes: Boxes, probabilities: np.ndarray) -> PageResult:
+    """The ``PageResult``: each digit's label, probability and three most probable labels, its box on the input."""
+    ranked = np.argsort(-probabilities, axis=1, kind="stable")[:, :3]
+    found = [Digit(int(ranked[i, 0]), float(probabilities[i, ranked[i, 0]]), prepared.to_input(box), row,
+                   [(int(k), float(probabilities[i, k])) for k in ranked[i]])
+             for i, (row, box) in enumerate(boxes)]
+    result = PageResult(str(path), "", found)
+    result.text = result.text_at(0.0)
+    return result

@@ -1,0 +1,84 @@
+"""Stages 2-5 put together: an image becomes the ink mask that rows and digits are cut from, and a map back to the
+image for the boxes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mnist_studies.segmentation import geometry, light, lines
+from mnist_studies.segmentation.binarization import binarize, ink_is_dark, remove_specks
+
+METHODS = ("paper", "photo")  # the paper's pipeline; with the photo stages of light, geometry, lines first
+
+
+def ink_mask(image: np.ndarray, *, method: str = "paper") -> np.ndarray:
+    """The ink mask of ``prepare_page`` (in the coordinates of the page it returns)."""
+    return prepare_page(image, method=method).mask
+
+
+@dataclass
+class PreparedPage:
+    """What ``prepare_page`` made of an image: the page the mask belongs to, the ink mask, and how that page lies on
+    the image (``to_input``): rescaled by ``scale``, then turned by ``angle`` degrees (``geometry.deskew``) from a page
+    of shape ``levelled_from``."""
+
+    page: np.ndarray = field(repr=False)
+    mask: np.ndarray = field(repr=False)
+    input_shape: tuple[int, int]
+    scale: float = 1.0
+    angle: float = 0.0
+    levelled_from: tuple[int, int] | None = None
+
+    def to_input(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+        """A box (x0, y0, x1, y1, ends exclusive) of ``mask`` as the box of the input image that holds it (a turned
+        box's bounding box)."""
+        if self.scale == 1.0 and not self.angle:
+            return box
+
+        x0, y0, x1, y1 = box
+        corners = np.array([[x0, y0], [x1 - 1, y0], [x0, y1 - 1], [x1 - 1, y1 - 1]], dtype=np.float64)
+        if self.angle:
+            corners = geometry.levelled_to_page(corners, self.levelled_from, self.angle)
+        corners = (corners + 0.5) / self.scale - 0.5  # pixel centres of the rescaled page on the input
+        height, width = self.input_shape
+        left, top = np.clip(np.floor(corners.min(axis=0)).astype(int), 0, [width - 1, height - 1])
+        right, bottom = np.clip(np.floor(corners.max(axis=0)).astype(int) + 1, [left + 1, top + 1], [width, height])
+        return int(left), int(top), int(right), int(bottom)
+
+
+def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
+    """The page's ink mask. ``"paper"``: the paper's adaptive binarization of the grey page. ``"photo"``: first the
+    desk around the sheet painted out (``light.only_paper``), the channel that separates ink best
+    (``light.ink_contrast``; ``image`` may be RGB), light flattened
+    (``light.flatten_illumination``), rescaled when its digits are far from 40 px tall (``geometry.working_scale``, then
+    flattened again at that scale), rotated level (``geometry.deskew``), then the binarization, and ruled or squared
+    lines removed (``lines.remove_rules``). Returns the page the mask belongs to (the photo method's is flattened,
+    rescaled and levelled), the mask, and the map back to the input (``PreparedPage.to_input``: ``recognize_page``
+    gives its boxes on the input image)."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
+    if method == "paper":
+        grey = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
+        return PreparedPage(grey, remove_specks(binarize(grey)), grey.shape[:2])
+
+    luminance = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
+    dark_ink = light.ink_is_dark_locally(luminance)  # judged once, for every stage
+
+    def flattened(grey: np.ndarray) -> np.ndarray:
+        flat = light.flatten_illumination(grey, dark_ink=dark_ink)
+        return flat if ink_is_dark(flat) else 1.0 - flat  # light ink on a dark page: dark ink on light paper
+
+    grey = light.ink_contrast(light.only_paper(image, dark_ink=dark_ink))
+    flat = flattened(grey)
+    ink = binarize(flat)
+    factor = geometry.working_scale(remove_specks(lines.remove_rules(ink, min_length=None)))
+    if factor != 1.0:
+        flat = flattened(geometry.rescale(grey, factor))
+        ink = binarize(flat)
+    levelled_from = flat.shape
+    flat, angle = geometry.deskew(flat, ink)
+    if angle:  # a page already level keeps the binarization it has
+        ink = binarize(flat)
+    return PreparedPage(flat, remove_specks(lines.remove_rules(ink)), grey.shape[:2], factor, angle, levelled_from)

@@ -1,0 +1,78 @@
+"""Stage 8, recognition: a digit box normalized as MNIST was, and read by the digit model in one batched prediction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from mnist_studies.segmentation.result import PageError
+
+
+def normalize_digit(crop: np.ndarray) -> np.ndarray:
+    """An MNIST-like 28×28 float image from a cropped ink mask: fit in 20×20 keeping the aspect ratio (anti-aliased),
+    then shift so the centre of mass is at the centre, as MNIST was built."""
+    from scipy import ndimage
+    from skimage.transform import resize
+
+    crop = np.asarray(crop, dtype=np.float64)
+    height, width = crop.shape
+    if not height or not width:  # a box cut to nothing at the page's edge: a blank, read as "not one digit"
+        return np.zeros((28, 28), dtype=np.float32)
+    scale = 20.0 / max(height, width)
+    new_h, new_w = max(1, round(height * scale)), max(1, round(width * scale))
+    small = resize(crop, (new_h, new_w), anti_aliasing=True, preserve_range=True)
+    canvas = np.zeros((28, 28))
+    top, left = (28 - new_h) // 2, (28 - new_w) // 2
+    canvas[top:top + new_h, left:left + new_w] = small
+    if canvas.sum() > 0:
+        cy, cx = ndimage.center_of_mass(canvas)
+        canvas = ndimage.shift(canvas, (13.5 - cy, 13.5 - cx), order=1, mode="constant")
+    return np.clip(canvas, 0.0, 1.0).astype(np.float32)
+
+
+def load_safely(path: Path, what: str):
+    """A ``.keras`` file loaded in safe mode, or a ``PageError`` of one line: ``what`` (e.g. "model") not found, or
+    not loadable and why."""
+    import keras
+
+    if not path.is_file():
+        raise PageError(f"{path}: {what} file not found")
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as error:  # noqa: BLE001 (Keras raises many kinds; the user needs one line)
+        raise PageError(f"{path}: not a loadable .keras model ({type(error).__name__}: {error})".splitlines()[0]) \
+            from None
+
+
+def load_digit_model(path: str | Path):
+    """Load a ``.keras`` digit classifier in safe mode; its input must be 28×28×1 or 32×32×1, its output 10 classes
+    (the digits) or 11 (the digits, then "not one digit", ``strips.NOT_A_DIGIT``, as the shipped model has)."""
+    import mnist_studies.models.digit_pairs  # noqa: F401 (registers the project's custom layers)
+    import mnist_studies.models.lenet5  # noqa: F401
+
+    path = Path(path)
+    model = load_safely(path, "model")
+    shape = tuple(model.input_shape[1:])
+    if shape not in ((28, 28, 1), (32, 32, 1)) or model.output_shape[-1] not in (10, 11):
+        raise PageError(f"{path}: expected a 10- or 11-class model with 28×28×1 or 32×32×1 input, got input "
+                        f"{shape} and output {model.output_shape}")
+    return model
+
+
+def digit_probabilities(model, mask: np.ndarray, boxes, cache: dict | None = None) -> np.ndarray:
+    """The model's probabilities of the ten digits for each box of ``mask`` (one batched prediction; an 11-class
+    model's "not one digit" takes its share, so a piece of a digit or two digits read as one get a low
+    probability whatever digit they look most like). With a ``cache`` (a dict kept for one page) a box read before
+    is not normalized and predicted again."""
+    cache = {} if cache is None else cache
+    todo = [box for box in dict.fromkeys(boxes) if box not in cache]
+    if todo:
+        digits = np.stack([normalize_digit(mask[y0:y1, x0:x1]) for x0, y0, x1, y1 in todo])[..., None]
+        if tuple(model.input_shape[1:3]) == (32, 32):
+            digits = np.pad(digits, [(0, 0), (2, 2), (2, 2), (0, 0)])
+        # predict_on_batch in chunks: Keras' predict builds a dataset per call, ~30 ms a page for nothing here
+        read = np.concatenate([np.asarray(model.predict_on_batch(digits[k:k + 512]))
+                               for k in range(0, len(digits), 512)])
+        cache.update(zip(todo, read[:, :10]))
+    return np.stack([cache[box] for box in boxes])
