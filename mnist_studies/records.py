@@ -215,9 +215,13 @@ def write_record(record: dict) -> Path:
 def write_needs_gpu(*, study: str, profile: str, name: str, config: dict, estimated_seconds: float, device: str,
                     code: str | None = None) -> dict:
     """Record that run ``name`` was not run on this CPU because it needs a GPU, with the estimate of its time here
-    (``<name>.needs-gpu``; the report shows the claim it decides as "needs a GPU (estimated X h ...)")."""
+    (``<name>.needs-gpu``; the report shows the claim it decides as "needs a GPU (estimated X h ...)"). A current
+    record of the same config on the same device is kept as it is: a rerun leaves the committed estimate alone."""
     from mnist_studies.claims import NEEDS_GPU_SUFFIX
 
+    kept = completed(study, profile, f"{name}{NEEDS_GPU_SUFFIX}", config, code=code)
+    if kept is not None and kept.get("device") == device:
+        return kept
     record = make_record(study=study, profile=profile, name=f"{name}{NEEDS_GPU_SUFFIX}", seed=0, config=config,
                          metrics={"needs_gpu": True, "estimated_seconds": float(estimated_seconds)}, device=device,
                          code=code)
