@@ -326,10 +326,10 @@ def run_study_notebook(notebook: Path, profile: str, output_dir: Path, *, force:
     manifest.unlink(missing_ok=True)
     _prune_unused(p.study, profile, used)
     reused = sum(used.values())
-    # the study's cost: the time of this sitting (and of the interrupted ones before it); when runs were reused
-    # the last full run's time stays the better estimate of what the study costs
+    # the study's cost: the time of this sitting (and of the interrupted ones before it); when runs were reused, or
+    # the study has none (a notebook that only draws), the last full run's time stays the study's cost
     total = spent_before + wall
-    wall_seconds = last_full if reused and last_full and not resuming else total
+    wall_seconds = last_full if (reused or not used) and last_full and not resuming else total
     stamps.write_stamp(p.study, profile, {**current, "state": "done", "spent_seconds": total,
                                           "wall_seconds": wall_seconds, "last_wall_seconds": wall, "runs": len(used),
                                           "records": sorted(used),
