@@ -51,6 +51,8 @@ class Claim:
             measure this claim (the report then says "not run in this profile").
         needs_runs: False for a claim that needs no training (a parameter count): it is measured in every
             profile, with or without records.
+        question: True for a question of ours that the paper does not claim (REPORT.md shows it apart, out of
+            the paper's counts).
     """
 
     text: str
@@ -59,6 +61,7 @@ class Claim:
     rule: str
     measure: Callable[[list[dict]], Measurement | None]
     needs_runs: bool = True
+    question: bool = False
 
 
 def needs_gpu(study_records: list[dict], name: str) -> Measurement | None:

@@ -1,0 +1,150 @@
+"""Verdict rules that weigh both sides' variance: equivalence, non-inferiority, a threshold, a paired comparison.
+
+Every rule returns a ``Decision``: the verdict and the interval it was read from, so that REPORT.md shows how close
+a call was. Each one-sided test is at 5% (``ALPHA``), so the intervals are two-sided 90% intervals, the two one-sided
+tests (TOST) reading of equivalence. A rule that cannot decide says ``INCONCLUSIVE``, never a verdict it did not earn.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mnist_studies.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+
+ALPHA = 0.05  # each one-sided test; the intervals below are two-sided 1 - 2 * ALPHA = 90% intervals
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: str
+    low: float | None = None  # the interval the verdict was read from (None: too few runs for one)
+    high: float | None = None
+    note: str = ""
+    signed: bool = True  # an interval of a difference (shown with its sign), or of a level
+
+    def interval(self, unit: str = " points", digits: int = 2) -> str:
+        """The interval as REPORT.md shows it, with the rule's note."""
+        if self.low is None:
+            return self.note
+        sign = "+" if self.signed else ""
+        text = f"90% interval [{self.low:{sign}.{digits}f}, {self.high:{sign}.{digits}f}]{unit}"
+        return f"{text}; {self.note}" if self.note else text
+
+
+def _t(df: float) -> float:
+    from scipy import stats
+
+    return float(stats.t.ppf(1 - ALPHA, df))
+
+
+def difference_interval(ours: Sequence[float], paper_mean: float, paper_sd: float | None = None,
+                        paper_n: int = 1) -> tuple[float, float] | None:
+    """The 90% interval of (our mean - the paper's mean), Welch's: each side's variance and size. ``paper_sd`` None
+    (a paper that gives one number): the paper's runs are taken to spread as ours do. None with fewer than 2 runs."""
+    ours = np.asarray(ours, dtype=float)
+    n = len(ours)
+    if n < 2:
+        return None
+    ours_var = float(ours.var(ddof=1)) / n
+    unknown = paper_sd is None
+    paper_var = (float(ours.var(ddof=1)) if unknown else paper_sd ** 2) / paper_n
+    diff = float(ours.mean()) - paper_mean
+    se = math.sqrt(ours_var + paper_var)
+    if se == 0:
+        return diff, diff
+    if unknown or paper_n < 2 or paper_var == 0:
+        df = n - 1  # the paper's spread is ours, or exact: only our runs estimate a variance
+    else:  # Welch-Satterthwaite
+        df = (ours_var + paper_var) ** 2 / (ours_var ** 2 / (n - 1) + paper_var ** 2 / (paper_n - 1))
+    half = _t(df) * se
+    return diff - half, diff + half
+
+
+def equivalent(ours: Sequence[float], paper_mean: float, margin: float, paper_sd: float | None = None,
+               paper_n: int = 1) -> Decision:
+    """Reproduced when the difference's 90% interval lies inside ±``margin`` (two one-sided tests), not reproduced
+    when it lies wholly outside, inconclusive otherwise (and with fewer than 2 runs)."""
+    interval = difference_interval(ours, paper_mean, paper_sd, paper_n)
+    if interval is None:
+        return Decision(INCONCLUSIVE, note=f"{len(ours)} run: an interval needs at least 2")
+    low, high = interval
+    if -margin <= low and high <= margin:
+        verdict = REPRODUCED
+    elif low > margin or high < -margin:
+        verdict = NOT_REPRODUCED
+    else:
+        verdict = INCONCLUSIVE
+    return Decision(verdict, low, high, f"margin ±{margin:g}")
+
+
+def not_worse(ours: Sequence[float], paper_mean: float, margin: float, *, lower_is_better: bool,
+              paper_sd: float | None = None, paper_n: int = 1) -> Decision:
+    """Non-inferiority: reproduced when ours is at most ``margin`` worse than the paper's (the whole interval on the
+    good side of it), not reproduced when the whole interval is more than ``margin`` worse, else inconclusive."""
+    interval = difference_interval(ours, paper_mean, paper_sd, paper_n)
+    if interval is None:
+        return Decision(INCONCLUSIVE, note=f"{len(ours)} run: an interval needs at least 2")
+    low, high = interval
+    worse_low, worse_high = (low, high) if lower_is_better else (-high, -low)  # "how much worse", either way
+    if worse_high <= margin:
+        verdict = REPRODUCED
+    elif worse_low > margin:
+        verdict = NOT_REPRODUCED
+    else:
+        verdict = INCONCLUSIVE
+    return Decision(verdict, low, high, f"at most {margin:g} worse")
+
+
+def wilson(successes: int, n: int) -> tuple[float, float]:
+    """Wilson's 90% interval of a proportion, in percent."""
+    if n == 0:
+        return 0.0, 100.0
+    z = _normal()
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return 100 * (centre - half), 100 * (centre + half)
+
+
+def _normal() -> float:
+    from scipy import stats
+
+    return float(stats.norm.ppf(1 - ALPHA))
+
+
+def above(successes: int, n: int, threshold: float) -> Decision:
+    """A rate "above ``threshold``" percent: reproduced when the 90% interval lies above it, not reproduced when it
+    lies below, inconclusive when it straddles it."""
+    low, high = wilson(successes, n)
+    verdict = REPRODUCED if low > threshold else NOT_REPRODUCED if high < threshold else INCONCLUSIVE
+    return Decision(verdict, low, high, f"against {threshold:g}%", signed=False)
+
+
+def within(values: Sequence[float], low_bound: float, high_bound: float | None = None) -> Decision:
+    """A mean "between ``low_bound`` and ``high_bound``" (None: at least ``low_bound``; better than the range also
+    reproduces): reproduced when the mean's 90% interval lies above ``low_bound``, not reproduced when below it."""
+    values = np.asarray(values, dtype=float)
+    if len(values) < 2:
+        return Decision(INCONCLUSIVE, note=f"{len(values)} run: an interval needs several seeds")
+    mean, se = float(values.mean()), float(values.std(ddof=1)) / math.sqrt(len(values))
+    half = _t(len(values) - 1) * se
+    low, high = mean - half, mean + half
+    verdict = REPRODUCED if low >= low_bound else NOT_REPRODUCED if high < low_bound else INCONCLUSIVE
+    return Decision(verdict, low, high, f"against {low_bound:g}%", signed=False)
+
+
+def paired_greater(a: Sequence[float], b: Sequence[float]) -> Decision:
+    """"A is greater than B" over paired runs (same seeds): reproduced when the mean paired difference's 90% interval
+    lies above 0 (one-sided test at 5%), not reproduced when it lies at or below 0, else inconclusive."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if len(d) < 2:
+        return Decision(INCONCLUSIVE, note=f"{len(d)} pair: a paired test needs at least 2")
+    mean, se = float(d.mean()), float(d.std(ddof=1)) / math.sqrt(len(d))
+    half = _t(len(d) - 1) * se
+    low, high = mean - half, mean + half
+    verdict = REPRODUCED if low > 0 else NOT_REPRODUCED if high <= 0 else INCONCLUSIVE
+    return Decision(verdict, low, high, "paired, over seeds")

@@ -1,0 +1,213 @@
+"""The verdict rules (``mnist_studies/claims``): every rule can fail, weighs both sides' spread, and says
+inconclusive when the runs cannot decide; the report counts the papers' claims and our questions apart."""
+
+import pytest
+
+from mnist_studies import report
+from mnist_studies.claims import INCONCLUSIVE, NOT_REPRODUCED, PARTLY, REPRODUCED, stats
+from mnist_studies.claims import digit_pairs as pair_claims
+from mnist_studies.claims import lenet5 as lenet5_claims
+from mnist_studies.claims import resnet as resnet_claims
+from mnist_studies.claims import separate_kernels as kernel_claims
+from mnist_studies.claims import training_choices as choice_claims
+from mnist_studies.studies import lenet5
+
+# ---------------------------------------------------------------------------------------------------------------
+# The rules
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_equivalence_reproduces_inside_the_margin_fails_outside_and_is_inconclusive_across_it():
+    assert stats.equivalent([97.7, 97.8, 97.9, 97.8], 97.8, 1.0, 0.2, 10).verdict == REPRODUCED
+    assert stats.equivalent([90.1, 90.3, 89.9, 90.0], 97.8, 1.0, 0.2, 10).verdict == NOT_REPRODUCED
+    assert stats.equivalent([96.3, 97.9, 95.5, 97.4], 97.8, 1.0, 0.2, 10).verdict == INCONCLUSIVE
+    assert stats.equivalent([97.8], 97.8, 1.0, 0.2, 10).verdict == INCONCLUSIVE  # one run: no interval
+
+
+def test_equivalence_weighs_our_spread_and_the_papers():
+    close_but_noisy = [95.0, 99.0, 96.0, 99.5]  # mean 97.4: inside ±1 of 97.8, but the runs cannot show it
+    assert stats.equivalent(close_but_noisy, 97.8, 1.0, 0.2, 10).verdict == INCONCLUSIVE
+    # the paper's own spread counts too: 84.9 ± 22.3 over 10 runs cannot be told from 87, but 99.3 lies 2 of its
+    # standard errors away
+    assert stats.equivalent([88.0, 86.0, 87.0, 85.0], 84.9, 1.0, 22.3, 10).verdict == INCONCLUSIVE
+    assert stats.equivalent([85.0, 85.2, 84.8, 85.0], 84.9, 1.0, 22.3, 10).verdict == INCONCLUSIVE  # even a match
+    assert stats.equivalent([99.3, 99.4, 99.2, 99.5, 99.3], 84.9, 1.0, 22.3, 10).verdict == NOT_REPRODUCED
+    # a difference of ~5 standard errors well outside the margin fails even with the paper's SD at 2 points
+    assert stats.equivalent([93.0, 93.2, 92.9, 93.1] * 3, 97.8, 1.0, 0.2, 10).verdict == NOT_REPRODUCED
+
+
+def test_an_interval_exactly_on_the_margin_reproduces():
+    decision = stats.equivalent([98.8, 98.8, 98.8], 97.8, 1.0, 0.0, 10)  # no spread: the interval is the point +1.0
+    assert (decision.low, decision.high) == pytest.approx((1.0, 1.0)) and decision.verdict == REPRODUCED
+    assert stats.equivalent([98.81, 98.81, 98.81], 97.8, 1.0, 0.0, 10).verdict == NOT_REPRODUCED
+
+
+def test_not_worse_looks_one_way():
+    assert stats.not_worse([0.5, 0.6, 0.55], 0.86, 0.2, lower_is_better=True).verdict == REPRODUCED  # better is fine
+    assert stats.not_worse([1.6, 1.7, 1.65], 0.86, 0.2, lower_is_better=True).verdict == NOT_REPRODUCED
+    assert stats.not_worse([0.7, 1.2], 0.86, 0.2, lower_is_better=True).verdict == INCONCLUSIVE
+    assert stats.not_worse([97.0, 97.1, 96.9], 99.0, 0.5, lower_is_better=False).verdict == NOT_REPRODUCED
+
+
+def test_a_threshold_needs_its_whole_interval_on_one_side():
+    assert stats.above(1900, 2000, 92).verdict == REPRODUCED  # 95.0%
+    assert stats.above(1700, 2000, 92).verdict == NOT_REPRODUCED  # 85.0%
+    assert stats.above(543, 579, 92).verdict == INCONCLUSIVE  # 93.8% of 579 digits: [91.9, 95.2]
+    low, high = stats.wilson(543, 579)
+    assert 91.5 < low < 92 < 95 < high < 95.5
+
+
+def test_within_and_paired_comparisons():
+    assert stats.within([98.85], 98).verdict == INCONCLUSIVE  # "stable" on one run
+    assert stats.within([98.7, 98.9, 98.8, 99.1], 98).verdict == REPRODUCED
+    assert stats.within([96.0, 96.2, 95.9], 98).verdict == NOT_REPRODUCED
+    assert stats.paired_greater([2, 3, 2.5, 3.1], [1, 1.2, 0.9, 1.1]).verdict == REPRODUCED
+    assert stats.paired_greater([1, 1.2, 0.9, 1.1], [2, 3, 2.5, 3.1]).verdict == NOT_REPRODUCED
+    assert stats.paired_greater([1, 1, 1, 1], [1, 1, 1, 1]).verdict == NOT_REPRODUCED  # no gain at all
+    assert stats.paired_greater([1, 2, 1, 2], [2, 1, 2, 1]).verdict == INCONCLUSIVE  # no gain, but noisy
+    assert stats.paired_greater([1.5, 0.2, 2.0, 0.1], [1, 1, 1, 1]).verdict == INCONCLUSIVE
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Each paper's claims, fed clearly different numbers
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _record(name, metrics, config=None, extra=None, history=None):
+    return {"name": name, "metrics": metrics, "config": config or {}, "extra": extra or {}, "history": history or {}}
+
+
+def _claim(claims, text):
+    return next(c for c in claims if c.text.startswith(text))
+
+
+def _table_ii(model, test_values, train=1.0):
+    return [_record(f"eval-{model}-run{i}", {"test_accuracy": t / 100, "train_accuracy": train},
+                    extra={"model": model}) for i, t in enumerate(test_values)]
+
+
+def test_every_table_ii_claim_fails_on_a_clearly_different_accuracy():
+    for model, ((paper_test, _), _) in pair_claims.PAPER_TABLE_II.items():
+        claim = _claim(pair_claims.CLAIMS, f"{model}: test accuracy")
+        off = [paper_test - 15 + d for d in (-0.1, 0.0, 0.1)] * 4
+        assert claim.measure(_table_ii(model, off)).verdict == NOT_REPRODUCED, model
+
+
+def test_table_ii_digit_test_96_6_against_97_8_is_not_reproduced_without_doubt():
+    claim = _claim(pair_claims.CLAIMS, "Digit: test accuracy")
+    assert claim.measure(_table_ii("Digit", [96.6, 96.5, 96.7, 96.6, 96.4, 96.8] * 2)).verdict != REPRODUCED
+
+
+def test_table_i_needs_the_papers_learning_rate_as_well():
+    folds = [0.806, 0.805, 0.807, 0.806]
+    records = lambda rate: [_record("tuning-Simple", {  # noqa: E731
+        "best_learning_rate": rate, "best_val_accuracy": 0.806, "val_accuracy_by_rate": {f"{rate:g}": folds}})]
+    claim = _claim(pair_claims.CLAIMS, "Simple: best learning rate")
+    assert claim.measure(records(1e-3)).verdict == REPRODUCED  # the paper's rate and accuracy
+    assert claim.measure(records(5e-3)).verdict == PARTLY  # the accuracy at another rate
+    far = [_record("tuning-Simple", {"best_learning_rate": 1e-3, "best_val_accuracy": 0.70,
+                                     "val_accuracy_by_rate": {"0.001": [0.70, 0.701, 0.699, 0.70]}})]
+    assert claim.measure(far).verdict == NOT_REPRODUCED
+
+
+def _improved(errors):
+    return [_record(f"leakyrelu-seed{i}", {"test_error_percent": e}, {"step": lenet5.IMPROVED_STEP})
+            for i, e in enumerate(errors)]
+
+
+def test_the_improved_lenet5_is_judged_on_its_mean_not_its_best_seed():
+    claim = lenet5_claims.CLAIMS[0]
+    assert claim.measure(_improved([0.70, 1.60, 1.70, 1.65])).verdict != REPRODUCED  # best seed 0.70 < 0.86
+    assert claim.measure(_improved([1.9, 2.0, 2.1])).verdict == NOT_REPRODUCED
+    assert claim.measure(_improved([0.80, 0.82, 0.78])).verdict == REPRODUCED
+
+
+def test_the_page_claim_needs_its_interval_above_92_percent():
+    claim = lenet5_claims.CLAIMS[1]
+    pages = lambda accuracy, digits: [_record("pages", {  # noqa: E731
+        "digit_accuracy": accuracy, "digits": digits, "pages": digits // 20})]
+    assert claim.measure(pages(0.85, 2000)).verdict == NOT_REPRODUCED
+    assert claim.measure(pages(0.938, 579)).verdict == INCONCLUSIVE
+    assert claim.measure(pages(0.96, 2000)).verdict == REPRODUCED
+
+
+def test_the_two_layer_cnn_needs_several_seeds_for_stable():
+    claim = resnet_claims.CLAIMS[0]
+    assert claim.measure([_record("two_layer_cnn", {"test_accuracy": 0.9903})]).verdict == INCONCLUSIVE
+    seeds = [_record(f"two_layer_cnn-seed{i}", {"test_accuracy": a}) for i, a in enumerate((0.95, 0.951, 0.949))]
+    assert claim.measure(seeds).verdict == NOT_REPRODUCED
+
+
+def test_the_kernels_gain_needs_its_paired_test():
+    claim = kernel_claims.CLAIMS[0]
+    gains = lambda values: [_record(f"sigmoid-seed{i}", {"gain_points": g}, {"activation": "sigmoid"})  # noqa: E731
+                            for i, g in enumerate(values)]
+    assert claim.measure(gains([2.0, 2.1, 1.9, 2.2])).verdict == REPRODUCED
+    assert claim.measure(gains([6.0, -2.0, 5.0, -3.0])).verdict != REPRODUCED  # mean 1.5 in range, p far over 0.05
+    assert claim.measure(gains([-0.5, 0.1, -0.2, 0.0])).verdict == NOT_REPRODUCED
+
+
+def _cell(model, optimizer, activation, val_accuracy, rate=1e-3):
+    return _record(f"{model}-{optimizer}-{rate:g}-{activation}",
+                   {"test_accuracy": max(val_accuracy), "max_val_accuracy": max(val_accuracy)},
+                   {"model": model, "optimizer": optimizer, "learning_rate": rate, "activation": activation},
+                   history={"val_accuracy": val_accuracy})
+
+
+def test_adam_faster_in_half_the_groups_is_not_reproduced():
+    fast, slow = [0.95, 0.97], [0.5, 0.95]
+    cells = [_cell("cnn", "adam", "relu", fast), _cell("cnn", "sgd", "relu", slow),  # Adam faster
+             _cell("mlp", "adam", "relu", slow), _cell("mlp", "sgd", "relu", fast)]  # SGD faster
+    assert _claim(choice_claims.CLAIMS, "Adam reaches").measure(cells).verdict != REPRODUCED
+    everywhere = cells[:2] + [_cell("mlp", "adam", "relu", fast), _cell("mlp", "sgd", "relu", slow)]
+    assert _claim(choice_claims.CLAIMS, "Adam reaches").measure(everywhere).verdict == REPRODUCED
+
+
+def test_a_record_with_another_parameter_count_fails_the_count():
+    claim = choice_claims.CLAIMS[0]
+    assert claim.measure([]).verdict == REPRODUCED
+    other = _record("cnn-adam", {"parameters": 421_000}, {"model": "cnn"})
+    assert claim.measure([other]).verdict == NOT_REPRODUCED
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The report: our questions apart, agreement counted honestly
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _entry(claims, shared=(0, 0)):
+    return {"claims": claims, "shared_runs": list(shared)}
+
+
+def _row(claim, verdict, needs_runs=True, question=False):
+    return {"claim": claim, "verdict": verdict, "needs_runs": needs_runs, "question": question}
+
+
+def test_agreement_counts_only_claims_judged_in_both_profiles_on_runs_of_their_own():
+    quick = {"resnet": _entry([_row("a", REPRODUCED), _row("b", NOT_REPRODUCED), _row("q", REPRODUCED,
+                                                                                        question=True)]),
+             "training_choices": _entry([_row("count", REPRODUCED, needs_runs=False), _row("c", REPRODUCED)]),
+             "digit_pairs": _entry([_row("d", REPRODUCED)], shared=(93, 101))}
+    paper = {"resnet": _entry([_row("a", REPRODUCED), _row("b", REPRODUCED), _row("q", REPRODUCED, question=True)]),
+             "training_choices": _entry([_row("count", REPRODUCED, needs_runs=False),
+                                         _row("c", report.NEEDS_GPU)]),
+             "digit_pairs": _entry([_row("d", REPRODUCED)])}
+    rows, agree, judged = report.agreement({"quick": {"studies": quick}, "paper": {"studies": paper}})
+    assert (agree, judged) == (1, 2)  # a agrees, b does not; c judged in one profile only; q is a question
+    assert {r["claim"]: r["kind"] for r in rows} == {"a": "own runs", "b": "own runs", "count": "no runs",
+                                                     "d": "shared runs"}
+
+
+def test_our_questions_are_shown_apart_and_left_out_of_the_papers_counts():
+    data = {"profile": "paper", "reduced": False, "generated": "now", "studies": {"resnet": {
+        "paper": "001", "notebook": "02_resnet_and_two_layer_cnn.ipynb", "wall_seconds": None, "complete": True,
+        "device": "CPU", "versions": {}, "git_commit": None, "runs": 1, "last_run": None, "figures": [],
+        "claims": [_row("The two-layer CNN's accuracy is stable between 98% and 99%", INCONCLUSIVE) |
+                   {"ours": "99.03%", "n": 1, "margin": None},
+                   _row("The ResNet-style network reaches 98–99% test accuracy", REPRODUCED, question=True) |
+                   {"ours": "98.5%", "n": 1, "margin": None}]}}}
+    text = report.render({"paper": data})
+    assert "| 001 | 1 | 0 / 0 / 0 / 1 / 0 / 0 |" in text  # one claim of the paper's, inconclusive
+    questions = text.split("## Our questions", 1)[1]
+    assert "The ResNet-style network" in questions and "The ResNet-style network" not in text.split(
+        "## Our questions", 1)[0].split("## S. Fan", 1)[1]
