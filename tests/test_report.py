@@ -180,7 +180,7 @@ def test_runs_that_need_a_gpu_are_estimated_on_a_cpu_and_reported_as_such(isolat
     cfg = profiles.get_profile("resnet", "smoke")
     cfg["models"]["resnet_paper"]["needs_gpu"] = True
     trained = resnet.run_study(cfg, device="cpu")
-    assert [r["name"] for r in trained] == ["two_layer_cnn"]  # the CPU-feasible part ran
+    assert [r["name"] for r in trained] == ["two_layer_cnn-seed0"]  # the CPU-feasible part ran
     grid = {**profiles.get_profile("training_choices", "smoke"), "needs_gpu": True}
     assert training_choices.run_study(grid, device="cpu") == []
     data = report.measure_profile("smoke")
