@@ -55,6 +55,13 @@ def test_missing_file_is_refused_by_name(mnist_copy):
         data.load_mnist(mnist_copy)
 
 
+def test_a_file_without_a_checksum_line_is_refused_not_loaded_unverified(mnist_copy):
+    sums = mnist_copy / "SHA256SUMS"
+    sums.write_text("".join(line + "\n" for line in sums.read_text().splitlines() if "t10k-labels" not in line))
+    with pytest.raises(data.MnistDataError, match=r"SHA256SUMS: has no checksum for t10k-labels\.idx1-ubyte\.gz"):
+        data.load_mnist(mnist_copy)
+
+
 def test_environment_variable_selects_the_folder(mnist_copy, monkeypatch):
     (mnist_copy / "SHA256SUMS").unlink()
     monkeypatch.setenv("MNIST_STUDIES_DATA", str(mnist_copy))
