@@ -345,6 +345,62 @@ def test_the_console_command_is_installed():
     assert run.returncode == 0 and "--min-confidence" in run.stdout
 
 
+def _reference_distance(a: str, b: str) -> int:
+    """Levenshtein distance by plain recursion with memory: the reference ``pages.edit_distance`` is checked on."""
+    from functools import cache
+
+    @cache
+    def d(i: int, j: int) -> int:
+        if not i or not j:
+            return i + j
+        return min(d(i - 1, j) + 1, d(i, j - 1) + 1, d(i - 1, j - 1) + (a[i - 1] != b[j - 1]))
+
+    return d(len(a), len(b))
+
+
+def test_scoring_charges_every_extra_missing_and_wrong_digit_and_row():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        a, b = ("".join(rng.choice(list("0123"), size=rng.integers(0, 7))) for _ in range(2))
+        assert pages.edit_distance(a, b) == _reference_distance(a, b), (a, b)
+    assert pages.edit_distance("9123", "123") == 1  # an extra leading digit costs one
+    assert pages.score_text("123\n45\n678", "123\n45") == (2, 5)  # an extra row's three digits cost three
+    assert pages.score_text("0123", "123") == (2, 3) and pages.score_text("123", "0123") == (3, 4)
+
+
+def test_a_portrait_photo_stored_sideways_reads_as_the_photo_upright(tmp_path):
+    """Phones store a portrait photo's pixels turned, with an EXIF Orientation tag (6: turn 90° clockwise to view):
+    the reader reads what a person sees, and gives its boxes on that upright image."""
+    from PIL import Image
+
+    from mnist_studies import paths
+
+    page = pages.make_page(11, rows=2, dark_ink=True, lighting=0.0, touching=0.0)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(np.rot90(page.image).copy()).save(tmp_path / "sideways.png", exif=exif)
+    Image.fromarray(np.rot90(page.image).copy()).save(tmp_path / "untagged.png")
+    grey = seg.read_page(tmp_path / "sideways.png")
+    assert np.array_equal(grey, page.image / 255.0)
+    model = seg.load_digit_model(paths.reader_model_path())
+    result = seg.recognize_page(tmp_path / "sideways.png", model, method="paper")
+    assert result.text == page.text
+    height, width = page.image.shape
+    assert all(x1 <= width and y1 <= height for x0, y0, x1, y1 in (d.box for d in result.digits))
+    assert seg.read_page(tmp_path / "untagged.png").shape == (width, height)  # no tag: left as stored
+
+
+def test_a_light_on_dark_page_reads_through_the_photo_method():
+    """Chalk on a blackboard: the photo method must find light ink as the paper's method does."""
+    from mnist_studies import paths
+
+    page = pages.make_page(11, rows=2, dark_ink=False, lighting=0.0, touching=0.0)
+    model = seg.load_digit_model(paths.reader_model_path())
+    text = seg.recognize_page("p", model, grey=page.image / 255.0, method="photo").text
+    correct, total = pages.score_text(text, page.text)
+    assert correct >= 0.9 * total, (text, page.text)
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Photos: light, shadows, ink colour, ruled paper (segmentation: light, lines, geometry)
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Command line of the page recognizer.
 
     mnist-read-digits PAGE [PAGE ...] [--model PATH] [--row-model PATH] [--json] [--min-confidence P] [--annotate DIR]
+                      [--labels LABELS.json]
     python -m mnist_studies.segmentation ...   (the same)
 
 Prints the recognized text of each page (rows separated by newlines; with ``--min-confidence P`` a digit read with
@@ -8,13 +9,16 @@ a probability below P prints as ``?``). With ``--json``, standard output carries
 (each digit with its probability, box, row and its three most probable labels); every notice goes to standard
 error. Each page that cannot be processed gets one line on stderr naming the file and the problem; the other pages
 are still processed, and the exit status is 1 when any page failed (2 for a bad model or bad arguments). A blank
-page gives empty text, a note on stderr and exit 0.
+page gives empty text, a note on stderr and exit 0. With ``--labels`` (a JSON object: image file name -> its
+digits, rows separated by newlines) the pages are also scored: pages read exactly and digits read right (edit
+distance per row, anything but digits dropped from the label), on stdout after the texts (stderr with ``--json``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -51,11 +55,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="print ? for a digit read with a probability below P (and draw it in blue with "
                              "--annotate); default 0")
     parser.add_argument("--annotate", type=Path, metavar="DIR", help="write each page with boxes and labels to DIR")
+    parser.add_argument("--labels", type=Path, metavar="LABELS.json",
+                        help="score the pages against a JSON object of file name -> digits (rows on separate lines)")
     parser.add_argument("--method", choices=segmentation.METHODS, default="photo",
                         help="photo (default): even out light and shadows, pick the ink's colour channel, remove "
                              "ruled lines, then the paper's pipeline; paper: the paper's pipeline alone")
     args = parser.parse_args(argv)
 
+    try:
+        labels = read_labels(args.labels) if args.labels else None
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         with native_logs.native_stderr_redirected():  # TensorFlow's CUDA probing at first use
             import keras  # noqa: F401 (TensorFlow starts here, quietly)
@@ -96,7 +107,36 @@ def main(argv: list[str] | None = None) -> int:
             print(text if len(args.pages) == 1 else f"== {page}\n{text}")
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=1))
+    if labels is not None:
+        print(score_against(results, labels), file=sys.stderr if args.json else sys.stdout)
     return 1 if failed else 0
+
+
+def read_labels(path: Path) -> dict[str, str]:
+    """The labels file: {image file name: its digits}, separators and spaces dropped; one line on a bad file."""
+    try:
+        labels = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path}: not a readable JSON labels file ({error})".splitlines()[0]) from None
+    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
+        raise ValueError(f"{path}: labels must be a JSON object of file name -> digits as a string")
+    return {Path(name).name: "\n".join(re.sub(r"\D", "", row) for row in text.strip().splitlines())
+            for name, text in labels.items()}
+
+
+def score_against(results: list, labels: dict[str, str]) -> str:
+    """"labels: 12 of 20 pages exact (60.0%), 180 of 200 digits (90.0%)": how the read pages fare against their
+    labels (pages without a label are left out and counted)."""
+    from mnist_studies.segmentation.benchmark.pages import score_text
+
+    scored = [(r.text, labels[Path(r.image).name]) for r in results if Path(r.image).name in labels]
+    correct = sum(score_text(text, truth)[0] for text, truth in scored)
+    digits = sum(score_text(text, truth)[1] for text, truth in scored)
+    exact = sum(text == truth for text, truth in scored)
+    line = (f"labels: {exact} of {len(scored)} pages exact ({100 * exact / max(1, len(scored)):.1f}%), "
+            f"{correct:,} of {digits:,} digits ({100 * correct / max(1, digits):.1f}%)")
+    unlabelled = len(results) - len(scored)
+    return line + (f"; {unlabelled} page(s) without a label left out" if unlabelled else "")
 
 
 if __name__ == "__main__":

@@ -12,13 +12,14 @@ MAX_PIXELS = 40_000_000  # larger pages are refused (about 6,300 × 6,300)
 
 
 def read_page(path: str | Path, *, max_pixels: int = MAX_PIXELS, colour: bool = False) -> np.ndarray:
-    """Read any image Pillow reads as a float grey image in [0, 1] (RGBA is composited on white, 16-bit scaled);
-    with ``colour``, a colour page comes back as (H, W, 3) RGB in [0, 1] (for ``light.ink_contrast``).
+    """Read any image Pillow reads as a float grey image in [0, 1] (RGBA is composited on white, 16-bit scaled),
+    turned as its EXIF orientation says (a phone's portrait photo); with ``colour``, a colour page comes back as
+    (H, W, 3) RGB in [0, 1] (for ``light.ink_contrast``).
 
     Raises:
         PageError: missing path, a folder, an empty, truncated or non-image file, or a page over ``max_pixels``.
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(path)
     if not path.exists():
@@ -33,6 +34,8 @@ def read_page(path: str | Path, *, max_pixels: int = MAX_PIXELS, colour: bool = 
             if width * height > max_pixels:
                 raise PageError(f"page too large: {width}×{height} pixels, the limit is {max_pixels:,} pixels")
             image.load()
+            # a phone stores a portrait photo's pixels sideways with an EXIF Orientation tag: read it as it is seen
+            image = ImageOps.exif_transpose(image)
             if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
                 rgba = image.convert("RGBA")
                 background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
