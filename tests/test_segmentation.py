@@ -890,3 +890,27 @@ def test_the_reader_s_stages_import_only_earlier_stages_and_never_its_benchmark_
             "mnist_studies.models", "mnist_studies.models.digit_pairs", "mnist_studies.models.lenet5"}, stage  # layers
     closure = fingerprints.import_closure("mnist_studies.segmentation.pipeline")
     assert not [m for m in closure if ".benchmark" in m or ".train" in m or m.endswith("__main__")]
+
+
+def test_the_command_line_scores_pages_against_a_labels_file(tmp_path, capsys):
+    from PIL import Image
+
+    from mnist_studies.segmentation.__main__ import main
+
+    page = pages.make_page(7, rows=2)
+    Image.fromarray(page.image).save(tmp_path / "page.png")
+    Image.fromarray(page.image).save(tmp_path / "other.png")
+    truth = page.text.split("\n")
+    wrong = truth[0][:-1] + str((int(truth[0][-1]) + 1) % 10)  # one digit off
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"page.png": page.text.replace("\n", "\n "), "sub/other.png": f"{wrong[0]}."
+                                  f"{wrong[1:]}\n{truth[1]}"}))  # separators and spaces are dropped from labels
+    assert main([str(tmp_path / "page.png"), str(tmp_path / "other.png"), "--labels", str(labels)]) == 0
+    digits = len(page.text.replace("\n", ""))
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"labels: 1 of 2 pages exact (50.0%), {2 * digits - 1:,} of {2 * digits:,} digits "
+        f"({100 * (2 * digits - 1) / (2 * digits):.1f}%)")
+    labels.write_text("{not json")
+    assert main([str(tmp_path / "page.png"), "--labels", str(labels)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "labels.json: not a readable JSON labels file" in err
