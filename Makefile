@@ -10,6 +10,7 @@ PROFILE ?= quick
 ONLY    ?=
 FORCE   ?=
 PYTEST_ARGS ?=
+PORT    ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv lint test test-fast reproduce status report bench bench-pages reader-model lab clean distclean
@@ -57,8 +58,8 @@ reader-model: $(SENTINEL) ## retrain the page reader's shipped models: the digit
 	$(BIN)/python -m mnist_studies.segmentation.train.row_reader
 
 # As root (many containers), JupyterLab refuses to start without --allow-root; without a browser it prints the URL.
-lab: $(SENTINEL) ## open JupyterLab on notebooks/ with the project kernel (prints the URL to open)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: $(SENTINEL) ## open JupyterLab on notebooks/ with the project kernel (prints the URL to open): make lab [PORT=8888]
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(PORT),--port=$(PORT)) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean: ## remove runs' working files, executed notebooks, smoke records and figures, caches (keeps .venv and results/)
 	rm -rf runs outputs results/smoke figures/smoke .pytest_cache

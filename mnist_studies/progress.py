@@ -93,6 +93,8 @@ class StudyProgress:
         finished, the study's last wall time minus the time spent."""
         left = max(self.total - len(self.used), 0)
         elapsed = time.monotonic() - self.start
+        if self.total and not left:
+            return 0.0
         if self.trained:
             return elapsed / self.trained * left
         if self.estimate is not None:
@@ -102,7 +104,12 @@ class StudyProgress:
     def _line(self) -> str:
         total = f"/{self.total}" if self.total else ""
         return (f"  {self.label}: {len(self.used)}{total} runs ({self.reused} reused, {self.trained} trained), "
-                f"{duration(time.monotonic() - self.start)} elapsed, about {duration(self.eta())} left")
+                f"{duration(time.monotonic() - self.start)} elapsed{self._left()}")
+
+    def _left(self) -> str:
+        """", about 2 min left", or nothing when there is no estimate or nothing is left."""
+        eta = self.eta()
+        return "" if eta is None or eta == 0 else f", about {duration(eta)} left"
 
     def _watch(self) -> None:
         while not self._stop.wait(self.interval):
@@ -114,7 +121,7 @@ class StudyProgress:
         self.used = used
         if self._bar is not None:
             self._bar.n = min(len(used), self.total) if self.total else len(used)
-            self._bar.set_postfix_str(f"{self.reused} reused, ~{duration(self.eta())} left", refresh=False)
+            self._bar.set_postfix_str(f"{self.reused} reused{self._left().replace(', about', ', ~')}", refresh=False)
             self._bar.refresh()
         elif changed:
             print(self._line(), file=self.stream, flush=True)

@@ -329,6 +329,21 @@ def test_progress_counts_trained_and_reused_runs_and_prints_plain_lines_without_
     assert "04 digit_pairs: 2/4 runs (1 reused, 1 trained)" in stream.getvalue() and "left" in stream.getvalue()
 
 
+def test_progress_says_nothing_of_the_time_left_when_it_has_no_estimate_or_nothing_is_left(tmp_path):
+    import io
+
+    manifest = tmp_path / "m.jsonl"
+    for total, lines, estimate in ((2, '{"name": "a", "reused": true}\n', None),  # reused, no estimate: no "?"
+                                   (1, '{"name": "a", "reused": true}\n', 100.0)):  # all done: nothing left
+        stream = io.StringIO()
+        progress = StudyProgress("02 resnet", manifest, total, estimate=estimate, stream=stream, interval=3600)
+        manifest.write_text(lines)
+        progress.poll()
+        progress.close()
+        assert "runs (1 reused, 0 trained)" in stream.getvalue()
+        assert "left" not in stream.getvalue() and "?" not in stream.getvalue(), stream.getvalue()
+
+
 def test_files_the_project_writes_are_readable_by_others(isolated_outputs, tmp_path):
     import matplotlib.pyplot as plt
 
