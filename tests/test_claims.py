@@ -211,3 +211,68 @@ def test_our_questions_are_shown_apart_and_left_out_of_the_papers_counts():
     questions = text.split("## Our questions", 1)[1]
     assert "The ResNet-style network" in questions and "The ResNet-style network" not in text.split(
         "## Our questions", 1)[0].split("## S. Fan", 1)[1]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Claims judged from runs made for other claims
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def _kernels(activation, accuracies, gain=1.0):
+    return [_record(f"{activation}-seed{k}", {"pretrained_test_accuracy": a / 100, "gain_points": gain},
+                    {"activation": activation}) | {"seed": k} for k, a in enumerate(accuracies)]
+
+
+def test_sigmoid_the_most_effective_fails_when_another_activation_is_better_on_every_seed():
+    claim = _claim(kernel_claims.CLAIMS, "Of the activations")
+    best = _kernels("sigmoid", [98.0, 98.2, 98.1]) + _kernels("relu", [97.0, 97.1, 96.9])
+    assert claim.measure(best).verdict == REPRODUCED
+    worse = _kernels("sigmoid", [94.0, 93.8, 94.1]) + _kernels("relu", [97.0, 97.1, 96.9])
+    assert claim.measure(worse).verdict == NOT_REPRODUCED
+
+
+def test_the_two_best_pair_models_must_rank_first_and_sit_near_97():
+    claim = _claim(pair_claims.CLAIMS, "Auxiliary @ 40 and the digit CNN")
+    best = _table_ii("Auxiliary @ 40", [97.4] * 3) + _table_ii("Digit", [97.2] * 3) + _table_ii("Simple", [80.0] * 3)
+    assert claim.measure(best).verdict == REPRODUCED
+    third = _table_ii("Auxiliary @ 40", [97.4] * 3) + _table_ii("Digit", [90.0] * 3) + _table_ii("Simple", [95.0] * 3)
+    assert claim.measure(third).verdict == PARTLY  # the digit CNN third and far from 97%
+    low = _table_ii("Auxiliary @ 40", [80.0] * 3) + _table_ii("Digit", [81.0] * 3) + _table_ii("Simple", [95.0] * 3)
+    assert claim.measure(low).verdict == NOT_REPRODUCED
+
+
+def test_the_pair_models_parameter_counts_are_checked_against_70000():
+    measured = _claim(pair_claims.CLAIMS, "The five architectures").measure([])
+    assert measured.verdict == PARTLY and "3 of 5" in measured.margin  # CNNws2 and CNNaux have 55,599
+
+
+def _step(step, seed, every, train_accuracy=0.99, error=1.0):
+    return _record(f"{step}-seed{seed}", {"test_error_percent": error}, {"step": step},
+                   history={"test_accuracy_every": every, "accuracy": [train_accuracy]}) | {"seed": seed}
+
+
+def test_relu_converging_quickly_and_dropout_mitigating_overfitting_can_fail():
+    slow, fast = [[500, 0.90], [1000, 0.95], [1500, 0.98]], [[500, 0.98], [1000, 0.99], [1500, 0.99]]
+    relu = _claim(lenet5_claims.CLAIMS, "With ReLU")
+    runs = lambda classic, with_relu: [_step("classic", k, classic) for k in range(3)] + [  # noqa: E731
+        _step("+ReLU", k, with_relu) for k in range(3)]
+    assert relu.measure(runs(slow, fast)).verdict == REPRODUCED
+    assert relu.measure(runs(fast, slow)).verdict == NOT_REPRODUCED
+    dropout = _claim(lenet5_claims.CLAIMS, "Adding dropout")
+    gaps = lambda without, with_dropout: [  # noqa: E731
+        _step("+32 kernels", k, fast, train_accuracy=without, error=1.0) for k in range(3)] + [
+        _step("+dropout", k, fast, train_accuracy=with_dropout, error=1.0) for k in range(3)]
+    assert dropout.measure(gaps(1.0, 0.99)).verdict == REPRODUCED  # gap 1.0 -> 0.0 points
+    assert dropout.measure(gaps(0.99, 1.0)).verdict == NOT_REPRODUCED
+    assert dropout.measure(gaps(1.0, 0.99)[::3][:1] + gaps(1.0, 0.99)[3:4]).verdict == INCONCLUSIVE  # one seed
+
+
+def test_relu_mostly_better_than_sigmoid_over_the_grid_can_fail():
+    claim = _claim(choice_claims.CLAIMS, "ReLU mostly")
+    grid = lambda relu, sigmoid: [  # noqa: E731
+        _cell(model, opt, act, [v + 0.001 * i], rate=rate)
+        for i, (model, opt, rate) in enumerate([(m, o, r) for m in ("cnn", "mlp") for o in ("sgd", "adam")
+                                                for r in (1e-3, 1e-2)])
+        for act, v in (("relu", relu), ("sigmoid", sigmoid))]
+    assert claim.measure(grid(0.97, 0.60)).verdict == REPRODUCED
+    assert claim.measure(grid(0.60, 0.97)).verdict == NOT_REPRODUCED

@@ -56,7 +56,7 @@ def test_report_from_handmade_records(isolated_outputs):
 
     text = report.render({"quick": data})
     assert "| 001 | 1 | 0 / 0 / 0 / 0 / 0 / 1 |" in text  # the study that did not run: its claim "not run"
-    assert "| 004 | 2 | 0 / 0 / 1 / 1 / 0 / 0 |" in text
+    assert "| 004 | 4 | 0 / 0 / 1 / 1 / 0 / 2 |" in text  # the ablation's claims: no ablation runs
     # quick is a reduced profile and says so; the interval says how close the call was
     assert "0.95 ± 0.07% (n = 2); margin 90% interval [-0.46, +0.64] points; at most 0.2 worse | inconclusive, " \
            "reduced |" in text
@@ -139,7 +139,7 @@ def test_the_kernel_gain_rule_at_its_boundaries():
 def test_every_study_with_a_paper_declares_its_claims():
     counts = {study: len(report.study_claims(study)) for study, paper in
               NOTEBOOK_STUDIES.values() if paper}
-    assert counts == {"separate_kernels": 1, "resnet": 2, "training_choices": 5, "digit_pairs": 24, "lenet5": 2}
+    assert counts == {"separate_kernels": 2, "resnet": 2, "training_choices": 6, "digit_pairs": 26, "lenet5": 4}
 
 
 def test_the_readme_headline_is_replaced_between_its_markers(isolated_outputs, tmp_path):
@@ -150,7 +150,7 @@ def test_the_readme_headline_is_replaced_between_its_markers(isolated_outputs, t
     assert report.update_readme(readme, data)
     text = readme.read_text()
     assert "old table" not in text and text.startswith("intro\n") and text.endswith("rest\n")
-    assert "| 004 | 2 | 0 / 0 / 1 / 1 / 0 / 0 |" in text
+    assert "| 004 | 4 | 0 / 0 / 1 / 1 / 0 / 2 |" in text
     readme.write_text("no markers")
     assert not report.update_readme(readme, data)
 
@@ -192,7 +192,7 @@ def test_runs_that_need_a_gpu_are_estimated_on_a_cpu_and_reported_as_such(isolat
     assert {row["verdict"] for row in choices[1:]} == {report.NEEDS_GPU}
     text = report.render({"smoke": data})
     assert "| needs a GPU |" in text
-    assert "| 002 | 5 | 1 / 0 / 0 / 0 / 4 / 0 |" in text
+    assert "| 002 | 6 | 1 / 0 / 0 / 0 / 5 / 0 |" in text
 
 
 def test_quick_and_paper_verdicts_are_compared_claim_by_claim(isolated_outputs):

@@ -54,7 +54,49 @@ def _measure_table_ii(model_name: str, split: str):
     return measure
 
 
+AROUND = 0.15  # "around 70000 parameters": within 15% (59,500-80,500)
+PAPER_PARAMETERS = 70_000
+BEST_ACCURACY = 97.0  # "the most performing networks by classifying around 97% of the test pairs correctly"
+
+
+def _measure_parameters(study_records: list[dict]):
+    """Needs no runs: each architecture's parameter count from its builder."""
+    from mnist_studies.models.digit_pairs import BUILDERS
+
+    counts = {name: builder().count_params() for name, builder in BUILDERS.items()}
+    near = [name for name, n in counts.items() if abs(n - PAPER_PARAMETERS) <= AROUND * PAPER_PARAMETERS]
+    verdict = (claims.REPRODUCED if len(near) == len(counts) else claims.PARTLY if near else claims.NOT_REPRODUCED)
+    shown = ", ".join(f"{name} {n:,}" for name, n in counts.items())
+    return claims.Measurement(shown, len(counts), verdict, f"{len(near)} of {len(counts)} within {AROUND:.0%}")
+
+
+def _measure_best(study_records: list[dict]):
+    """Auxiliary @ 40 and the digit CNN: the two best test accuracies of Table II, each around 97%."""
+    groups = {}
+    for r in study_records:
+        if r["name"].startswith("eval-"):
+            groups.setdefault(r["extra"]["model"], []).append(100 * r["metrics"]["test_accuracy"])
+    if not {"Auxiliary @ 40", "Digit"} <= set(groups):
+        return None
+    means = {name: sum(v) / len(v) for name, v in groups.items()}
+    top = sorted(means, key=means.get, reverse=True)[:2]
+    around = [name for name in ("Auxiliary @ 40", "Digit") if abs(means[name] - BEST_ACCURACY) <= MARGIN]
+    ranked = set(top) == {"Auxiliary @ 40", "Digit"}
+    verdict = (claims.REPRODUCED if ranked and len(around) == 2 else claims.PARTLY if ranked or around
+               else claims.NOT_REPRODUCED)
+    shown = ", ".join(f"{name} {means[name]:.1f}%" for name in sorted(means, key=means.get, reverse=True)[:3])
+    return claims.Measurement(f"best three: {shown}", len(groups["Digit"]), verdict,
+                              f"the two best: {', '.join(top)}")
+
+
 CLAIMS = [
+    Claim("The five architectures have around 70,000 parameters each", "§III", "about 70,000",
+          f"every builder within {AROUND:.0%} of 70,000: reproduced; some: partly", _measure_parameters,
+          needs_runs=False),
+    Claim("Auxiliary @ 40 and the digit CNN are the best models, around 97% test accuracy", "abstract, §VI",
+          "97.6 and 97.8%", f"their Table II test means are the two highest and each within ±{MARGIN:g} point of 97%: "
+          "reproduced; one of the two: partly", _measure_best),
+] + [
     Claim(f"{name}: best learning rate and its mean validation accuracy", "Table I",
           f"{PAPER_TABLE_I[name][1]:.1f}% at lr {PAPER_TABLE_I[name][0]:g}", _RULE_I, _measure_table_i(name))
     for name in MODELS

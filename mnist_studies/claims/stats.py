@@ -137,7 +137,7 @@ def within(values: Sequence[float], low_bound: float, high_bound: float | None =
     return Decision(verdict, low, high, f"against {low_bound:g}%", signed=False)
 
 
-def paired_greater(a: Sequence[float], b: Sequence[float]) -> Decision:
+def paired_greater(a: Sequence[float], b: Sequence[float], *, over: str = "seeds") -> Decision:
     """"A is greater than B" over paired runs (same seeds): reproduced when the mean paired difference's 90% interval
     lies above 0 (one-sided test at 5%), not reproduced when it lies at or below 0, else inconclusive."""
     d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
@@ -147,4 +147,4 @@ def paired_greater(a: Sequence[float], b: Sequence[float]) -> Decision:
     half = _t(len(d) - 1) * se
     low, high = mean - half, mean + half
     verdict = REPRODUCED if low > 0 else NOT_REPRODUCED if high <= 0 else INCONCLUSIVE
-    return Decision(verdict, low, high, "paired, over seeds")
+    return Decision(verdict, low, high, f"paired, over {over}")
