@@ -69,15 +69,19 @@ def deskew(grey: np.ndarray, mask: np.ndarray, *, min_degrees: float = 0.5) -> t
 
 
 def digit_height(mask: np.ndarray) -> float | None:
-    """The median height of the ink blobs (8-connected components) of ``mask``, leaving out those under 4 pixels
-    and those over half the page in either direction (a shadow's edge, a table's frame); None when fewer than three
-    remain. Pass a mask without rules (``remove_rules``): the grid of squared paper joins every digit into one blob."""
+    """The median height of the ink blobs (8-connected components) of ``mask``, leaving out those under 4 pixels,
+    those over half the page wide (a table's frame) and those over half the page tall and six times taller than wide
+    (a shadow's edge): the digits of a small field, taller than half of it, count. None when fewer than three remain.
+    Pass a mask without rules (``remove_rules``): the grid of squared paper joins every digit into one blob."""
     from scipy import ndimage
 
     labels, _ = ndimage.label(mask, structure=np.ones((3, 3)))
     height, width = mask.shape
-    heights = [s[0].stop - s[0].start for s in ndimage.find_objects(labels)
-               if 4 <= s[0].stop - s[0].start <= height / 2 and s[1].stop - s[1].start <= width / 2]
+    heights = []
+    for s in ndimage.find_objects(labels):
+        h, w = s[0].stop - s[0].start, s[1].stop - s[1].start
+        if 4 <= h and w <= width / 2 and not (h > height / 2 and h > 6 * w):
+            heights.append(h)
     return float(np.median(heights)) if len(heights) >= 3 else None
 
 
