@@ -22,6 +22,12 @@ PROFILES: dict[str, dict[str, dict]] = {
         "quick": {"samples_per_class": 10},
         "paper": {"samples_per_class": 10},
     },
+    # notebooks/06_read_your_pages.ipynb: how many example pages are made when no photos are given
+    "your_pages": {
+        "smoke": {"example_pages": 2},
+        "quick": {"example_pages": 4},
+        "paper": {"example_pages": 4},
+    },
     # notebooks/01_separately_trained_kernels.ipynb; paper 000 §3 (5 binary epochs, 2 comprehensive epochs, Adam)
     "separate_kernels": {
         "smoke": {
@@ -195,7 +201,7 @@ COMMON: dict[str, dict] = {
 
 # What every setting must be: checked by ``check_settings`` (``get_profile`` and every study runner call it).
 _POSITIVE_INTS = ("epochs", "binary_epochs", "batch_size", "runs", "folds", "validation_folds", "n_pairs", "pages",
-                  "evaluate_every", "samples_per_class", "kernel_size", "precise_bn_batches")
+                  "example_pages", "evaluate_every", "samples_per_class", "kernel_size", "precise_bn_batches")
 _SIZES = {"train_size": 60_000, "test_size": 10_000}  # None (all images) or a positive int up to MNIST's size
 _SEED_LISTS = ("seeds", "ablation_seeds")
 _SEEDS = ("seed", "data_seed", "tuning_seed", "page_seed")
@@ -321,6 +327,7 @@ def _digit_pairs_runs(cfg: dict) -> int:
 
 RUN_COUNTS = {
     "mnist_data": lambda cfg: 0,
+    "your_pages": lambda cfg: 0,
     "separate_kernels": lambda cfg: len(cfg["seeds"]) + (len(cfg["activations"]) - 1) * len(cfg["ablation_seeds"]),
     "resnet": lambda cfg: sum(len(m.get("seeds", [0])) for m in cfg["models"].values()),
     "training_choices": lambda cfg: (len(cfg["models"]) * len(cfg["optimizers"]) * len(cfg["learning_rates"])

@@ -45,6 +45,15 @@ def save_figure(fig: matplotlib.figure.Figure, name: str, profile: str, *, show:
     return path
 
 
+def show_figure(fig: matplotlib.figure.Figure) -> None:
+    """Show ``fig`` in a notebook and close it, without saving it (a figure of your own photos stays yours)."""
+    if _in_notebook():
+        from IPython.display import display
+
+        display(fig)
+    plt.close(fig)
+
+
 def image_grid(ax_grid, images, titles=None, *, cmap="gray_r", vmin=None, vmax=None):
     """Draw ``images`` (N, H, W[, 1]) into an array of axes, one per image; extra axes are blanked."""
     axes = np.asarray(ax_grid).ravel()

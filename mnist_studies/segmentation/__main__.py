@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 
 from mnist_studies import native_logs, paths, segmentation
+from mnist_studies.segmentation.benchmark.labels import describe, read_labels, score
 
 
 def _shipped(path: Path, load, what: str, option: str):
@@ -108,35 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps([r.to_dict() for r in results], indent=1))
     if labels is not None:
-        print(score_against(results, labels), file=sys.stderr if args.json else sys.stdout)
+        print(describe(score(results, labels)), file=sys.stderr if args.json else sys.stdout)
     return 1 if failed else 0
-
-
-def read_labels(path: Path) -> dict[str, str]:
-    """The labels file: {image file name: its digits}, separators and spaces dropped; one line on a bad file."""
-    try:
-        labels = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise ValueError(f"{path}: not a readable JSON labels file ({error})".splitlines()[0]) from None
-    if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
-        raise ValueError(f"{path}: labels must be a JSON object of file name -> digits as a string")
-    return {Path(name).name: "\n".join(re.sub(r"\D", "", row) for row in text.strip().splitlines())
-            for name, text in labels.items()}
-
-
-def score_against(results: list, labels: dict[str, str]) -> str:
-    """"labels: 12 of 20 pages exact (60.0%), 180 of 200 digits (90.0%)": how the read pages fare against their
-    labels (pages without a label are left out and counted)."""
-    from mnist_studies.segmentation.benchmark.pages import score_text
-
-    scored = [(r.text, labels[Path(r.image).name]) for r in results if Path(r.image).name in labels]
-    correct = sum(score_text(text, truth)[0] for text, truth in scored)
-    digits = sum(score_text(text, truth)[1] for text, truth in scored)
-    exact = sum(text == truth for text, truth in scored)
-    line = (f"labels: {exact} of {len(scored)} pages exact ({100 * exact / max(1, len(scored)):.1f}%), "
-            f"{correct:,} of {digits:,} digits ({100 * correct / max(1, digits):.1f}%)")
-    unlabelled = len(results) - len(scored)
-    return line + (f"; {unlabelled} page(s) without a label left out" if unlabelled else "")
 
 
 if __name__ == "__main__":

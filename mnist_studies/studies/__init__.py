@@ -14,4 +14,5 @@ NOTEBOOK_STUDIES = {
     "03_training_choices.ipynb": ("training_choices", "002"),
     "04_digit_pairs.ipynb": ("digit_pairs", "003"),
     "05_lenet5_and_page_recognition.ipynb": ("lenet5", "004"),
+    "06_read_your_pages.ipynb": ("your_pages", None),
 }
