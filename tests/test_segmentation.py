@@ -929,3 +929,21 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
         field[y:y + 5, x:x + 5] = np.minimum(field[y:y + 5, x:x + 5], 0.3)
     height = seg.digit_height(seg.binarize(field))
     assert height is not None and height >= 0.6 * (ink_rows[-1] - ink_rows[0]), (height, field.shape)
+
+
+@pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border"])
+def test_a_page_with_nothing_written_reads_as_empty(kind):
+    """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
+    only bars up to 5 px were taken for rules), a thick printed border."""
+    from mnist_studies import paths
+
+    rng = np.random.default_rng(0)
+    page = np.full((600, 800), 0.92) + rng.normal(0, 0.01, (600, 800))
+    if kind == "11 px line":
+        page[290:301, :] = 0.15
+    elif kind == "thick border":
+        page[:25] = page[-25:] = 0.1
+        page[:, :25] = page[:, -25:] = 0.1
+    model = seg.load_digit_model(paths.reader_model_path())
+    rows = seg.load_row_model(paths.row_model_path())
+    assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == ""

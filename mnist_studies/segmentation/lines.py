@@ -7,6 +7,8 @@ import numpy as np
 
 from mnist_studies.segmentation.geometry import DIGIT_HEIGHT
 
+SOLID_LINE = 0.9  # a band of up to half a digit's height, inked across this share of the page in every row, is a
+#                  printed bar however thick (handwriting leaves gaps in every row)
 LINE_TILTS = 3.0  # degrees: remove_rules finds long lines tilted by up to this much (a photo seen at an angle)
 
 
@@ -95,8 +97,9 @@ def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: 
         bands = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1) if len(rows) else []
         for band in bands:
             top, bottom = int(band[0]), int(band[-1]) + 1
-            if bottom - top > max_thickness:
-                continue  # a thick dark band is not a ruling line (a shadow edge, a table border)
+            solid = bottom - top <= DIGIT_HEIGHT // 2 and coverage[top:bottom].min() > SOLID_LINE
+            if bottom - top > max_thickness and not solid:
+                continue  # a thick dark band is not a ruling line (a shadow's edge), unless it is a solid bar
             above = view[top - 1] if top > 0 else np.zeros(view.shape[1], dtype=bool)
             below = view[bottom] if bottom < view.shape[0] else np.zeros(view.shape[1], dtype=bool)
             crossing = above & below
