@@ -349,8 +349,7 @@ def fit(
     """Fit a compiled model with the standard callbacks and return its history and timings.
 
     Args:
-        model: a compiled ``keras.Model``, built under ``strategy``'s scope when one is given (``batch_size`` is the
-            global batch then).
+        model: a compiled ``keras.Model`` (under ``strategy``'s scope when given; ``batch_size`` is then global).
         x, y, batch_size, validation_data: as ``keras.Model.fit``; validation runs in batches of ``EVAL_BATCH_SIZE``
             unless ``validation_batch_size`` is given. ``epochs``: positive.
         seed: feed in-memory arrays through ``epoch_dataset``, every random draw keyed to ``(seed, epoch)``, so that a
