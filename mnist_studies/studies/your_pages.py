@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import json
 from dataclasses import dataclass
@@ -56,11 +57,17 @@ def find_images(pattern: str) -> list[Path]:
     return found
 
 
+@functools.lru_cache(maxsize=1)
+def shipped_models():
+    """The shipped digit model and row reader, loaded once per kernel (every upload reuses them)."""
+    return (segmentation.load_digit_model(paths.reader_model_path()),
+            segmentation.load_row_model(paths.row_model_path()))
+
+
 def read_pages(images: list[Path]) -> tuple[list[Reading], list[str]]:
     """Every page read with the shipped models and the photo method (the command line's), and one line per page
     that could not be read."""
-    model = segmentation.load_digit_model(paths.reader_model_path())
-    row_model = segmentation.load_row_model(paths.row_model_path())
+    model, row_model = shipped_models()
     readings, problems = [], []
     for path in images:
         try:
