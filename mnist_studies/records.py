@@ -178,6 +178,13 @@ def write_text_atomic(text: str, path: str | Path) -> Path:
     return path
 
 
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes (hex), as the records of shipped models and data files give it."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
 def write_json_atomic(data, path: str | Path) -> Path:
     """Write ``data`` as JSON to ``path`` atomically (``write_text_atomic``)."""
     return write_text_atomic(json.dumps(_plain(data), indent=1, allow_nan=True) + "\n", path)

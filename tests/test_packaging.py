@@ -35,8 +35,8 @@ def test_the_wheel_holds_every_module_and_every_file_the_reader_loads(wheel):
     package = ROOT / "mnist_studies"
     needed = {p.relative_to(ROOT).as_posix() for p in package.rglob("*") if p.is_file()
               and "__pycache__" not in p.parts and p.suffix != ".pyc"}
-    loaded = {paths.reader_model_path(), paths.row_model_path(), paths.reader_model_path().with_suffix(".json"),
-              paths.row_model_path().with_suffix(".json")}
+    loaded = {model.with_suffix(suffix) for model in (paths.reader_model_path(), paths.row_model_path())
+              for suffix in (".keras", ".onnx", ".json")}
     assert {p.relative_to(ROOT).as_posix() for p in loaded} <= needed  # what the reader loads lies in the package
     assert needed <= names, f"missing from the wheel: {sorted(needed - names)}"
     assert any(n.endswith("entry_points.txt") for n in names)

@@ -12,6 +12,7 @@ ink mask), ``rows``, ``splitting`` (digit boxes by directional projection), ``re
 was tried and measured: docs/experiments.md.
 """
 
+from mnist_studies.segmentation.backends import BACKENDS, OnnxModel, load_network, shipped_path
 from mnist_studies.segmentation.binarization import MIN_CONTRAST, binarize, ink_is_dark, lighter_ink, remove_specks
 from mnist_studies.segmentation.geometry import (
                                                  DIGIT_HEIGHT,
@@ -33,7 +34,7 @@ from mnist_studies.segmentation.lines import remove_frames, remove_rules
 from mnist_studies.segmentation.loading import MAX_PIXELS, read_page
 from mnist_studies.segmentation.pipeline import SECOND_LOOK_BELOW, recognize_page
 from mnist_studies.segmentation.preparation import METHODS, PreparedPage, ink_mask, prepare_page
-from mnist_studies.segmentation.recognition import digit_probabilities, load_digit_model, load_safely, normalize_digit
+from mnist_studies.segmentation.recognition import digit_probabilities, load_digit_model, normalize_digit
 from mnist_studies.segmentation.result import UNCERTAIN, Digit, PageError, PageResult, annotate
 from mnist_studies.segmentation.rows import find_rows, ink_runs, rows_of_blobs
 from mnist_studies.segmentation.sequence import load_row_model
@@ -59,13 +60,13 @@ from mnist_studies.segmentation.touching import (
 )
 
 __all__ = [
-    "DIGIT_HEIGHT", "MAX_PIXELS", "MAX_WORKING_PIXELS", "METHODS", "MIN_CONTRAST", "ONE_WIDE_DIGIT", "ROW_FINDERS",
-    "SECOND_LOOK_BELOW", "SEQUENCE_FROM", "SLANTS", "TOUCHING", "UNCERTAIN", "Boxes", "Digit", "PageError",
-    "PageResult", "PreparedPage", "annotate", "binarize", "candidate_stretches", "deskew", "digit_height",
-    "digit_probabilities", "digit_width_share", "find_rows", "flatten_illumination", "ink_contrast", "ink_is_dark",
-    "ink_is_dark_locally", "ink_mask", "ink_runs", "lighter_ink", "load_digit_model", "load_row_model",
-    "load_safely", "merge_by_recognition", "merge_fragments", "normalize_digit", "only_paper", "paper_region",
+    "BACKENDS", "Boxes", "DIGIT_HEIGHT", "Digit", "MAX_PIXELS", "MAX_WORKING_PIXELS", "METHODS", "MIN_CONTRAST",
+    "ONE_WIDE_DIGIT", "OnnxModel", "PageError", "PageResult", "PreparedPage", "ROW_FINDERS", "SECOND_LOOK_BELOW",
+    "SEQUENCE_FROM", "SLANTS", "TOUCHING", "UNCERTAIN", "annotate", "binarize", "candidate_stretches", "deskew",
+    "digit_height", "digit_probabilities", "digit_width_share", "find_rows", "flatten_illumination", "ink_contrast",
+    "ink_is_dark", "ink_is_dark_locally", "ink_mask", "ink_runs", "lighter_ink", "load_digit_model", "load_network",
+    "load_row_model", "merge_by_recognition", "merge_fragments", "normalize_digit", "only_paper", "paper_region",
     "prepare_page", "read_page", "recognize_page", "remove_frames", "remove_rules", "remove_specks", "rescale",
-    "rows_of_blobs", "segment", "shrink_to_ink", "skew_angle", "slanted_pieces", "split_by_recognition", "split_row",
-    "split_touching", "working_scale",
+    "rows_of_blobs", "segment", "shipped_path", "shrink_to_ink", "skew_angle", "slanted_pieces",
+    "split_by_recognition", "split_row", "split_touching", "working_scale",
 ]

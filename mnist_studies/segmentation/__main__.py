@@ -1,7 +1,7 @@
 """Command line of the page recognizer.
 
-    mnist-read-digits PAGE [PAGE ...] [--model PATH] [--row-model PATH] [--json] [--min-confidence P] [--annotate DIR]
-                      [--labels LABELS.json]
+    mnist-read-digits PAGE [PAGE ...] [--model PATH] [--row-model PATH] [--backend onnx|keras] [--json]
+                      [--min-confidence P] [--annotate DIR] [--labels LABELS.json]
     python -m mnist_studies.segmentation ...   (the same)
 
 Prints the recognized text of each page (rows separated by newlines; with ``--min-confidence P`` a digit read with
@@ -17,6 +17,7 @@ distance per row, anything but digits dropped from the label), on stdout after t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -25,12 +26,34 @@ from mnist_studies import native_logs, paths, segmentation
 from mnist_studies.segmentation.benchmark.labels import describe, read_labels, score
 
 
-def _shipped(path: Path, load, what: str, option: str):
-    """A model committed with the code (``make reader-model`` trains them); never trained here."""
-    if not path.is_file():
-        raise segmentation.PageError(f"{path}: the shipped {what} is missing; restore it (git checkout -- {path}), "
-                                     f"retrain it (make reader-model) or give one with {option}")
-    return load(path)
+def _model_files(args) -> tuple[Path, Path | None]:
+    """The digit model and row reader to read with: given with --model / --row-model, or the shipped files of
+    --backend (``make reader-model`` trains and exports them; never trained here)."""
+    def shipped(keras_path: Path, what: str, option: str) -> Path:
+        path = segmentation.shipped_path(keras_path, args.backend)
+        if not path.is_file():
+            remake = "re-export it (python -m mnist_studies.segmentation.train.export), " if args.backend == "onnx" \
+                else ""
+            raise segmentation.PageError(f"{path}: the shipped {what} is missing; restore it (git checkout -- {path}), "
+                                         f"{remake}retrain it (make reader-model) or give one with {option}")
+        return path
+
+    digit = args.model or shipped(paths.reader_model_path(), "digit model", "--model")
+    if args.method != "photo":
+        return digit, None
+    return digit, args.row_model or shipped(paths.row_model_path(), "row reader", "--row-model")
+
+
+def _load_models(args):
+    """The loaded models; Keras (and TensorFlow) start only when a ``.keras`` file is read."""
+    digit, rows = _model_files(args)
+    with_keras = any(p is not None and p.suffix.lower() != ".onnx" for p in (digit, rows))
+    with native_logs.native_stderr_redirected() if with_keras else contextlib.nullcontext():
+        if with_keras:  # TensorFlow's CUDA probing at first use, quietly
+            import keras
+
+            keras.ops.zeros(1)
+        return segmentation.load_digit_model(digit), segmentation.load_row_model(rows) if rows else None
 
 
 def _probability(text: str) -> float:
@@ -45,10 +68,13 @@ def main(argv: list[str] | None = None) -> int:
                                      description="Recognize the handwritten digits of scanned pages.")
     parser.add_argument("pages", nargs="+", type=Path,
                         help="image files (PNG, JPEG, TIFF, ...; grey, RGB, RGBA or 16-bit)")
-    parser.add_argument("--model", type=Path, help="a .keras digit classifier with 28x28x1 or 32x32x1 input "
-                                                   "(default: the shipped model, make reader-model)")
-    parser.add_argument("--row-model", type=Path, help="a .keras row reader for blobs of touching digits (default: "
-                                                       "the shipped one; used by the photo method)")
+    parser.add_argument("--model", type=Path, help="a digit classifier (.onnx or .keras) with 28x28x1 or 32x32x1 "
+                                                   "input (default: the shipped model, make reader-model)")
+    parser.add_argument("--row-model", type=Path, help="a row reader (.onnx or .keras) for blobs of touching digits "
+                                                       "(default: the shipped one; used by the photo method)")
+    parser.add_argument("--backend", choices=segmentation.BACKENDS, default="onnx",
+                        help="run the shipped models with ONNX Runtime (default: no TensorFlow, fast start) or with "
+                             "Keras; a --model or --row-model file is run by the one its suffix names")
     parser.add_argument("--json", action="store_true", help="print one JSON list with an object per page (each digit "
                                                              "with its probability and three most probable labels)")
     parser.add_argument("--min-confidence", type=_probability, default=0.0, metavar="P",
@@ -68,18 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        with native_logs.native_stderr_redirected():  # TensorFlow's CUDA probing at first use
-            import keras  # noqa: F401 (TensorFlow starts here, quietly)
-
-            keras.ops.zeros(1)  # first use: device probing
-            from mnist_studies.segmentation import sequence
-
-            model = segmentation.load_digit_model(args.model) if args.model else _shipped(
-                paths.reader_model_path(), segmentation.load_digit_model, "digit model", "--model")
-            row_model = None
-            if args.method == "photo":
-                row_model = sequence.load_row_model(args.row_model) if args.row_model else _shipped(
-                    paths.row_model_path(), sequence.load_row_model, "row reader", "--row-model")
+        model, row_model = _load_models(args)
     except segmentation.PageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

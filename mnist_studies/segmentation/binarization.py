@@ -36,11 +36,18 @@ def binarize(grey: np.ndarray, *, window: int | None = None, k: float = 0.2) -> 
 
 def remove_specks(mask: np.ndarray, *, max_size: int | None = None) -> np.ndarray:
     """Remove connected ink components of at most ``max_size`` pixels (default: 0.01% of the page, at least 8)."""
-    from skimage.morphology import remove_small_objects
+    from scipy import ndimage
 
     if max_size is None:
         max_size = max(8, int(mask.size * 1e-4))
-    return remove_small_objects(mask, max_size=max_size, connectivity=2)
+    # skimage.morphology.remove_small_objects(mask, max_size=..., connectivity=2) (a test holds them equal) without
+    # importing skimage.morphology (scipy.spatial: 0.15 s of every cold start)
+    labels, _ = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    small = np.bincount(labels.ravel()) <= max_size
+    small[0] = False
+    out = mask.copy()
+    out[small[labels]] = 0
+    return out
 
 
 def lighter_ink(flat: np.ndarray, mask: np.ndarray, *, share: float = 0.5) -> np.ndarray:

@@ -40,32 +40,51 @@ def skew_angle(mask: np.ndarray, *, max_degrees: float = 6.0, step: float = 0.25
     return best
 
 
+def turn_map(shape: tuple[int, int], angle: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The page of ``shape`` (rows, columns) turned by ``angle`` degrees about its centre (counter-clockwise),
+    enlarged to hold all of it: the 3 × 3 matrix that maps (x, y, 1) on the turned page to the page, and the turned
+    page's shape. Built as ``skimage.transform.rotate(..., resize=True)`` builds it (a test holds them equal), without
+    importing ``skimage.transform`` (scipy.spatial and scipy.linalg: 0.25 s of a cold start)."""
+    rows, cols = shape
+    cx, cy = cols / 2.0 - 0.5, rows / 2.0 - 0.5
+    cos, sin = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
+
+    def move(x: float, y: float) -> np.ndarray:
+        return np.array([[1.0, 0.0, x], [0.0, 1.0, y], [0.0, 0.0, 1.0]])
+
+    turn = move(cx, cy) @ np.array([[cos, -sin, 0.0], [sin, cos, 0.0], [0.0, 0.0, 1.0]]) @ move(-cx, -cy)
+    corners = np.array([[0, 0, 1], [0, rows - 1, 1], [cols - 1, rows - 1, 1], [cols - 1, 0, 1]], dtype=float)
+    corners = corners @ np.linalg.inv(turn).T
+    low, high = corners[:, :2].min(axis=0), corners[:, :2].max(axis=0)
+    out_cols, out_rows = np.around(high - low + 1)
+    return turn @ move(*low), (int(out_rows), int(out_cols))
+
+
 def levelled_to_page(points: np.ndarray, shape: tuple[int, int], angle: float) -> np.ndarray:
     """Points (N, 2) as (x, y) in a page that ``deskew`` turned by ``angle`` degrees back to where they lie on the
-    page before (of ``shape`` (rows, columns)): the inverse map of ``skimage.transform.rotate(..., resize=True)``,
-    built the way it builds it."""
-    from skimage.transform import SimilarityTransform
-
+    page before (of ``shape`` (rows, columns)): ``turn_map``."""
     points = np.asarray(points, dtype=np.float64)
     if not angle:
         return points
-    rows, cols = shape
-    center = np.array((cols, rows)) / 2.0 - 0.5
-    turn = (SimilarityTransform(translation=-center) + SimilarityTransform(rotation=np.deg2rad(angle))
-            + SimilarityTransform(translation=center))
-    corners = turn.inverse(np.array([[0, 0], [0, rows - 1], [cols - 1, rows - 1], [cols - 1, 0]]))
-    return (SimilarityTransform(translation=corners.min(axis=0)) + turn)(points)
+    matrix, _ = turn_map(shape, angle)
+    return points @ matrix[:2, :2].T + matrix[:2, 2]
 
 
 def deskew(grey: np.ndarray, mask: np.ndarray, *, min_degrees: float = 0.5) -> tuple[np.ndarray, float]:
-    """``grey`` (dark ink on light paper) rotated so that its rows are horizontal (``skew_angle`` of ``mask``), and
-    the angle; pages within ``min_degrees`` of level are returned as they are."""
-    from skimage.transform import rotate
+    """``grey`` (dark ink on light paper) rotated so that its rows are horizontal (``skew_angle`` of ``mask``;
+    bilinear, white where the page was not), and the angle; pages within ``min_degrees`` of level are returned as
+    they are."""
+    from scipy import ndimage
 
     angle = skew_angle(mask)
     if abs(angle) < min_degrees:
         return grey, 0.0
-    return rotate(grey, angle, resize=True, order=1, cval=1.0, mode="constant"), angle
+    matrix, shape = turn_map(grey.shape, angle)
+    # ndimage indexes (row, column): the (x, y) matrix with its axes swapped
+    turned = ndimage.affine_transform(np.asarray(grey, dtype=np.float64), matrix[[1, 0]][:, [1, 0]],
+                                      matrix[[1, 0], 2], output_shape=shape, order=1, mode="grid-constant",
+                                      cval=1.0)
+    return np.clip(turned, min(grey.min(), 1.0), max(grey.max(), 1.0), out=turned), angle
 
 
 def digit_height(mask: np.ndarray) -> float | None:
@@ -104,10 +123,26 @@ def working_scale(mask: np.ndarray, *, target: int = DIGIT_HEIGHT, keep: tuple[f
     return 1.0 if keep[0] <= factor <= keep[1] else factor
 
 
+def resize(image: np.ndarray, shape: tuple[int, int], *, anti_aliasing: bool = True) -> np.ndarray:
+    """``image`` (2-D, float) resized to ``shape``: Gaussian-smoothed along each axis it shrinks (σ = (factor − 1) / 2,
+    with ``anti_aliasing``), interpolated bilinearly with mirrored edges and clipped to its range. This is what
+    ``skimage.transform.resize(..., order=1, preserve_range=True)`` computes (a test holds them equal), without
+    importing ``skimage.transform``, whose imports (scipy.spatial, scipy.linalg) cost 0.1 s of every cold start."""
+    from scipy import ndimage
+
+    image = np.asarray(image, dtype=np.float32 if image.dtype == np.float32 else np.float64)
+    factors = np.divide(image.shape, shape)
+    if anti_aliasing:
+        image_ = ndimage.gaussian_filter(image, np.maximum(0, (factors - 1) / 2), cval=0, mode="mirror")
+    else:
+        image_ = image
+    out = ndimage.zoom(image_, [1 / f for f in factors], order=1, mode="mirror", cval=0, grid_mode=True)
+    return np.clip(out, image.min(), image.max(), out=out)
+
+
 def rescale(grey: np.ndarray, factor: float) -> np.ndarray:
     """``grey`` (H, W) resized by ``factor`` (bilinear; anti-aliased when shrinking), values kept in [0, 1]."""
-    from skimage.transform import rescale as _rescale
-
     if factor == 1.0:
         return grey
-    return np.clip(_rescale(grey, factor, order=1, anti_aliasing=factor < 1, preserve_range=True), 0.0, 1.0)
+    shape = tuple(int(n) for n in np.maximum(np.round(factor * np.asarray(grey.shape)), 1))  # as skimage's rescale
+    return np.clip(resize(grey, shape, anti_aliasing=factor < 1), 0.0, 1.0)

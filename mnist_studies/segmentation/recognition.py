@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_studies.segmentation.backends import load_network
+from mnist_studies.segmentation.geometry import resize
 from mnist_studies.segmentation.result import PageError
 
 
@@ -13,7 +15,6 @@ def normalize_digit(crop: np.ndarray) -> np.ndarray:
     """An MNIST-like 28×28 float image from a cropped ink mask: fit in 20×20 keeping the aspect ratio (anti-aliased),
     then shift so the centre of mass is at the centre, as MNIST was built."""
     from scipy import ndimage
-    from skimage.transform import resize
 
     crop = np.asarray(crop, dtype=np.float64)
     height, width = crop.shape
@@ -21,7 +22,7 @@ def normalize_digit(crop: np.ndarray) -> np.ndarray:
         return np.zeros((28, 28), dtype=np.float32)
     scale = 20.0 / max(height, width)
     new_h, new_w = max(1, round(height * scale)), max(1, round(width * scale))
-    small = resize(crop, (new_h, new_w), anti_aliasing=True, preserve_range=True)
+    small = resize(crop, (new_h, new_w))
     canvas = np.zeros((28, 28))
     top, left = (28 - new_h) // 2, (28 - new_w) // 2
     canvas[top:top + new_h, left:left + new_w] = small
@@ -31,28 +32,12 @@ def normalize_digit(crop: np.ndarray) -> np.ndarray:
     return np.clip(canvas, 0.0, 1.0).astype(np.float32)
 
 
-def load_safely(path: Path, what: str):
-    """A ``.keras`` file loaded in safe mode, or a ``PageError`` of one line: ``what`` (e.g. "model") not found, or
-    not loadable and why."""
-    import keras
-
-    if not path.is_file():
-        raise PageError(f"{path}: {what} file not found")
-    try:
-        return keras.saving.load_model(path, safe_mode=True)
-    except Exception as error:  # noqa: BLE001 (Keras raises many kinds; the user needs one line)
-        raise PageError(f"{path}: not a loadable .keras model ({type(error).__name__}: {error})".splitlines()[0]) \
-            from None
-
-
 def load_digit_model(path: str | Path):
-    """Load a ``.keras`` digit classifier in safe mode; its input must be 28×28×1 or 32×32×1, its output 10 classes
-    (the digits) or 11 (the digits, then "not one digit", ``strips.NOT_A_DIGIT``, as the shipped model has)."""
-    import mnist_studies.models.digit_pairs  # noqa: F401 (registers the project's custom layers)
-    import mnist_studies.models.lenet5  # noqa: F401
-
+    """Load a digit classifier (``.onnx``: ONNX Runtime; ``.keras``: Keras, in safe mode); its input must be 28×28×1
+    or 32×32×1, its output 10 classes (the digits) or 11 (the digits, then "not one digit", ``strips.NOT_A_DIGIT``,
+    as the shipped model has)."""
     path = Path(path)
-    model = load_safely(path, "model")
+    model = load_network(path, "model")
     shape = tuple(model.input_shape[1:])
     if shape not in ((28, 28, 1), (32, 32, 1)) or model.output_shape[-1] not in (10, 11):
         raise PageError(f"{path}: expected a 10- or 11-class model with 28×28×1 or 32×32×1 input, got input "

@@ -2,7 +2,7 @@
 ``segmentation.train.row_reader``) reads the whole blob and says which digits it holds, in order, with no cut at all.
 
     normalize_blob  a blob's ink mask -> 32 × 256 float image (28 px tall, at most 252 wide, left-aligned)
-    load_row_model  a ``.keras`` row reader, in safe mode, its shapes checked
+    load_row_model  a row reader (``.onnx`` or ``.keras``), its shapes checked
     read_blobs      the digits of each blob (one batched prediction): (box, probabilities of the ten
                     digits) each, left to right
 
@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_studies.segmentation.recognition import load_safely
+from mnist_studies.segmentation.backends import load_network
+from mnist_studies.segmentation.geometry import resize
 from mnist_studies.segmentation.result import PageError
 from mnist_studies.segmentation.splitting import shrink_to_ink
 
@@ -33,7 +34,6 @@ def normalize_blob(crop: np.ndarray) -> tuple[np.ndarray, float]:
     """A blob's ink mask as the row reader's input: shrunk to its ink, scaled (anti-aliased) to ``HEIGHT`` px tall,
     or less where it would be wider than the canvas, placed 2 px from the left and centred vertically in
     ``SHAPE``. Returns (float32 image, the scale used)."""
-    from skimage.transform import resize
 
     out = np.zeros(SHAPE, dtype=np.float32)
     ys, xs = np.nonzero(crop)
@@ -44,14 +44,15 @@ def normalize_blob(crop: np.ndarray) -> tuple[np.ndarray, float]:
     scale = min(HEIGHT / height, (SHAPE[1] - 4) / width)
     new_h, new_w = max(1, round(height * scale)), max(1, round(width * scale))
     top = (SHAPE[0] - new_h) // 2
-    out[top:top + new_h, 2:2 + new_w] = resize(crop, (new_h, new_w), anti_aliasing=True, preserve_range=True)
+    out[top:top + new_h, 2:2 + new_w] = resize(crop, (new_h, new_w))
     return np.clip(out, 0.0, 1.0), scale
 
 
 def load_row_model(path: str | Path):
-    """Load a ``.keras`` row reader in safe mode; its input must be ``SHAPE`` × 1 and its output (columns, 11)."""
+    """Load a row reader (``.onnx``: ONNX Runtime; ``.keras``: Keras, in safe mode); its input must be ``SHAPE`` × 1
+    and its output (columns, 11)."""
     path = Path(path)
-    model = load_safely(path, "row reader")
+    model = load_network(path, "row reader")
     if tuple(model.input_shape[1:]) != SHAPE + (1,) or model.output_shape[1:] != (SHAPE[1] // COLUMN, 11):
         raise PageError(f"{path}: expected a row reader with {SHAPE[0]}×{SHAPE[1]}×1 input and "
                         f"({SHAPE[1] // COLUMN}, 11) output, got input {model.input_shape} and output "

@@ -59,9 +59,10 @@ def find_images(pattern: str) -> list[Path]:
 
 @functools.lru_cache(maxsize=1)
 def shipped_models():
-    """The shipped digit model and row reader, loaded once per kernel (every upload reuses them)."""
-    return (segmentation.load_digit_model(paths.reader_model_path()),
-            segmentation.load_row_model(paths.row_model_path()))
+    """The shipped digit model and row reader (ONNX, as the command line reads), loaded once per kernel (every upload
+    reuses them)."""
+    return (segmentation.load_digit_model(segmentation.shipped_path(paths.reader_model_path(), "onnx")),
+            segmentation.load_row_model(segmentation.shipped_path(paths.row_model_path(), "onnx")))
 
 
 def read_pages(images: list[Path]) -> tuple[list[Reading], list[str]]:

@@ -17,7 +17,6 @@ training resumes. More: docs/page-reader.md, "The shipped models".
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 import time
@@ -110,15 +109,18 @@ def test_errors(model: keras.Model, x_test: np.ndarray, y_test: np.ndarray) -> i
     return int(np.sum(predicted != y_test))
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+sha256 = records.file_sha256
 
 
 def write_record(record: dict, output: Path) -> dict:
     """Complete a shipped model's ``record`` (library versions, device, git commit, the model file's name and
-    SHA-256) and write it beside the model ``output`` (``.json``, atomically); return it."""
+    SHA-256), export the model to ONNX beside it (``export.export_onnx``: the reader's default backend) and write the
+    record beside the model ``output`` (``.json``, atomically); return it."""
+    from mnist_studies.segmentation.train import export
+
     record = {**record, "versions": records.library_versions(), "device": training.describe_device(),
-              "git_commit": records.git_commit(), "model_file": {"name": output.name, "sha256": sha256(output)}}
+              "git_commit": records.git_commit(), "model_file": {"name": output.name, "sha256": sha256(output)},
+              "onnx_file": export.export_onnx(output)}
     records.write_json_atomic(record, output.with_suffix(".json"))
     return record
 
