@@ -190,21 +190,29 @@ def write_json_atomic(data, path: str | Path) -> Path:
     return write_text_atomic(json.dumps(_plain(data), indent=1, allow_nan=True) + "\n", path)
 
 
-def write_benchmark(results: dict, folder: str | Path, prefix: str, figure=None, *, dpi: int = 120) -> Path:
-    """A benchmark's results as ``<folder>/<prefix>-<device>.json`` (the device of ``results["device"]`` as a file
-    name: ``cpu-amd-epyc-2-cores``) and, when given, its matplotlib ``figure`` beside it as ``.png``; both written
-    atomically. Returns the JSON's path."""
+def benchmark_path(results: dict, folder: str | Path, prefix: str) -> Path:
+    """Where ``write_benchmark`` writes ``results``: ``<folder>/<prefix>-<device>.json``."""
     import re
 
     slug = re.sub(r"[^a-z0-9]+", "-", str(results["device"]).lower()).strip("-")
-    path = write_json_atomic(results, Path(folder) / f"{prefix}-{slug}.json")
-    if figure is not None:
-        png = path.with_suffix(".png")
+    return Path(folder) / f"{prefix}-{slug}.json"
+
+
+def write_benchmark(results: dict, folder: str | Path, prefix: str, figure=None, *, dpi: int = 120,
+                    more_figures: dict | None = None) -> Path:
+    """A benchmark's results as ``<folder>/<prefix>-<device>.json`` (the device of ``results["device"]`` as a file
+    name: ``cpu-amd-epyc-2-cores``) and, when given, its matplotlib ``figure`` beside it as ``.png`` and each of
+    ``more_figures`` (name -> figure) as ``<prefix>-<device>-<name>.png``; all written atomically. Returns the JSON's
+    path."""
+    path = write_json_atomic(results, benchmark_path(results, folder, prefix))
+    pngs = {path.with_suffix(".png"): figure} if figure is not None else {}
+    pngs.update({path.with_name(f"{path.stem}-{name}.png"): fig for name, fig in (more_figures or {}).items()})
+    for png, fig in pngs.items():
         fd, tmp = tempfile.mkstemp(dir=png.parent, prefix=f".{png.name}.", suffix=".png")
         os.fchmod(fd, 0o644)
         os.close(fd)
         try:
-            figure.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None})
+            fig.savefig(tmp, dpi=dpi, format="png", metadata={"Software": None})
             os.replace(tmp, png)
         finally:
             Path(tmp).unlink(missing_ok=True)

@@ -7,14 +7,17 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 
-def plot_reading(image: np.ndarray, result, *, min_confidence: float = 0.0, title: str = ""):
+def plot_reading(image: np.ndarray, result, *, min_confidence: float = 0.0, title: str = "",
+                 shape: tuple[int, int] | None = None):
     """The photo, and beside it the same photo with a box and label per digit read (red; blue with a "?" and its
-    probability when the reader is less sure than ``min_confidence``), the paper's Figure 2."""
+    probability when the reader is less sure than ``min_confidence``), the paper's Figure 2. ``shape``: the file's
+    (rows, columns) when ``image`` is it reduced (``segmentation.read_photo``; the boxes are on the file)."""
     shown = np.clip(image, 0, 1)
-    height, width = shown.shape[:2]
+    height, width = shape or shown.shape[:2]
     fig, axes = plt.subplots(1, 2, figsize=(12, max(2.5, 6 * height / max(width, 1))), squeeze=False)
     for ax in axes[0]:
-        ax.imshow(shown, cmap="gray" if shown.ndim == 2 else None, vmin=0, vmax=1)
+        ax.imshow(shown, cmap="gray" if shown.ndim == 2 else None, vmin=0, vmax=1,
+                  extent=(-0.5, width - 0.5, height - 0.5, -0.5))
         ax.set_xticks([])
         ax.set_yticks([])
     axes[0, 0].set_title(title or result.image, fontsize=9)

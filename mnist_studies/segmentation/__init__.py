@@ -31,9 +31,9 @@ from mnist_studies.segmentation.light import (
                                                  paper_region,
 )
 from mnist_studies.segmentation.lines import remove_frames, remove_rules
-from mnist_studies.segmentation.loading import MAX_PIXELS, read_page
-from mnist_studies.segmentation.pipeline import SECOND_LOOK_BELOW, recognize_page
-from mnist_studies.segmentation.preparation import METHODS, PreparedPage, ink_mask, prepare_page
+from mnist_studies.segmentation.loading import MAX_PIXELS, page_size, read_page
+from mnist_studies.segmentation.pipeline import LARGE_PIXELS, SECOND_LOOK_BELOW, read_photo, recognize_page
+from mnist_studies.segmentation.preparation import METHODS, FirstLook, PreparedPage, first_look, ink_mask, prepare_page
 from mnist_studies.segmentation.recognition import digit_probabilities, load_digit_model, normalize_digit
 from mnist_studies.segmentation.result import UNCERTAIN, Digit, PageError, PageResult, annotate
 from mnist_studies.segmentation.rows import find_rows, ink_runs, rows_of_blobs
@@ -60,13 +60,14 @@ from mnist_studies.segmentation.touching import (
 )
 
 __all__ = [
-    "BACKENDS", "Boxes", "DIGIT_HEIGHT", "Digit", "MAX_PIXELS", "MAX_WORKING_PIXELS", "METHODS", "MIN_CONTRAST",
-    "ONE_WIDE_DIGIT", "OnnxModel", "PageError", "PageResult", "PreparedPage", "ROW_FINDERS", "SECOND_LOOK_BELOW",
-    "SEQUENCE_FROM", "SLANTS", "TOUCHING", "UNCERTAIN", "annotate", "binarize", "candidate_stretches", "deskew",
-    "digit_height", "digit_probabilities", "digit_width_share", "find_rows", "flatten_illumination", "ink_contrast",
-    "ink_is_dark", "ink_is_dark_locally", "ink_mask", "ink_runs", "lighter_ink", "load_digit_model", "load_network",
-    "load_row_model", "merge_by_recognition", "merge_fragments", "normalize_digit", "only_paper", "paper_region",
-    "prepare_page", "read_page", "recognize_page", "remove_frames", "remove_rules", "remove_specks", "rescale",
-    "rows_of_blobs", "segment", "shipped_path", "shrink_to_ink", "skew_angle", "slanted_pieces",
-    "split_by_recognition", "split_row", "split_touching", "working_scale",
+    "BACKENDS", "Boxes", "DIGIT_HEIGHT", "Digit", "FirstLook", "LARGE_PIXELS", "MAX_PIXELS", "MAX_WORKING_PIXELS",
+    "METHODS", "MIN_CONTRAST", "ONE_WIDE_DIGIT", "OnnxModel", "PageError", "PageResult", "PreparedPage",
+    "ROW_FINDERS", "SECOND_LOOK_BELOW", "SEQUENCE_FROM", "SLANTS", "TOUCHING", "UNCERTAIN", "annotate", "binarize",
+    "candidate_stretches", "deskew", "digit_height", "digit_probabilities", "digit_width_share", "find_rows",
+    "first_look", "flatten_illumination", "ink_contrast", "ink_is_dark", "ink_is_dark_locally", "ink_mask",
+    "ink_runs", "lighter_ink", "load_digit_model", "load_network", "load_row_model", "merge_by_recognition",
+    "merge_fragments", "normalize_digit", "only_paper", "page_size", "paper_region", "prepare_page", "read_page",
+    "read_photo", "recognize_page", "remove_frames", "remove_rules", "remove_specks", "rescale", "rows_of_blobs",
+    "segment", "shipped_path", "shrink_to_ink", "skew_angle", "slanted_pieces", "split_by_recognition", "split_row",
+    "split_touching", "working_scale",
 ]

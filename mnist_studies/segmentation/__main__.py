@@ -101,10 +101,16 @@ def main(argv: list[str] | None = None) -> int:
     failed, results = 0, []
     for page in args.pages:
         try:
-            grey = segmentation.read_page(page, colour=args.method == "photo")
-            result = segmentation.recognize_page(page, model, grey=grey, method=args.method, row_model=row_model)
-            if args.annotate:
-                segmentation.annotate(grey, result, args.annotate / f"{page.stem}_annotated.png",
+            if args.method == "photo":  # a big photo is read at a reduced size (read_photo)
+                grey, shape = segmentation.read_photo(page)
+            else:
+                grey = segmentation.read_page(page)
+                shape = grey.shape[:2]
+            result = segmentation.recognize_page(page, model, grey=grey, method=args.method, row_model=row_model,
+                                                 input_shape=shape)
+            if args.annotate:  # drawn on the image as it is, boxes and all
+                whole = grey if grey.shape[:2] == shape else segmentation.read_page(page, colour=True)
+                segmentation.annotate(whole, result, args.annotate / f"{page.stem}_annotated.png",
                                       min_confidence=args.min_confidence)
         except segmentation.PageError as error:
             print(f"error: {page}: {error}", file=sys.stderr)

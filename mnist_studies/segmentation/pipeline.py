@@ -2,38 +2,64 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 
+from mnist_studies.segmentation import geometry
 from mnist_studies.segmentation.binarization import lighter_ink
-from mnist_studies.segmentation.loading import read_page
-from mnist_studies.segmentation.preparation import PreparedPage, prepare_page
+from mnist_studies.segmentation.loading import page_size, read_page
+from mnist_studies.segmentation.preparation import PreparedPage, first_look, prepare_page
 from mnist_studies.segmentation.recognition import digit_probabilities
 from mnist_studies.segmentation.result import Digit, PageResult
 from mnist_studies.segmentation.splitting import Boxes, segment
 from mnist_studies.segmentation.touching import merge_by_recognition, split_touching
 
 SECOND_LOOK_BELOW = 0.9  # the photo method reads a digit it is less sure of again with its lighter ink
+LARGE_PIXELS = 1_000_000  # a larger photo is read at a reduced size (``read_photo``)
+PREVIEW_PIXELS = 500_000  # ... chosen on a preview of about this size
+
+
+def read_photo(path: str | Path) -> tuple[np.ndarray, tuple[int, int]]:
+    """The image the photo method reads, and the file's (rows, columns). Up to ``LARGE_PIXELS`` the whole image; a
+    larger one (a phone's 12-megapixel photo) is first read as a preview of about ``PREVIEW_PIXELS`` to measure its
+    digits, then read reduced by the largest whole factor that leaves them at least the working height
+    (``geometry.DIGIT_HEIGHT``), so a big photo costs little more than a small one. A photo whose digits the preview
+    cannot tell is read whole."""
+    rows, cols = page_size(path)
+    if rows * cols <= LARGE_PIXELS:
+        return read_page(path, colour=True), (rows, cols)
+    preview = int(np.ceil(np.sqrt(rows * cols / PREVIEW_PIXELS)))
+    height = geometry.digit_height(first_look(read_page(path, colour=True, reduce=preview)).scale_mask)
+    reduce = 1 if height is None else max(1, int(height * preview // geometry.DIGIT_HEIGHT))
+    return read_page(path, colour=True, reduce=reduce), (rows, cols)
 
 
 def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, method: str = "paper",
-                   second_look: float = SECOND_LOOK_BELOW, row_model=None) -> PageResult:
+                   second_look: float = SECOND_LOOK_BELOW, row_model=None,
+                   input_shape: tuple[int, int] | None = None) -> PageResult:
     """Read the digits of one page.
 
     Args:
         path: the image file (or, with ``grey``, only the name the result carries).
         model: the digit model (``load_digit_model``).
-        grey: the page already read (grey, or RGB for the photo method).
+        grey: the page already read (grey, or RGB for the photo method; ``read_photo``).
         method: ``"paper"`` (the paper's pipeline) or ``"photo"`` (light, scale, lines and touching digits too).
         second_look: the photo method reads a digit less probable than this again with its lighter ink (0: never).
         row_model: the row reader of touching digits (``load_row_model``), used by the photo method.
+        input_shape: (rows, columns) of the file when ``grey`` is it reduced (``read_photo``): boxes are given on it.
 
     Returns:
         A ``PageResult`` whose boxes lie on the input image, however the page was rescaled and levelled to read it.
     """
-    image = read_page(path, colour=method == "photo") if grey is None else grey
+    if grey is None and method == "photo":
+        grey, input_shape = read_photo(path)
+    image = read_page(path) if grey is None else grey
     prepared = prepare_page(image, method=method)  # light, scale, skew, binarization, lines
+    if input_shape is not None and tuple(input_shape) != image.shape[:2]:  # read reduced: boxes on the file
+        prepared = dataclasses.replace(prepared, scale=prepared.scale * image.shape[1] / input_shape[1],
+                                       input_shape=tuple(input_shape))
     boxes = find_digits(prepared.mask, method=method)  # rows, then digit boxes by projection
     if not boxes:
         return PageResult(str(path), "", [])

@@ -63,22 +63,45 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
         grey = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
         return PreparedPage(grey, remove_specks(binarize(grey)), grey.shape[:2])
 
-    luminance = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
-    dark_ink = light.ink_is_dark_locally(luminance)  # judged once, for every stage
-
-    def flattened(grey: np.ndarray) -> np.ndarray:
-        flat = light.flatten_illumination(grey, dark_ink=dark_ink)
-        return flat if ink_is_dark(flat) else 1.0 - flat  # light ink on a dark page: dark ink on light paper
-
-    grey = light.ink_contrast(light.only_paper(image, dark_ink=dark_ink))
-    flat = flattened(grey)
-    ink = binarize(flat)
-    factor = geometry.working_scale(remove_specks(lines.remove_rules(ink, min_length=None)))
+    look = first_look(image)
+    factor = geometry.working_scale(look.scale_mask)
+    flat, ink = look.flat, look.ink
     if factor != 1.0:
-        flat = flattened(geometry.rescale(grey, factor))
+        flat = look.flattened(geometry.rescale(look.grey, factor))
         ink = binarize(flat)
     levelled_from = flat.shape
     flat, angle = geometry.deskew(flat, ink)
     if angle:  # a page already level keeps the binarization it has
         ink = binarize(flat)
-    return PreparedPage(flat, remove_specks(lines.remove_rules(ink)), grey.shape[:2], factor, angle, levelled_from)
+    return PreparedPage(flat, remove_specks(lines.remove_rules(ink)), look.grey.shape[:2], factor, angle,
+                        levelled_from)
+
+
+@dataclass
+class FirstLook:
+    """The photo method's first pass over an image, at the image's own scale: the paper's grey (``grey``), its
+    light flattened (``flat``), the ink (``ink``) and the mask its digits are measured on (``scale_mask``: rules and
+    specks removed); ``flattened`` flattens another grey page the same way (dark or light ink as judged here)."""
+
+    grey: np.ndarray = field(repr=False)
+    flat: np.ndarray = field(repr=False)
+    ink: np.ndarray = field(repr=False)
+    scale_mask: np.ndarray = field(repr=False)
+    dark_ink: bool
+
+    def flattened(self, grey: np.ndarray) -> np.ndarray:
+        flat = light.flatten_illumination(grey, dark_ink=self.dark_ink)
+        return flat if ink_is_dark(flat) else 1.0 - flat  # light ink on a dark page: dark ink on light paper
+
+
+def first_look(image: np.ndarray) -> FirstLook:
+    """The photo method's first pass (``FirstLook``): the desk painted out, the ink's channel, light flattened,
+    binarized."""
+    luminance = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
+    dark_ink = light.ink_is_dark_locally(luminance)  # judged once, for every stage
+    grey = light.ink_contrast(light.only_paper(image, dark_ink=dark_ink))
+    look = FirstLook(grey, grey, grey, grey, dark_ink)
+    look.flat = look.flattened(grey)
+    look.ink = binarize(look.flat)
+    look.scale_mask = remove_specks(lines.remove_rules(look.ink, min_length=None))
+    return look

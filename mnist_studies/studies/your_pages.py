@@ -21,8 +21,9 @@ EXAMPLE_FAMILIES = ("desk photo", "form boxes", "ruled paper", "touching pairs")
 @dataclass
 class Reading:
     path: Path
-    image: np.ndarray  # the page as read (grey or RGB in [0, 1], upright)
+    image: np.ndarray  # the page as read (grey or RGB in [0, 1], upright; a big photo reduced: read_photo)
     result: segmentation.PageResult
+    shape: tuple[int, int]  # the file's (rows, columns): the result's boxes lie on it
 
 
 def example_pages(folder: str | Path, count: int, *, first_seed: int = 9000) -> tuple[list[Path], Path]:
@@ -72,12 +73,13 @@ def read_pages(images: list[Path]) -> tuple[list[Reading], list[str]]:
     readings, problems = [], []
     for path in images:
         try:
-            image = segmentation.read_page(path, colour=True)
-            result = segmentation.recognize_page(path, model, grey=image, method="photo", row_model=row_model)
+            image, shape = segmentation.read_photo(path)
+            result = segmentation.recognize_page(path, model, grey=image, method="photo", row_model=row_model,
+                                                 input_shape=shape)
         except segmentation.PageError as error:
             problems.append(f"{path}: {error}")
             continue
-        readings.append(Reading(Path(path), image, result))
+        readings.append(Reading(Path(path), image, result, shape))
     return readings, problems
 
 

@@ -1,18 +1,21 @@
 """``make bench-pages``: the page reader on the page families (``families``), beside Tesseract.
 
-    python -m mnist_studies.segmentation.benchmark.evaluate [--model PATH] [--row-model PATH] [--pages 10]
+    python -m mnist_studies.segmentation.benchmark.evaluate [--model PATH] [--row-model PATH] [--pages 10] [--no-speed]
     python -m mnist_studies.segmentation.benchmark.evaluate --tuning [--pages 50] [--family "touching pairs" ...]
 
 Per family: the share of digits read right (``pages.score_text``) and of pages read exactly, by our reader (photo
 method) and by Tesseract (digits only, ``--psm 6``; skipped with a note when not installed), and seconds per page.
-Writes ``pages-<device>.json`` and a bar chart beside it. ``PAGES_PER_FAMILY`` (10, about 190 digits) resolves a
-family's accuracy to about ±1 point. The reader's settings are chosen on the tuning pages (from ``TUNING_SEED``),
+Writes ``pages-<device>.json`` (with every page's text, and the pages read otherwise than in the record it replaces
+printed) and a bar chart beside it; then one photo per call at several sizes, ours beside Tesseract
+(``speed.py``, ``pages-<device>-speed.png``). ``PAGES_PER_FAMILY`` (10, about 190 digits) resolves a family's
+accuracy to about ±1 point. The reader's settings are chosen on the tuning pages (from ``TUNING_SEED``),
 never on the benchmark's (from ``FIRST_SEED``); ``--tuning``, ``--family`` and ``--no-tesseract`` print only.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -55,8 +58,6 @@ def read_with_ours(image: np.ndarray, model, row_model=None) -> str:
 
 def latest_results(folder: Path | None = None) -> dict | None:
     """The newest ``pages-<device>.json`` that ``make bench-pages`` wrote (``benchmarks/results/``), or None."""
-    import json
-
     from mnist_studies import paths
 
     found = sorted((folder or paths.PROJECT_ROOT / "benchmarks" / "results").glob("pages-*.json"),
@@ -77,7 +78,8 @@ def measure(model_path: Path, *, row_model_path: Path | None = None, pages_per_f
 
     start = time.perf_counter()
     model = segmentation.load_digit_model(model_path)
-    row_model = sequence.load_row_model(row_model_path or paths.row_model_path())
+    row_model_path = row_model_path or segmentation.shipped_path(paths.row_model_path(), "onnx")
+    row_model = sequence.load_row_model(row_model_path)
     load_seconds = time.perf_counter() - start
     use_tesseract = tesseract_available() if use_tesseract is None else use_tesseract
     readers = {"ours": lambda image, folder: read_with_ours(image, model, row_model)}
@@ -88,7 +90,7 @@ def measure(model_path: Path, *, row_model_path: Path | None = None, pages_per_f
         path = Path(path).resolve()
         return str(path.relative_to(paths.PROJECT_ROOT) if path.is_relative_to(paths.PROJECT_ROOT) else path)
 
-    out = {"model": relative(model_path), "row_model": relative(row_model_path or paths.row_model_path()),
+    out = {"model": relative(model_path), "row_model": relative(row_model_path),
            "model_load_seconds": load_seconds, "pages_per_family": pages_per_family, "first_seed": first_seed,
            "tesseract": subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.split(
                "\n")[0] if use_tesseract else None, "families": {}}
@@ -99,14 +101,16 @@ def measure(model_path: Path, *, row_model_path: Path | None = None, pages_per_f
             for name, read in readers.items():
                 correct = total = exact = 0
                 seconds = 0.0
+                texts = []
                 for image, truth in made:
                     begin = time.perf_counter()
-                    text = read(image, Path(scratch))
+                    texts.append(read(image, Path(scratch)))
                     seconds += time.perf_counter() - begin
-                    ok, n = pages.score_text(text, truth)
-                    correct, total, exact = correct + ok, total + n, exact + (text == truth)
+                    ok, n = pages.score_text(texts[-1], truth)
+                    correct, total, exact = correct + ok, total + n, exact + (texts[-1] == truth)
                 row[name] = {"digit_accuracy": correct / total, "exact_pages": exact / len(made), "digits": total,
-                             "digit_errors": total - correct, "seconds_per_page": seconds / len(made)}
+                             "digit_errors": total - correct, "seconds_per_page": seconds / len(made),
+                             "texts": texts}
             out["families"][family] = row
             shown = ", ".join(f"{name} {100 * r['digit_accuracy']:.1f}% ({r['seconds_per_page']:.2f} s/page)"
                               for name, r in row.items())
@@ -121,6 +125,17 @@ def measure(model_path: Path, *, row_model_path: Path | None = None, pages_per_f
         print(f"overall: {name} {100 * out['overall'][name]['digit_accuracy']:.2f}% of {digits} digits, digit errors "
               f"{sum(r['digit_errors'] for r in rows)}", flush=True)
     return out
+
+
+def changed_texts(results: dict, before: dict | None) -> list[str]:
+    """The pages (``family/k``) our reader reads otherwise than in ``before`` (an earlier record of the same pages;
+    [] when there is none or it holds no texts)."""
+    changed = []
+    for family, row in results["families"].items():
+        old = ((before or {}).get("families", {}).get(family, {}).get("ours") or {}).get("texts")
+        if old is not None and before.get("first_seed") == results["first_seed"]:
+            changed += [f"{family}/{k}" for k, (a, b) in enumerate(zip(old, row["ours"]["texts"])) if a != b]
+    return changed
 
 
 def plot(results: dict):
@@ -146,14 +161,16 @@ def plot(results: dict):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from mnist_studies import paths, records, training
+    from mnist_studies import paths, records, segmentation, training
 
     parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.benchmark.evaluate",
                                      description=__doc__.split("\n")[0])
-    parser.add_argument("--model", type=Path, default=paths.reader_model_path(),
-                        help="the digit model to read with (default: the shipped one)")
-    parser.add_argument("--row-model", type=Path, default=paths.row_model_path(),
-                        help="the row reader for blobs of touching digits (default: the shipped one)")
+    shipped = {name: segmentation.shipped_path(path, "onnx")  # what the command line reads with by default
+               for name, path in (("model", paths.reader_model_path()), ("rows", paths.row_model_path()))}
+    parser.add_argument("--model", type=Path, default=shipped["model"],
+                        help="the digit model to read with, .onnx or .keras (default: the shipped ONNX one)")
+    parser.add_argument("--row-model", type=Path, default=shipped["rows"],
+                        help="the row reader for blobs of touching digits (default: the shipped ONNX one)")
     parser.add_argument("--pages", type=int, default=PAGES_PER_FAMILY,
                         help=f"pages per family (default {PAGES_PER_FAMILY})")
     parser.add_argument("--output", type=Path, default=Path("benchmarks/results"))
@@ -162,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--family", action="append", choices=families.FAMILIES + (families.FONTS,), metavar="NAME",
                         help="measure this family only (repeatable; default: every family)")
     parser.add_argument("--no-tesseract", action="store_true", help="measure our reader alone")
+    parser.add_argument("--no-speed", action="store_true",
+                        help="leave out the one-photo-per-call times and the photo-size series (speed.py)")
     args = parser.parse_args(argv)
     if args.family and families.FONTS in args.family and families.FONTS not in families.available():
         parser.error(f"the {families.FONTS!r} family needs Debian's handwriting fonts, and none is installed")
@@ -190,9 +209,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results["device"] = training.describe_device()
     from mnist_studies import plotting
+    from mnist_studies.segmentation.benchmark import speed
 
-    path = records.write_benchmark(results, args.output, "pages", plot(results), dpi=plotting.DPI)
-    print(f"Page families: {path} and {path.with_suffix('.png')}")
+    more = {}
+    if not args.no_speed:
+        print("One photo per call (cold start), by size:", flush=True)
+        results["speed"] = speed.measure(use_tesseract=tesseract_available())
+        more["speed"] = speed.plot(results["speed"], results["device"])
+    before = records.benchmark_path(results, args.output, "pages")
+    changed = changed_texts(results, json.loads(before.read_text()) if before.is_file() else None)
+    path = records.write_benchmark(results, args.output, "pages", plot(results), dpi=plotting.DPI, more_figures=more)
+    print(f"Page families: {path} and {path.with_suffix('.png')}" + (
+        f"; speed: {path.with_name(path.stem + '-speed.png')}" if more else ""))
+    if before.is_file():
+        print(f"{len(changed)} pages read otherwise than in the record replaced" + (f": {', '.join(changed)}"
+                                                                                   if changed else ""))
     return 0
 
 
