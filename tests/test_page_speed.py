@@ -5,10 +5,10 @@ from mnist_studies.segmentation.benchmark import evaluate, speed
 
 def test_one_photo_per_call_is_timed_measured_and_scored_and_plotted(tmp_path):
     result = speed.measure(use_tesseract=False, megapixels=(1,), repeats=1)
-    assert [image["name"] for image in result["images"]] == ["photo", "1mp"]
-    small, big = result["images"]
-    assert 0.9 <= big["megapixels"] <= 1.1 and small["megapixels"] < big["megapixels"]
-    for image in (small, big):
+    assert [image["name"] for image in result["images"]] == ["scan", "photo", "1mp"]
+    scan, small, big = result["images"]
+    assert 0.9 <= big["megapixels"] <= 1.1 and scan["megapixels"] < small["megapixels"] < big["megapixels"]
+    for image in (scan, small, big):
         assert image["ours"]["seconds"] > 0 and image["ours"]["peak_mb"] > 50  # a Python process with numpy
         assert image["ours"]["digit_accuracy"] >= 0.9 and "tesseract" not in image
     assert speed.plot(result, "a CPU").axes[0].get_xlabel() == "image size (megapixels)"

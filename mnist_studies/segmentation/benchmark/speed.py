@@ -1,10 +1,11 @@
 """What a person waits for: one image per call of ``mnist-read-digits``, from a cold start, beside Tesseract's.
 
-``make bench-pages`` runs it after the page families (``evaluate``; ``--no-speed`` leaves it out). A page of the
-"desk photo" family (a photo of a sheet on a desk; seed ``PHOTO_SEED``) is saved as a JPEG at its own size and
-enlarged to each of ``MEGAPIXELS`` (what phones take); each file is read by a fresh process, ``REPEATS`` times: the
-median wall time, the peak memory (the process's largest resident set) and whether the digits came out right. The
-figure plots time and memory against size.
+``make bench-pages`` runs it after the page families (``evaluate``; ``--no-speed`` leaves it out). Three kinds of
+file, each read by a fresh process ``REPEATS`` times (the median wall time, the peak memory: the process's largest
+resident set, and whether the digits came out right): a small scan (a "clean" page, 640 × 160, where start-up is
+nearly all of the time), a page of the "desk photo" family (a sheet on a desk; seed ``PHOTO_SEED``) as a JPEG at its
+own size, and that photo enlarged to each of ``MEGAPIXELS`` (what phones take). The figure plots the photos' time
+and memory against size.
 """
 
 from __future__ import annotations
@@ -26,21 +27,24 @@ REPEATS = 3  # calls per file; the median is kept
 JPEG_QUALITY = 90
 
 
-def make_photos(folder: Path, megapixels=MEGAPIXELS, *, seed: int = PHOTO_SEED) -> tuple[list[Path], str]:
-    """The page at its own size and enlarged (bicubic) to each size in ``megapixels``, as JPEGs in ``folder``; and
-    the page's digits."""
+def make_photos(folder: Path, megapixels=MEGAPIXELS, *, seed: int = PHOTO_SEED) -> tuple[list[Path], dict]:
+    """A small scan (a "clean" page, two rows on plain paper, PNG), the desk photo at its own size and enlarged
+    (bicubic) to each size in ``megapixels`` (JPEGs), in ``folder``; and each file's digits."""
     from PIL import Image
 
+    scan, scan_truth = families.make("clean", seed)
+    made = [folder / "scan.png"]
+    Image.fromarray(scan).save(made[0])
     image, truth = families.make("desk photo", seed)
     page = Image.fromarray(image)
-    made = [folder / "photo.jpg"]
-    page.save(made[0], quality=JPEG_QUALITY)
+    made.append(folder / "photo.jpg")
+    page.save(made[-1], quality=JPEG_QUALITY)
     for size in megapixels:
         factor = (size * 1e6 / (page.width * page.height)) ** 0.5
         made.append(folder / f"photo-{size}mp.jpg")
         page.resize((round(page.width * factor), round(page.height * factor)), Image.BICUBIC).save(
             made[-1], quality=JPEG_QUALITY)
-    return made, truth
+    return made, {path.name: scan_truth if path == made[0] else truth for path in made}
 
 
 def run_once(command: list[str]) -> tuple[float, float, str]:
@@ -82,19 +86,19 @@ def measure(use_tesseract: bool, *, megapixels=MEGAPIXELS, repeats: int = REPEAT
 
     out = {"repeats": repeats, "images": []}
     with tempfile.TemporaryDirectory() as scratch:
-        photos, truth = make_photos(Path(scratch), megapixels)
+        photos, truths = make_photos(Path(scratch), megapixels)
         for photo in photos:
             with Image.open(photo) as image:
                 width, height = image.size
-            row = {"name": "photo" if photo.stem == "photo" else photo.stem.removeprefix("photo-"),
-                   "megapixels": width * height / 1e6, "width": width, "height": height}
+            row = {"name": photo.stem.removeprefix("photo-"), "megapixels": width * height / 1e6, "width": width,
+                   "height": height, "truth": truths[photo.name]}
             for name, command in readers(use_tesseract).items():
                 command = [str(photo) if part == "{image}" else part for part in command]
                 if name == "ours":
                     command = [*command, str(photo)]
                 runs = [run_once(command) for _ in range(repeats)]
                 text = "\n".join(re.sub(r"\D", "", line) for line in runs[0][2].splitlines() if re.sub(r"\D", "", line))
-                correct, total = pages.score_text(text, truth)
+                correct, total = pages.score_text(text, truths[photo.name])
                 row[name] = {"seconds": statistics.median(r[0] for r in runs), "peak_mb": max(r[1] for r in runs),
                              "digit_accuracy": correct / total, "text": text}
             out["images"].append(row)
@@ -102,7 +106,6 @@ def measure(use_tesseract: bool, *, megapixels=MEGAPIXELS, repeats: int = REPEAT
                 f"{name} {row[name]['seconds']:.2f} s, {row[name]['peak_mb']:.0f} MB, "
                 f"{100 * row[name]['digit_accuracy']:.0f}% of digits" for name in readers(use_tesseract)),
                 flush=True)
-    out["truth"] = truth
     return out
 
 
@@ -110,7 +113,7 @@ def plot(speed: dict, device: str):
     """Time and peak memory against image size, ours beside Tesseract's."""
     import matplotlib.pyplot as plt
 
-    images = speed["images"]
+    images = [image for image in speed["images"] if image["name"] != "scan"]  # the photo series
     names = [n for n in ("ours", "tesseract") if n in images[0]]
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.4))
     sizes = np.array([image["megapixels"] for image in images])
