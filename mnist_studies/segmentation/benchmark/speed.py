@@ -21,7 +21,7 @@ import numpy as np
 
 from mnist_studies.segmentation.benchmark import families
 
-MEGAPIXELS = (1, 4, 12, 36)  # the photo-size series
+MEGAPIXELS = (1, 4, 12, 17, 36)  # the photo-size series (17: a phone's main camera)
 PHOTO_SEED = 2003  # the page enlarged (a desk photo of four rows)
 REPEATS = 3  # calls per file; the median is kept
 JPEG_QUALITY = 90
