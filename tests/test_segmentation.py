@@ -947,3 +947,20 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
     model = seg.load_digit_model(paths.reader_model_path())
     rows = seg.load_row_model(paths.row_model_path())
     assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == ""
+
+
+def test_a_small_digit_on_the_baseline_is_a_digit_of_its_own_and_a_period_or_a_piece_is_not():
+    """``3.400`` with its zeros half as tall as the 3 and the 4 (real cheques): with ``small_digit`` a low box on
+    the baseline, beside the digits, at least as wide as tall, is a digit; a period (narrower, lower) and a piece
+    at the top (a 5's bar) still merge into their neighbour as before."""
+    full = [(0, 0, 20, 40), (25, 0, 45, 40)]
+    zero, period, bar = (50, 24, 66, 39), (47, 36, 49, 40), (22, 0, 34, 6)
+    boxes = sorted(full + [zero, period, bar])
+    assert seg.merge_fragments(boxes, (0, 40), 20.0) == [(0, 0, 20, 40), (22, 0, 66, 40)]  # the zero swallowed
+    assert seg.merge_fragments(boxes, (0, 40), 20.0, small_digit=0.3) == [(0, 0, 20, 40), (22, 0, 49, 40), zero]
+    above = (50, 2, 66, 17)  # as large, but high in the row: a piece, not a digit
+    assert seg.merge_fragments(sorted(full + [above]), (0, 40), 20.0, small_digit=0.3) == [(0, 0, 20, 40),
+                                                                                            (25, 0, 66, 40)]
+    flat = (50, 35, 66, 40)  # on the baseline and wide, but under 0.3 × the row: a stroke's piece (or a dash)
+    assert seg.merge_fragments(sorted(full + [flat]), (0, 40), 20.0, small_digit=0.3) == [(0, 0, 20, 40),
+                                                                                           (25, 0, 66, 40)]

@@ -17,6 +17,7 @@ from mnist_studies.segmentation.splitting import Boxes, segment
 from mnist_studies.segmentation.touching import merge_by_recognition, split_touching
 
 SECOND_LOOK_BELOW = 0.9  # the photo method reads a digit it is less sure of again with its lighter ink
+SMALL_DIGIT = 0.3  # the photo method keeps a low box on the baseline this tall (× the row) as a digit of its own
 LARGE_PIXELS = 1_000_000  # a larger photo is read at a reduced size (``read_photo``)
 PREVIEW_PIXELS = 500_000  # ... chosen on a preview of about this size
 
@@ -75,7 +76,7 @@ def find_digits(mask: np.ndarray, *, method: str) -> Boxes:
     """The digit boxes of a mask: the paper's projection, or the photo method's rows of blobs whose wide blobs are
     left whole for recognition to split."""
     if method == "photo":
-        return segment(mask, min_row_share=0.25, touching=np.inf, slants=(), rows="blobs")
+        return segment(mask, min_row_share=0.25, touching=np.inf, slants=(), rows="blobs", small_digit=SMALL_DIGIT)
     return segment(mask)
 
 

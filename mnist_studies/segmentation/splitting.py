@@ -123,12 +123,29 @@ def digit_width_share(mask: np.ndarray, rows: list[tuple[int, int]]) -> float:
 
 
 def merge_fragments(boxes: list[tuple[int, int, int, int]], row: tuple[int, int], width: float,
-                    *, min_height: float = 0.45) -> list[tuple[int, int, int, int]]:
+                    *, min_height: float = 0.45, small_digit: float | None = None) -> list[tuple[int, int, int, int]]:
     """Merge pieces of broken strokes into their digit: a box lower than ``min_height`` × the row height joins the
-    nearest full-height box when the horizontal gap is at most half a digit width, and is dropped otherwise."""
+    nearest full-height box when the horizontal gap is at most half a digit width, and is dropped otherwise. With
+    ``small_digit`` s, a low box is a small digit of its own (the smaller zeros of ``3.400``) when it stands on the
+    row's baseline (its bottom within 15% of the row height of the full boxes' median bottom), is at least s × the
+    row height tall and at least as wide as tall (a period is narrower), and overlaps no full box's columns."""
     row_height = row[1] - row[0]
     full = [list(b) for b in boxes if b[3] - b[1] >= min_height * row_height]
-    for x0, y0, x1, y1 in (b for b in boxes if b[3] - b[1] < min_height * row_height):
+    low = [b for b in boxes if b[3] - b[1] < min_height * row_height]
+    if small_digit is not None and full:
+        baseline = float(np.median([b[3] for b in full]))
+        columns = [(b[0], b[2]) for b in full]
+
+        def own_digit(box) -> bool:
+            x0, y0, x1, y1 = box
+            return (y1 - y0 >= small_digit * row_height and x1 - x0 >= y1 - y0
+                    and abs(y1 - baseline) <= 0.15 * row_height and all(x1 <= a or x0 >= b for a, b in columns))
+
+        small = [b for b in low if own_digit(b)]
+        low = [b for b in low if not own_digit(b)]
+    else:
+        small = []
+    for x0, y0, x1, y1 in low:
         if not full:
             break
         gaps = [max(0, x0 - b[2], b[0] - x1) for b in full]
@@ -136,15 +153,15 @@ def merge_fragments(boxes: list[tuple[int, int, int, int]], row: tuple[int, int]
         if gaps[nearest] <= 0.5 * width:
             b = full[nearest]
             full[nearest] = [min(b[0], x0), min(b[1], y0), max(b[2], x1), max(b[3], y1)]
-    return sorted(tuple(b) for b in full)
+    return sorted([tuple(b) for b in full] + small)
 
 
 ROW_FINDERS = ("projection", "blobs")
 
 
 def segment(mask: np.ndarray, *, min_row_share: float = 0.0, touching: float | None = None, slants=SLANTS,
-            one_wide_digit: float = ONE_WIDE_DIGIT,
-            rows: str = "projection") -> list[tuple[int, tuple[int, int, int, int]]]:
+            one_wide_digit: float = ONE_WIDE_DIGIT, rows: str = "projection",
+            small_digit: float | None = None) -> list[tuple[int, tuple[int, int, int, int]]]:
     """All digit boxes of a page as (row index, box), rows top to bottom, digits left to right.
 
     Args:
@@ -164,7 +181,7 @@ def segment(mask: np.ndarray, *, min_row_share: float = 0.0, touching: float | N
     for r, (row, row_mask) in enumerate(found):
         row_width = aspect * (row[1] - row[0])
         boxes = merge_fragments(split_row(row_mask, row, expected_width=row_width, touching=touching, slants=slants,
-                                          one_wide_digit=one_wide_digit), row, row_width)
+                                          one_wide_digit=one_wide_digit), row, row_width, small_digit=small_digit)
         out.extend((r, box) for box in boxes)
     return out
 
