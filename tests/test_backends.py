@@ -147,3 +147,22 @@ def test_deskew_turns_a_page_as_scikit_image_s_rotate_does(monkeypatch):
         points = rng.random((5, 2)) * [cols, rows]
         np.testing.assert_allclose(geometry.levelled_to_page(points, page.shape, angle),
                                    (SimilarityTransform(translation=corners.min(axis=0)) + turn)(points), atol=1e-9)
+
+
+def test_an_export_that_differs_from_its_keras_model_is_refused_and_not_written(tmp_path, monkeypatch):
+    import keras
+
+    from mnist_studies.segmentation import backends
+    from mnist_studies.segmentation.train import export
+
+    inputs = keras.Input((28, 28, 1))
+    model = keras.Model(inputs, keras.layers.Dense(11, activation="softmax")(keras.layers.Flatten()(inputs)))
+    model.save(tmp_path / "tiny.keras")
+    entry = export.export_onnx(tmp_path / "tiny.keras", checks=4)
+    assert entry["sha256"] == records.file_sha256(tmp_path / "tiny.onnx") and entry["largest_difference"] < 1e-6
+    (tmp_path / "tiny.onnx").unlink()
+    predict = backends.OnnxModel.predict_on_batch
+    monkeypatch.setattr(backends.OnnxModel, "predict_on_batch", lambda self, x: predict(self, x) + 1e-3)
+    with pytest.raises(RuntimeError, match="differs from tiny.keras"):
+        export.export_onnx(tmp_path / "tiny.keras", checks=4)
+    assert not list(tmp_path.glob("*.onnx"))

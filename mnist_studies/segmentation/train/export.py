@@ -17,6 +17,7 @@ import io
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,11 @@ CHECKS = 64  # random inputs the export is checked on (and one blank)
 def export_onnx(keras_path: Path, *, checks: int = CHECKS, seed: int = 0) -> dict:
     """Export ``keras_path`` to ``.onnx`` beside it (written atomically), check it against Keras, and return its
     record entry. Raises ``RuntimeError`` if ONNX Runtime's outputs differ by more than ``TOLERANCE``."""
-    import tf2onnx
+    try:
+        import tf2onnx
+    except ImportError:
+        raise RuntimeError("exporting to ONNX needs tf2onnx (pinned in requirements.txt: "
+                           ".venv/bin/pip install -r requirements.txt)") from None
 
     from mnist_studies.segmentation.backends import OnnxModel, load_keras
 
@@ -41,7 +46,8 @@ def export_onnx(keras_path: Path, *, checks: int = CHECKS, seed: int = 0) -> dic
     expected = np.asarray(model.predict_on_batch(inputs))  # also builds the model, which export needs
     target = keras_path.with_suffix(".onnx")
     partial = target.with_name(f".{target.stem}.partial.onnx")
-    with contextlib.redirect_stdout(io.StringIO()):  # "Saved artifact at ..."
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():  # "Saved artifact at ..."
+        warnings.simplefilter("ignore", FutureWarning)  # Keras' tf2onnx shim asks NumPy for np.object
         model.export(str(partial), format="onnx")
     got = OnnxModel(partial).predict_on_batch(inputs)
     largest = float(np.abs(got - expected).max())
@@ -74,7 +80,11 @@ def main(argv: list[str] | None = None) -> int:
         if not path.is_file() or not path.with_suffix(".json").is_file():
             print(f"error: {path}: needs the .keras file and its record (.json) beside it", file=sys.stderr)
             return 2
-        entry = export_shipped(path)["onnx_file"]
+        try:
+            entry = export_shipped(path)["onnx_file"]
+        except RuntimeError as error:  # tf2onnx missing, or an export that differs from its model
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         print(f"{path.with_suffix('.onnx')}: same outputs as {path.name} to within "
               f"{entry['largest_difference']:.1g} on {entry['checked_inputs']} inputs")
     return 0
