@@ -2,7 +2,7 @@
 
 ``make bench-pages`` runs it after the page families (``evaluate``; ``--no-speed`` leaves it out). Three kinds of
 file, each read by a fresh process ``REPEATS`` times (the median wall time, the peak memory: the process's largest
-resident set, and whether the digits came out right): a small scan (a "clean" page, 640 × 160, where start-up is
+resident set, and whether the digits came out right): a small scan (a "clean" page, 640 × 333, where start-up is
 nearly all of the time), a page of the "desk photo" family (a sheet on a desk; seed ``PHOTO_SEED``) as a JPEG at its
 own size, and that photo enlarged to each of ``MEGAPIXELS`` (what phones take). The figure plots the photos' time
 and memory against size.
