@@ -931,21 +931,27 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
     assert height is not None and height >= 0.6 * (ink_rows[-1] - ink_rows[0]), (height, field.shape)
 
 
-@pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border"])
+@pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border", "noise", "printed pattern"])
 def test_a_page_with_nothing_written_reads_as_empty(kind):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
-    only bars up to 5 px were taken for rules), a thick printed border."""
+    only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
+    (each read as one digit the model was over 99.9% sure was "not one digit": ``pipeline.NOT_A_DIGIT_ABOVE``)."""
     from mnist_studies import paths
 
     rng = np.random.default_rng(0)
     page = np.full((600, 800), 0.92) + rng.normal(0, 0.01, (600, 800))
+    y, x = np.mgrid[:600, :800]
     if kind == "11 px line":
         page[290:301, :] = 0.15
     elif kind == "thick border":
         page[:25] = page[-25:] = 0.1
         page[:, :25] = page[:, -25:] = 0.1
-    model = seg.load_digit_model(paths.reader_model_path())
-    rows = seg.load_row_model(paths.row_model_path())
+    elif kind == "noise":
+        page = rng.uniform(0, 1, (600, 800))
+    elif kind == "printed pattern":  # guilloche-like wavy lines, as behind a cheque's amount
+        page = 0.9 - 0.35 * (np.abs(np.sin(x / 7 + 4 * np.sin(y / 23))) < 0.15)
+    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
+    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
     assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == ""
 
 

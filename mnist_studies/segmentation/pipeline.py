@@ -17,6 +17,7 @@ from mnist_studies.segmentation.splitting import Boxes, segment
 from mnist_studies.segmentation.touching import merge_by_recognition, split_touching
 
 SECOND_LOOK_BELOW = 0.9  # the photo method reads a digit it is less sure of again with its lighter ink
+NOT_A_DIGIT_ABOVE = 0.999  # the photo method drops a box the 11-class model is this sure is not one digit
 SMALL_DIGIT = 0.3  # the photo method keeps a low box on the baseline this tall (× the row) as a digit of its own
 LARGE_PIXELS = 1_000_000  # a larger photo is read at a reduced size (``read_photo``)
 PREVIEW_PIXELS = 500_000  # ... chosen on a preview of about this size
@@ -69,6 +70,9 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
         boxes = split_touching(prepared.mask, merge_by_recognition(prepared.mask, boxes, model, cache=cache), model,
                                row_model, cache=cache)
     probabilities = read_digits(model, prepared, boxes, cache, second_look=second_look if method == "photo" else 0)
+    if method == "photo":  # what the model calls "not one digit" almost surely (noise, a pattern, a texture)
+        kept = np.flatnonzero(probabilities.sum(axis=1) > 1.0 - NOT_A_DIGIT_ABOVE)
+        boxes, probabilities = [boxes[i] for i in kept], probabilities[kept]
     return build_result(path, prepared, boxes, probabilities)
 
 
