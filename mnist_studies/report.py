@@ -269,8 +269,12 @@ RULES_NOTE = [
     "one side. Why the rules changed (2026-12-03): the earlier ones ignored our own spread and number of runs, so "
     "some could not fail (Auxiliary @ 0.5's training accuracy, 84.9 ± 22.3, had a ±44.6-point band) and others "
     "passed differences of five standard errors; Table I's ignored the learning rate it names. Many verdicts are "
-    "now *inconclusive*: the runs we have cannot decide them, and more runs are what they need. Every claim the "
-    "papers make, judged or not, is listed in `docs/claims.md`.", ""]
+    "now *inconclusive*: the runs we have cannot decide them, and more runs are what they need. Changed again the "
+    "same day: 004's dropout claim was judged by the gap between the training accuracy, measured with dropout "
+    "active (which lowers it), and the test accuracy, so that any dropout \"mitigated overfitting\"; it is now "
+    "judged by how far the test accuracy falls from its best. Pairs of runs that cannot tell (neither reaches 97%, "
+    "neither test accuracy falls) are left out instead of read as ties. Every claim the papers make, judged or not, "
+    "is listed in `docs/claims.md`.", ""]
 
 
 def render(reports: dict[str, dict], *, figures_root: str = "figures") -> str:

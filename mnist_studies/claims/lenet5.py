@@ -55,43 +55,65 @@ def _iterations_to(record: dict, level: float = CONVERGED) -> float:
     return next((float(i) for i, accuracy in points if accuracy >= level), float(never))
 
 
-def _paired_steps(study_records: list[dict], a: str, b: str, value) -> tuple[list[float], list[float]] | None:
+def _reaches(record: dict, level: float = CONVERGED) -> bool:
+    return any(accuracy >= level for _, accuracy in record["history"]["test_accuracy_every"])
+
+
+def _paired_steps(study_records: list[dict], a: str, b: str, value,
+                  informative=lambda run_a, run_b: True) -> tuple[list[float], list[float], int] | None:
+    """(values of step ``a``, of step ``b``, pairs left out) over the seeds both have, leaving out the pairs that
+    say nothing (``informative`` false: e.g. neither run reached the level that is timed)."""
     runs_a, runs_b = _step_runs(study_records, a), _step_runs(study_records, b)
     seeds = sorted(set(runs_a) & set(runs_b))
     if not seeds:
         return None
-    return [value(runs_a[k]) for k in seeds], [value(runs_b[k]) for k in seeds]
+    kept = [k for k in seeds if informative(runs_a[k], runs_b[k])]
+    return [value(runs_a[k]) for k in kept], [value(runs_b[k]) for k in kept], len(seeds) - len(kept)
+
+
+def _left_out(count: int, why: str) -> str:
+    return f"; {count} pair{'s' if count != 1 else ''} left out: {why}" if count else ""
 
 
 def _measure_relu_converges(study_records: list[dict]):
-    """The ablation's +ReLU step against the classic (sigmoid) network: fewer iterations to 97% test accuracy."""
-    pairs = _paired_steps(study_records, "classic", "+ReLU", _iterations_to)
+    """The ablation's +ReLU step against the classic (sigmoid) network: fewer iterations to 97% test accuracy. A pair
+    in which neither run reaches 97% within its training says nothing about which is faster and is left out (it
+    read as a tie, "not reproduced", when the quick profile's short runs reached 97% in none)."""
+    pairs = _paired_steps(study_records, "classic", "+ReLU", _iterations_to,
+                          informative=lambda classic, relu: _reaches(classic) or _reaches(relu))
     if pairs is None:
         return None
-    sigmoid, relu = pairs
+    sigmoid, relu, left_out = pairs
     decision = stats.paired_greater(sigmoid, relu)
     last = {k: r["history"]["test_accuracy_every"][-1][0] for k, r in _step_runs(study_records, "classic").items()}
     last_iteration = max(last.values(), default=0)
-    shown = lambda runs: ", ".join(f"{i:,.0f}" if i <= last_iteration else "never" for i in runs)  # noqa: E731
+    shown = lambda runs: ", ".join(f"{i:,.0f}" if i <= last_iteration else "never" for i in runs) or "-"  # noqa: E731
     return claims.Measurement(f"iterations to {CONVERGED:.0%} test accuracy: ReLU {shown(relu)}, sigmoid "
-                              f"{shown(sigmoid)}", len(relu),
-                              decision.verdict, decision.interval(" iterations", 0))
+                              f"{shown(sigmoid)}{_left_out(left_out, f'neither run reached {CONVERGED:.0%}')}",
+                              len(relu), decision.verdict, decision.interval(" iterations", 0))
 
 
-def _overfit_gap(record: dict) -> float:
-    return 100 * record["history"]["accuracy"][-1] - (100 - record["metrics"]["test_error_percent"])
+def _test_accuracy_fall(record: dict) -> float:
+    """Overfitting as the test accuracy shows it: points lost from its best evaluation to the last one."""
+    accuracies = [accuracy for _, accuracy in record["history"]["test_accuracy_every"]]
+    return 100 * (max(accuracies) - accuracies[-1])
 
 
 def _measure_dropout(study_records: list[dict]):
-    """The ablation's +dropout step against the step before it: a smaller gap between training and test accuracy."""
-    pairs = _paired_steps(study_records, "+32 kernels", "+dropout", _overfit_gap)
+    """The ablation's +dropout step against the step before it: a smaller fall of the test accuracy from its best
+    evaluation to the end of training. (The gap between training and test accuracy was used before: the training
+    accuracy is measured with dropout active, which lowers it, so that gap shrinks with any dropout, overfitting or
+    not.) A pair in which neither run's test accuracy falls at all shows no overfitting to mitigate: left out."""
+    pairs = _paired_steps(study_records, "+32 kernels", "+dropout", _test_accuracy_fall,
+                          informative=lambda a, b: _test_accuracy_fall(a) > 0 or _test_accuracy_fall(b) > 0)
     if pairs is None:
         return None
-    without, with_dropout = pairs
+    without, with_dropout, left_out = pairs
     decision = stats.paired_greater(without, with_dropout)
-    return claims.Measurement(f"train - test accuracy: {', '.join(f'{g:.2f}' for g in with_dropout)} points with "
-                              f"dropout, {', '.join(f'{g:.2f}' for g in without)} without", len(without),
-                              decision.verdict, decision.interval())
+    shown = lambda falls: ", ".join(f"{g:.2f}" for g in falls) or "-"  # noqa: E731
+    return claims.Measurement(f"test accuracy's fall from its best: {shown(with_dropout)} points with dropout, "
+                              f"{shown(without)} without{_left_out(left_out, 'no fall in either run')}",
+                              len(without), decision.verdict, decision.interval())
 
 
 CLAIMS = [
@@ -104,10 +126,12 @@ CLAIMS = [
           "interval (Wilson) above 92%: reproduced; below: not reproduced; across it: inconclusive", _measure_pages),
     Claim("With ReLU the network converges quickly (than with sigmoid)", "§5", "qualitative",
           f"the ablation's ReLU step reaches {CONVERGED:.0%} test accuracy in fewer iterations than the classic "
-          "(sigmoid) network, paired over the ablation's seeds: the 90% interval of the difference above 0",
+          "(sigmoid) network, paired over the ablation's seeds (pairs where neither reaches it left out): the 90% "
+          "interval of the difference above 0",
           _measure_relu_converges),
     Claim("Adding dropout slightly mitigates overfitting", "§5", "qualitative",
-          "the gap between the last epoch's training accuracy (dropout active) and the test accuracy is smaller with "
-          "the ablation's dropout step than without, paired over the ablation's seeds: the 90% interval above 0",
+          "the test accuracy falls less from its best evaluation to the end of training with the ablation's dropout "
+          "step than without, paired over the ablation's seeds (pairs where neither falls left out): the 90% "
+          "interval of the difference above 0",
           _measure_dropout),
 ]
