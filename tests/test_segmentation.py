@@ -931,11 +931,13 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
     assert height is not None and height >= 0.6 * (ink_rows[-1] - ink_rows[0]), (height, field.shape)
 
 
-@pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border", "noise", "printed pattern"])
+@pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border", "noise", "printed pattern",
+                                  "scanner margin"])
 def test_a_page_with_nothing_written_reads_as_empty(kind):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
-    (each read as one digit the model was over 99.9% sure was "not one digit": ``pipeline.NOT_A_DIGIT_ABOVE``)."""
+    (each read as one digit the model was over 99.9% sure was "not one digit": ``pipeline.NOT_A_DIGIT_ABOVE``), a
+    scanner's black margin (no ink to judge the polarity by, the page was taken for light ink on dark: a 1)."""
     from mnist_studies import paths
 
     rng = np.random.default_rng(0)
@@ -950,6 +952,8 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
         page = rng.uniform(0, 1, (600, 800))
     elif kind == "printed pattern":  # guilloche-like wavy lines, as behind a cheque's amount
         page = 0.9 - 0.35 * (np.abs(np.sin(x / 7 + 4 * np.sin(y / 23))) < 0.15)
+    elif kind == "scanner margin":
+        page[:, :60] = 0.05
     model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
     rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
     assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == ""
@@ -970,3 +974,16 @@ def test_a_small_digit_on_the_baseline_is_a_digit_of_its_own_and_a_period_or_a_p
     flat = (50, 35, 66, 40)  # on the baseline and wide, but under 0.3 × the row: a stroke's piece (or a dash)
     assert seg.merge_fragments(sorted(full + [flat]), (0, 40), 20.0, small_digit=0.3) == [(0, 0, 20, 40),
                                                                                            (25, 0, 66, 40)]
+
+
+def test_ink_is_light_only_when_the_light_strokes_clearly_outweigh_the_dark_ones():
+    """Dark ink is the common case: a page whose residuals are about as light as dark (no ink, a scanner's margin, a
+    cheque's printed pattern) is read as dark ink; chalk on a blackboard is still light ink."""
+    rng = np.random.default_rng(0)
+    page = np.full((300, 400), 0.92) + rng.normal(0, 0.01, (300, 400))
+    page[:, :30] = 0.05
+    assert seg.ink_is_dark_locally(page)
+    board = np.full((300, 400), 0.15) + rng.normal(0, 0.01, (300, 400))
+    for k in range(8):  # chalk strokes: a row of 1s and bars, 6 px wide
+        board[100:160, 40 + 40 * k:46 + 40 * k] = board[200:206, 40 + 40 * k:70 + 40 * k] = 0.9
+    assert not seg.ink_is_dark_locally(board)

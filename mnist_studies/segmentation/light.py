@@ -150,10 +150,15 @@ def ink_contrast(rgb: np.ndarray) -> np.ndarray:
     return np.clip(_ink_candidate(rgb, best, paper), 0.0, 1.0)
 
 
+LIGHT_INK_MARGIN = 1.25  # the light residuals must be this many times the dark ones to call the ink light
+
+
 def ink_is_dark_locally(grey: np.ndarray) -> bool:
     """Whether the ink is darker than the paper, judged against the local background (a median filter) rather than
     the page's global levels, which a hard shadow over half the page confuses: dark ink leaves a residual whose
-    strongest values are negative."""
+    strongest values are negative. Dark ink is the common case: the ink is light only when the light residuals are
+    ``LIGHT_INK_MARGIN`` times the dark ones (a tie, as on a page without ink or behind a cheque's printed pattern,
+    made pages read inverted: a margin as a 1, a pattern as 888888)."""
     from scipy import ndimage
 
     grey = np.asarray(grey, dtype=np.float64)
@@ -161,7 +166,7 @@ def ink_is_dark_locally(grey: np.ndarray) -> bool:
     small = grey[::factor, ::factor]
     residual = small - ndimage.median_filter(small, size=max(5, min(small.shape) // 10))
     low, high = np.percentile(residual, [0.5, 99.5])
-    return -low >= high
+    return -low * LIGHT_INK_MARGIN >= high
 
 
 def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink: bool | None = None) -> np.ndarray:
