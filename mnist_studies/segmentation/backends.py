@@ -38,7 +38,7 @@ class OnnxModel:
         return self.session.run(None, {self.input_name: np.ascontiguousarray(x, dtype=np.float32)})[0]
 
 
-def load_keras(path: Path, what: str):
+def load_keras(path: Path):
     """A ``.keras`` file loaded in safe mode (no code from the file runs)."""
     import keras
 
@@ -56,7 +56,7 @@ def load_network(path: str | Path, what: str):
         raise PageError(f"{path}: {what} file not found")
     onnx = path.suffix.lower() == ".onnx"
     try:
-        return OnnxModel(path) if onnx else load_keras(path, what)
+        return OnnxModel(path) if onnx else load_keras(path)
     except PageError:
         raise
     except Exception as error:  # noqa: BLE001 (both libraries raise many kinds; the user needs one line)

@@ -90,8 +90,12 @@ class FirstLook:
     dark_ink: bool
 
     def flattened(self, grey: np.ndarray) -> np.ndarray:
-        flat = light.flatten_illumination(grey, dark_ink=self.dark_ink)
-        return flat if ink_is_dark(flat) else 1.0 - flat  # light ink on a dark page: dark ink on light paper
+        return _flattened(grey, self.dark_ink)
+
+
+def _flattened(grey: np.ndarray, dark_ink: bool) -> np.ndarray:
+    flat = light.flatten_illumination(grey, dark_ink=dark_ink)
+    return flat if ink_is_dark(flat) else 1.0 - flat  # light ink on a dark page: dark ink on light paper
 
 
 def first_look(image: np.ndarray) -> FirstLook:
@@ -100,8 +104,6 @@ def first_look(image: np.ndarray) -> FirstLook:
     luminance = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
     dark_ink = light.ink_is_dark_locally(luminance)  # judged once, for every stage
     grey = light.ink_contrast(light.only_paper(image, dark_ink=dark_ink))
-    look = FirstLook(grey, grey, grey, grey, dark_ink)
-    look.flat = look.flattened(grey)
-    look.ink = binarize(look.flat)
-    look.scale_mask = remove_specks(lines.remove_rules(look.ink, min_length=None))
-    return look
+    flat = _flattened(grey, dark_ink)
+    ink = binarize(flat)
+    return FirstLook(grey, flat, ink, remove_specks(lines.remove_rules(ink, min_length=None)), dark_ink)

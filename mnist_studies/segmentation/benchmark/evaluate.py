@@ -45,7 +45,12 @@ def read_with_tesseract(image: np.ndarray, folder: Path) -> str:
     Image.fromarray(image).save(path)
     done = subprocess.run(["tesseract", str(path), "stdout", *TESSERACT_ARGS], capture_output=True, text=True,
                           timeout=120)
-    rows = [re.sub(r"\D", "", line) for line in done.stdout.splitlines()]
+    return digit_rows(done.stdout)
+
+
+def digit_rows(text: str) -> str:
+    """The digits of a reader's output, rows separated by newlines (anything else and empty rows dropped)."""
+    rows = [re.sub(r"\D", "", line) for line in text.splitlines()]
     return "\n".join(row for row in rows if row)
 
 
@@ -127,15 +132,18 @@ def measure(model_path: Path, *, row_model_path: Path | None = None, pages_per_f
     return out
 
 
-def changed_texts(results: dict, before: dict | None) -> list[str]:
-    """The pages (``family/k``) our reader reads otherwise than in ``before`` (an earlier record of the same pages;
-    [] when there is none or it holds no texts)."""
-    changed = []
+def changed_texts(results: dict, before: dict | None) -> list[str] | None:
+    """The pages (``family/k``) our reader reads otherwise than in ``before`` (an earlier record of the same pages),
+    over the families whose texts it holds; None when it holds none to compare with."""
+    if not before or before.get("first_seed") != results["first_seed"]:
+        return None
+    changed, compared = [], False
     for family, row in results["families"].items():
-        old = ((before or {}).get("families", {}).get(family, {}).get("ours") or {}).get("texts")
-        if old is not None and before.get("first_seed") == results["first_seed"]:
+        old = ((before.get("families") or {}).get(family, {}).get("ours") or {}).get("texts")
+        if old is not None:
+            compared = True
             changed += [f"{family}/{k}" for k, (a, b) in enumerate(zip(old, row["ours"]["texts"])) if a != b]
-    return changed
+    return changed if compared else None
 
 
 def plot(results: dict):
@@ -221,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     path = records.write_benchmark(results, args.output, "pages", plot(results), dpi=plotting.DPI, more_figures=more)
     print(f"Page families: {path} and {path.with_suffix('.png')}" + (
         f"; speed: {path.with_name(path.stem + '-speed.png')}" if more else ""))
-    if before.is_file():
+    if changed is None:
+        print("(no earlier record with the pages' texts to compare them with)")
+    else:
         print(f"{len(changed)} pages read otherwise than in the record replaced" + (f": {', '.join(changed)}"
                                                                                    if changed else ""))
     return 0

@@ -10,7 +10,6 @@ and memory against size.
 
 from __future__ import annotations
 
-import re
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ JPEG_QUALITY = 90
 
 
 def make_photos(folder: Path, megapixels=MEGAPIXELS, *, seed: int = PHOTO_SEED) -> tuple[list[Path], dict]:
-    """A small scan (a "clean" page, two rows on plain paper, PNG), the desk photo at its own size and enlarged
+    """A small scan (a "clean" page on plain paper, PNG), the desk photo at its own size and enlarged
     (bicubic) to each size in ``megapixels`` (JPEGs), in ``folder``; and each file's digits."""
     from PIL import Image
 
@@ -83,7 +82,9 @@ def measure(use_tesseract: bool, *, megapixels=MEGAPIXELS, repeats: int = REPEAT
     from PIL import Image
 
     from mnist_studies.segmentation.benchmark import pages
+    from mnist_studies.segmentation.benchmark.evaluate import digit_rows
 
+    commands = readers(use_tesseract)
     out = {"repeats": repeats, "images": []}
     with tempfile.TemporaryDirectory() as scratch:
         photos, truths = make_photos(Path(scratch), megapixels)
@@ -92,19 +93,19 @@ def measure(use_tesseract: bool, *, megapixels=MEGAPIXELS, repeats: int = REPEAT
                 width, height = image.size
             row = {"name": photo.stem.removeprefix("photo-"), "megapixels": width * height / 1e6, "width": width,
                    "height": height, "truth": truths[photo.name]}
-            for name, command in readers(use_tesseract).items():
+            for name, command in commands.items():
                 command = [str(photo) if part == "{image}" else part for part in command]
                 if name == "ours":
                     command = [*command, str(photo)]
                 runs = [run_once(command) for _ in range(repeats)]
-                text = "\n".join(re.sub(r"\D", "", line) for line in runs[0][2].splitlines() if re.sub(r"\D", "", line))
+                text = digit_rows(runs[0][2])
                 correct, total = pages.score_text(text, truths[photo.name])
                 row[name] = {"seconds": statistics.median(r[0] for r in runs), "peak_mb": max(r[1] for r in runs),
                              "digit_accuracy": correct / total, "text": text}
             out["images"].append(row)
             print(f"{row['name']} ({row['megapixels']:.1f} MP): " + ", ".join(
                 f"{name} {row[name]['seconds']:.2f} s, {row[name]['peak_mb']:.0f} MB, "
-                f"{100 * row[name]['digit_accuracy']:.0f}% of digits" for name in readers(use_tesseract)),
+                f"{100 * row[name]['digit_accuracy']:.0f}% of digits" for name in commands),
                 flush=True)
     return out
 

@@ -40,7 +40,7 @@ def export_onnx(keras_path: Path, *, checks: int = CHECKS, seed: int = 0) -> dic
     from mnist_studies.segmentation.backends import OnnxModel, load_keras
 
     keras_path = Path(keras_path)
-    model = load_keras(keras_path, "model")
+    model = load_keras(keras_path)
     inputs = np.random.default_rng(seed).random((checks, *model.input_shape[1:]), dtype=np.float32)
     inputs = np.concatenate([np.zeros_like(inputs[:1]), inputs])
     expected = np.asarray(model.predict_on_batch(inputs))  # also builds the model, which export needs
