@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnist_studies.segmentation import geometry, light, lines
+from mnist_studies.segmentation import geometry, light, lines, patterns
 from mnist_studies.segmentation.binarization import binarize, ink_is_dark, remove_specks
 
 METHODS = ("paper", "photo")  # the paper's pipeline; with the photo stages of light, geometry, lines first
@@ -95,7 +95,8 @@ class FirstLook:
 
 def _flattened(grey: np.ndarray, dark_ink: bool) -> np.ndarray:
     flat = light.flatten_illumination(grey, dark_ink=dark_ink)
-    return flat if ink_is_dark(flat) else 1.0 - flat  # light ink on a dark page: dark ink on light paper
+    flat = flat if ink_is_dark(flat) else 1.0 - flat  # light ink on a dark page: dark ink on light paper
+    return patterns.remove_pattern(flat)
 
 
 def first_look(image: np.ndarray) -> FirstLook:

@@ -1,0 +1,77 @@
+"""Stage 2b of the photo method: a printed periodic pattern behind the writing (a cheque's security lines, stripes,
+a fine grid) removed in the page's spectrum, so that it does not binarize as ink.
+
+A pattern repeats, so its energy sits in a few isolated peaks of the page's 2D Fourier spectrum; handwriting's energy
+is spread over all frequencies. ``remove_pattern`` lowers every peak that stands ``PEAK`` times above its
+neighbourhood (the median of the ``NEIGHBOURHOOD`` × ``NEIGHBOURHOOD`` bins around it) to that neighbourhood's level,
+and only when the page has a clear pattern: its strongest peak ``PATTERN`` times above its neighbourhood, far above
+what noise reaches (about 4 times on a page of pure noise). Lines within ``RULES_WITHIN`` degrees of level or upright
+are left alone: rules and form boxes are removed whole by ``lines.remove_rules``, and the spectrum, lowering them in
+part, left dashes that read as digits. Straight strokes have spectral lines too, and lowering those thins them, so
+the page is only replaced away from the ink: within ``KEEP_NEAR_INK`` pixels of the cleaned page's ink the page
+keeps its own grey. The cleaned page is kept only when it binarizes into fewer pieces than the page did: a pattern
+that is not quite periodic (wavy lines) was removed in part, and its remnants read as 1s.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+PEAK = 3.0  # a frequency this many times its neighbourhood's amplitude belongs to the pattern...
+PATTERN = 10.0  # ...when the page's strongest one stands this many times above its own (a clear pattern)
+NEIGHBOURHOOD = 9  # bins on a side of the neighbourhood a peak is compared with
+FINEST_LIGHT = 0.04  # cycles per pixel: slower changes are the light's and the digits' layout, never a pattern
+RULES_WITHIN = 8.0  # degrees: lines this close to level or upright are left to lines.remove_rules (rules, boxes)
+KEEP_NEAR_INK = 3  # pixels around the cleaned page's ink where the page keeps its own grey
+
+
+def _neighbourhood_median(amplitude: np.ndarray) -> np.ndarray:
+    """About the median of the ``NEIGHBOURHOOD`` × ``NEIGHBOURHOOD`` bins around each bin: the median along the
+    rows, then along the columns (separable, so a tenth of a square median's time on a large page; an isolated peak
+    vanishes from both). The spectrum's rows wrap (negative frequencies last): shifted to be contiguous first."""
+    from scipy import ndimage
+
+    shifted = np.fft.fftshift(amplitude, axes=0)
+    rows = ndimage.median_filter(shifted, size=(1, NEIGHBOURHOOD), mode="nearest")
+    return np.fft.ifftshift(ndimage.median_filter(rows, size=(NEIGHBOURHOOD, 1), mode="nearest"), axes=0)
+
+
+def pattern_gain(page: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(the spectrum of ``page`` less its mean, the gain that lowers its pattern's peaks), or None when the page
+    has no clear periodic pattern."""
+    from scipy import ndimage
+
+    spectrum = np.fft.rfft2(page - page.mean())
+    amplitude = np.abs(spectrum)
+    reference = _neighbourhood_median(amplitude)
+    fy, fx = np.fft.fftfreq(page.shape[0])[:, None], np.fft.rfftfreq(page.shape[1])[None, :]
+    angle = np.degrees(np.arctan2(np.abs(fy), fx))  # 90: the frequencies of level lines, 0: of upright ones
+    candidate = (np.hypot(fy, fx) >= FINEST_LIGHT) & (angle > RULES_WITHIN) & (angle < 90 - RULES_WITHIN)
+    ratio = np.where(candidate, amplitude / np.maximum(reference, 1e-12), 0.0)
+    if ratio.max() < PATTERN:
+        return None
+    peaks = ndimage.binary_dilation(ratio >= PEAK, structure=np.ones((3, 3), dtype=bool))
+    return spectrum, np.where(peaks, np.minimum(1.0, reference / np.maximum(amplitude, 1e-12)), 1.0)
+
+
+def remove_pattern(flat: np.ndarray) -> np.ndarray:
+    """A flattened page (dark ink on paper about 1) with its periodic printed pattern removed away from the ink
+    (module docstring); the page itself when it has none."""
+    from scipy import ndimage
+
+    from mnist_studies.segmentation.binarization import binarize
+
+    page = np.asarray(flat, dtype=np.float64)
+    if min(page.shape) < 2 * NEIGHBOURHOOD:
+        return flat
+    found = pattern_gain(page)
+    if found is None:
+        return flat
+    spectrum, gain = found
+    cleaned = np.clip(np.fft.irfft2(spectrum * gain, s=page.shape) + page.mean(), 0.0, 1.0)
+    near_ink = ndimage.binary_dilation(binarize(cleaned), iterations=KEEP_NEAR_INK)
+    result = np.where(near_ink, page, cleaned)
+    eight = np.ones((3, 3), dtype=bool)
+    pieces_before = ndimage.label(binarize(page), structure=eight)[1]
+    pieces_after = ndimage.label(binarize(result), structure=eight)[1]
+    return result if pieces_after < pieces_before else flat
