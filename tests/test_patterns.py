@@ -40,8 +40,8 @@ def test_a_striped_background_is_removed_away_from_the_ink_and_the_ink_keeps_its
 
 @pytest.mark.parametrize("kind", ["plain", "noise", "level rules", "squared paper", "upright boxes"])
 def test_a_page_without_a_slanted_pattern_keeps_its_lines(kind):
-    """No pattern, nothing changed; rules and boxes (level or upright) are ``lines.remove_rules``' to remove whole
-    (the spectrum lowered a form's boxes in part, and their dashes read as digits): they keep their grey."""
+    """No pattern, nothing changed; rules and boxes are ``lines.remove_rules``' to remove whole (the spectrum lowered
+    a form's boxes in part, and their dashes read as digits): they keep their grey."""
     shape = (240, 400)
     rng = np.random.default_rng(1)
     page = np.full(shape, 0.93) + rng.normal(0, 0.01, shape)

@@ -5,12 +5,11 @@ A pattern repeats, so its energy sits in a few isolated peaks of the page's 2D F
 is spread over all frequencies. ``remove_pattern`` lowers every peak that stands ``PEAK`` times above its
 neighbourhood (the median of the ``NEIGHBOURHOOD`` × ``NEIGHBOURHOOD`` bins around it) to that neighbourhood's level,
 and only when the page has a clear pattern: its strongest peak ``PATTERN`` times above its neighbourhood, far above
-what noise reaches (about 4 times on a page of pure noise). Lines within ``RULES_WITHIN`` degrees of level or upright
-are left alone: rules and form boxes are removed whole by ``lines.remove_rules``, and the spectrum, lowering them in
-part, left dashes that read as digits. Straight strokes have spectral lines too, and lowering those thins them, so
-the page is only replaced away from the ink: within ``KEEP_NEAR_INK`` pixels of the cleaned page's ink the page
-keeps its own grey. The cleaned page is kept only when it binarizes into fewer pieces than the page did: a pattern
-that is not quite periodic (wavy lines) was removed in part, and its remnants read as 1s.
+what noise reaches (about 4 times on a page of pure noise). Straight strokes have spectral lines too, and lowering
+those thins them, so the page is only replaced away from the ink: within ``KEEP_NEAR_INK`` pixels of the cleaned
+page's ink the page keeps its own grey. The cleaned page is kept only when it binarizes into fewer pieces than the
+page did: what the spectrum removes only in part turns into dashes (a form's boxes, which ``lines.remove_rules``
+removes whole, read as digits; a wavy pattern, not quite periodic, as 1s).
 """
 
 from __future__ import annotations
@@ -21,7 +20,6 @@ PEAK = 3.0  # a frequency this many times its neighbourhood's amplitude belongs 
 PATTERN = 10.0  # ...when the page's strongest one stands this many times above its own (a clear pattern)
 NEIGHBOURHOOD = 9  # bins on a side of the neighbourhood a peak is compared with
 FINEST_LIGHT = 0.04  # cycles per pixel: slower changes are the light's and the digits' layout, never a pattern
-RULES_WITHIN = 8.0  # degrees: lines this close to level or upright are left to lines.remove_rules (rules, boxes)
 KEEP_NEAR_INK = 3  # pixels around the cleaned page's ink where the page keeps its own grey
 
 
@@ -44,10 +42,8 @@ def pattern_gain(page: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     spectrum = np.fft.rfft2(page - page.mean())
     amplitude = np.abs(spectrum)
     reference = _neighbourhood_median(amplitude)
-    fy, fx = np.fft.fftfreq(page.shape[0])[:, None], np.fft.rfftfreq(page.shape[1])[None, :]
-    angle = np.degrees(np.arctan2(np.abs(fy), fx))  # 90: the frequencies of level lines, 0: of upright ones
-    candidate = (np.hypot(fy, fx) >= FINEST_LIGHT) & (angle > RULES_WITHIN) & (angle < 90 - RULES_WITHIN)
-    ratio = np.where(candidate, amplitude / np.maximum(reference, 1e-12), 0.0)
+    radius = np.hypot(np.fft.fftfreq(page.shape[0])[:, None], np.fft.rfftfreq(page.shape[1])[None, :])
+    ratio = np.where(radius >= FINEST_LIGHT, amplitude / np.maximum(reference, 1e-12), 0.0)
     if ratio.max() < PATTERN:
         return None
     peaks = ndimage.binary_dilation(ratio >= PEAK, structure=np.ones((3, 3), dtype=bool))
