@@ -1,0 +1,72 @@
+"""Writing styles drawn onto MNIST training digits for the shipped digit model (segmentation/train/styles.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mnist_studies import data
+from mnist_studies.segmentation.train import styles
+
+
+@pytest.fixture(scope="module")
+def ones():
+    (x, y), _ = data.load_mnist()
+    return x[y == 1][:20]
+
+
+def test_a_segment_is_drawn_as_thick_as_asked_between_its_ends():
+    image = styles.draw_segment(np.zeros((28, 28), np.uint8), (4, 14), (24, 14), width=3.0)
+    assert image.dtype == np.uint8
+    assert image[14, 4] == 255 and image[14, 24] == 255 and image[13, 14] == 255 and image[15, 14] == 255
+    assert image[14, 0] == 0 and image[14, 27] == 0 and image[10, 14] == 0 and image[18, 14] == 0
+    assert styles.stroke_width(image) == pytest.approx(3.0, abs=1.0)
+
+
+def _upper_span(image: np.ndarray) -> float:
+    """How wide the ink of the digit's upper third is, over its height."""
+    rows, cols = np.nonzero(image > styles.INK)
+    height = rows.max() - rows.min() + 1
+    upper = rows < rows.min() + height / 3
+    return (cols[upper].max() - cols[upper].min() + 1) / height
+
+
+def test_a_flagged_one_is_wider_at_the_top_and_stays_mnist_like(ones):
+    rng = np.random.default_rng(0)
+    gains = []
+    for one in ones:
+        flagged = styles.flag_one(one, rng)
+        assert flagged.shape == (28, 28) and flagged.dtype == np.uint8
+        rows, cols = np.nonzero(flagged > styles.INK)
+        # fitted again in MNIST's 20 x 20 box (a pixel of anti-aliasing either side)
+        assert rows.max() - rows.min() <= 21 and cols.max() - cols.min() <= 21
+        gains.append(_upper_span(flagged) - _upper_span(one))
+    assert min(gains) > 0 and np.mean(gains) > 0.1  # the flag (a slanted 1's top is wide already)
+
+
+def test_the_flag_goes_down_to_the_left_of_an_upright_stem():
+    upright = np.zeros((28, 28), np.uint8)
+    upright[4:24, 13:15] = 255
+    for seed in range(5):
+        flagged = styles.flag_one(upright, np.random.default_rng(seed))
+        rows, cols = np.nonzero(flagged > styles.INK)
+        stem = np.median(cols[rows > rows.max() - 5])  # the foot of the stem, where no flag reaches
+        upper = rows < rows.min() + (rows.max() - rows.min()) / 3
+        assert cols[upper].min() < stem - 3  # the flag reaches left...
+        assert cols[upper].max() <= stem + 2  # ...and nothing right of the stem (a 7's bar goes right)
+
+
+def test_add_styles_redraws_the_asked_share_of_ones_only_and_is_seeded(ones):
+    (x, y), _ = data.load_mnist()
+    x, y = x[:2000], y[:2000]
+    styled = styles.add_styles(x, y, {1: 0.5}, seed=3)
+    changed = np.flatnonzero(np.any(styled != x, axis=(1, 2)))
+    assert set(y[changed]) == {1}
+    assert len(changed) == round(0.5 * np.sum(y == 1))
+    assert np.array_equal(styled, styles.add_styles(x, y, {1: 0.5}, seed=3))
+    assert not np.array_equal(styled, styles.add_styles(x, y, {1: 0.5}, seed=4))
+    assert np.array_equal(x, data.load_mnist()[0][0][:2000])  # the input is left alone
+    with pytest.raises(ValueError, match="no style for digits \\[4\\]"):
+        styles.add_styles(x, y, {4: 0.5})
+    with pytest.raises(ValueError, match="share of 1s"):
+        styles.add_styles(x, y, {1: 1.5})
