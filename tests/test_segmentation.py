@@ -439,6 +439,20 @@ def test_ruled_lines_are_removed_and_a_one_written_on_a_line_survives():
     assert out.sum() == 48 * 3
 
 
+def test_a_one_across_a_small_field_is_not_a_rule_but_a_line_across_a_page_is():
+    """A cheque's amount is a field about 50 px tall: a 1 written across it covers more than half of its height,
+    and was removed as a vertical rule (``18353`` read ``8353``); a rule is also at least two digits long."""
+    field = np.zeros((53, 187), dtype=bool)
+    field[6:47, 12:15] = True  # the 1: 41 of 53 rows
+    field[10:45, 40:60] = True  # a digit beside it
+    assert seg.remove_rules(field)[6:47, 12:15].all()
+    page = np.zeros((200, 300), dtype=bool)
+    page[10:190, 150:152] = True  # a vertical rule across a page
+    page[60:100, 40:60] = True
+    out = seg.remove_rules(page)
+    assert not out[:, 150:152].any() and out[60:100, 40:60].all()
+
+
 def _boxed_row(seed: int, *, gap: int) -> tuple[np.ndarray, np.ndarray, str]:
     """A form's row of boxes, one MNIST test digit written in each (``gap`` pixels between boxes; 0: one grid):
     (the page, the digits' ink alone, the digits)."""

@@ -76,13 +76,14 @@ def _long_lines(mask: np.ndarray, length: int, *, max_degrees: float = LINE_TILT
 
 
 def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: int = 5,
-                 min_length: int | None = 4 * DIGIT_HEIGHT) -> np.ndarray:
+                 min_length: int | None = 4 * DIGIT_HEIGHT, min_rule: int = 2 * DIGIT_HEIGHT) -> np.ndarray:
     """An ink mask without the lines of ruled or squared paper, tables and forms.
 
     A rule is a band of at most ``max_thickness`` image rows (columns, for vertical rules) in which ink covers more
-    than ``min_coverage`` of the page's width (height): handwriting never does. So is an unbroken straight run of
-    ink at least ``min_length`` pixels long and at most ``max_thickness`` thick, level or tilted by up to
-    ``LINE_TILTS`` degrees (a table's frame and row lines, a line of a form, an underline, the margin line of a
+    than ``min_coverage`` of the page's width (height), and at least ``min_rule`` pixels: handwriting never does (a
+    1 across a cheque's small field, 50 px tall, covered more than half of its height: it is shorter than two
+    digits). So is an unbroken straight run of ink at least ``min_length`` pixels long and at most ``max_thickness``
+    thick, level or tilted by up to ``LINE_TILTS`` degrees (a table's frame and row lines, a line of a form, an underline, the margin line of a
     notebook photographed at an angle: 160 px, four digits' height at the working scale, longer than any stroke of a
     digit; None leaves them, for a page whose scale is not known yet). Their pixels are removed, except where ink
     touches the line on both sides, which is a stroke crossing it (the "1" written on a line keeps its pixels), and so
@@ -93,7 +94,7 @@ def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: 
     for view in (out, out.T):  # horizontal rules, then vertical ones (a view: edits reach ``out``)
         before = view.copy()
         coverage = view.mean(axis=1)
-        rows = np.flatnonzero(coverage > min_coverage)
+        rows = np.flatnonzero((coverage > min_coverage) & (np.count_nonzero(view, axis=1) >= min_rule))
         bands = np.split(rows, np.flatnonzero(np.diff(rows) > 1) + 1) if len(rows) else []
         for band in bands:
             top, bottom = int(band[0]), int(band[-1]) + 1
