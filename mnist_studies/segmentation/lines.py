@@ -85,10 +85,11 @@ def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: 
     digits). So is an unbroken straight run of ink at least ``min_length`` pixels long and at most ``max_thickness``
     thick, level or tilted by up to ``LINE_TILTS`` degrees (a table's frame and row lines, a line of a form, an
     underline, the margin line of a notebook photographed at an angle: 160 px, four digits' height at the working
-    scale, longer than any stroke of a digit; None leaves them, for a page whose scale is not known yet). Their pixels are removed, except where ink
-    touches the line on both sides, which is a stroke crossing it (the "1" written on a line keeps its pixels), and so
-    are the pieces left beside a removed line no thicker than one (``_drop_line_ends``). Lines must be within
-    ``LINE_TILTS`` of the axes (a page rotated by more is deskewed first).
+    scale, longer than any stroke of a digit; None leaves them, for a page whose scale is not known yet). Their
+    pixels are removed, except where ink touches the line on both sides, which is a stroke crossing it (the "1"
+    written on a line keeps its pixels), and so are the pieces left beside a removed line no thicker than one
+    (``_drop_line_ends``). Lines must be within ``LINE_TILTS`` of the axes (a page rotated by more is deskewed
+    first).
     """
     out = remove_frames(mask, max_thickness=max_thickness)
     for view in (out, out.T):  # horizontal rules, then vertical ones (a view: edits reach ``out``)
