@@ -1,10 +1,11 @@
-"""Writing styles MNIST barely has, drawn onto MNIST training digits: what the shipped digit model learns them from.
+"""Writing styles MNIST barely has, drawn onto MNIST training digits for a variant of the digit model
+(``digit_reader.VARIANTS``; the shipped model is trained without them, docs/experiments.md).
 
 Real amounts (cheques, forms) are often written in the continental way: a 1 with a long up-stroke ("flag"), which
-the MNIST-trained model read as a 7 (38% of MNIST test 1s with a drawn flag; crossed 7s it already read, 97%).
+the shipped model reads as a 7 or as "not one digit" (72% of MNIST test 1s with the flag drawn here read as 1).
 ``flag_one`` draws that stroke onto a share of MNIST's 1s, as thick as the digit's own stroke, and normalizes the
-result as the reader normalizes a box (``recognition.normalize_digit``). Only MNIST's training images are drawn on; the
-handwriting fonts and the real development images stay measures of styles the model never saw.
+result as the reader normalizes a box (``recognition.normalize_digit``). Only MNIST's training images are drawn on;
+the handwriting fonts and the real development images stay measures of styles the model never saw.
 """
 
 from __future__ import annotations
@@ -45,15 +46,10 @@ def renormalize(image: np.ndarray) -> np.ndarray:
     return np.round(normalize_digit(crop) * 255).astype(np.uint8)
 
 
-def _ink_extent(image: np.ndarray):
-    rows, cols = np.nonzero(image > INK)
-    return rows, cols
-
-
 def flag_one(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """A 1 with a continental up-stroke: from the top of the stem down to the left, 25-50% of the digit's height
     long, 35-65 degrees below the horizontal (flatter, it is a 7's bar)."""
-    rows, cols = _ink_extent(image)
+    rows, cols = np.nonzero(image > INK)
     if len(rows) < 10:
         return image
     top, height = rows.min(), rows.max() - rows.min() + 1
