@@ -71,11 +71,28 @@ def test_ablation_steps_add_one_change_at_a_time():
         lenet5.build_improved_lenet5(activation="gelu")
 
 
+def test_the_improved_networks_c1_is_two_3x3_convolutions_and_the_ablation_adds_them_as_a_step():
+    improved = lenet5.build_improved_lenet5()
+    assert improved.count_params() == 126_974  # 118,238 with one 5x5 C1
+    assert lenet5.build_improved_lenet5(c1_kernels=(5,)).count_params() == 118_238
+    assert [layer.name for layer in improved.layers if layer.name.startswith("c1")] == ["c1a", "c1b"]
+    assert improved.get_layer("c1b").output.shape[1:] == (28, 28, 32)  # the 5x5's output size (§3.2 (1))
+    assert study.build_step("+SPP").count_params() == 118_238
+    assert study.build_step("+3x3 pair").count_params() == study.build_step(study.IMPROVED_STEP).count_params()
+    with pytest.raises(ValueError, match="c1_kernels must shrink the map by 4 pixels"):
+        lenet5.build_improved_lenet5(c1_kernels=(3,))
+
+
 def test_the_improved_network_trains_first_over_its_own_seeds():
     paper = profiles.get_profile("lenet5", "paper")
     runs = study.planned_runs(paper)
     assert runs[:3] == [(study.IMPROVED_STEP, 0), (study.IMPROVED_STEP, 1), (study.IMPROVED_STEP, 2)]
-    assert runs[3:] == [(step, 0) for step in paper["steps"] if step != study.IMPROVED_STEP]
+    compared = [(step, seed) for step in paper["compared_steps"] for seed in (0, 1, 2)]  # the claims' pairs next
+    assert runs[3:3 + len(compared)] == compared
+    assert runs[3 + len(compared):] == [(step, 0) for step in paper["steps"]
+                                        if step != study.IMPROVED_STEP and step not in paper["compared_steps"]]
+    # besides the runs: one record per rate of the sweep and the pages' record
+    assert len(runs) == profiles.run_count("lenet5", paper) - len(paper["lr_grid"]) - 1
     quick = profiles.get_profile("lenet5", "quick")
     assert len(study.planned_runs(quick)) == len(quick["seeds"]) + (len(quick["steps"]) - 1) * len(
         quick["ablation_seeds"]) == profiles.run_count("lenet5", quick) - 1  # the pages' record besides
@@ -84,8 +101,8 @@ def test_the_improved_network_trains_first_over_its_own_seeds():
                                                                             "parameters": 1}}
             for step, seed in runs]
     assert [row["step"] for row in study.ablation_rows(fake)] == paper["steps"]
-    assert [row["n"] for row in study.ablation_rows(fake)] == [3 if s == study.IMPROVED_STEP else 1
-                                                               for s in paper["steps"]]
+    assert [row["n"] for row in study.ablation_rows(fake)] == [
+        3 if s == study.IMPROVED_STEP or s in paper["compared_steps"] else 1 for s in paper["steps"]]
 
 
 def test_the_claims_runs_take_their_own_settings_and_the_ablation_keeps_the_profiles():
@@ -97,6 +114,11 @@ def test_the_claims_runs_take_their_own_settings_and_the_ablation_keeps_the_prof
     paper = profiles.get_profile("lenet5", "paper")
     assert study.run_settings(paper, study.IMPROVED_STEP) == {**study.run_settings(paper, "+SPP"),
                                                               "step": study.IMPROVED_STEP}
+    # what plans the runs (seeds, steps, pages, the sweep's grid) is not a run's setting: adding a seed keeps the
+    # runs already made; the rate the sweep chose is
+    planned = study.run_settings(paper, "+SPP", 0.03)
+    assert not set(planned) & set(study.PLANNING_KEYS) and planned["learning_rate"] == 0.03
+    assert planned == study.run_settings({**paper, "seeds": [0, 1, 2, 3], "pages": 7}, "+SPP", 0.03)
     cosine = study.make_optimizer({**claim, "epochs": 2}, steps_per_epoch=10)
     assert float(cosine._learning_rate(0)) == pytest.approx(quick["learning_rate"])  # first and last update
     assert float(cosine._learning_rate(20)) == pytest.approx(0.0, abs=1e-9)
@@ -119,6 +141,23 @@ def test_smoke_ablation_learns_is_repeatable_and_saves_the_study_model(isolated_
     assert len(records.read_records("lenet5", "smoke")) == 2
     fresh_runs()
     assert same_numbers(out, study.run_study(cfg, device="cpu"))  # repeatable to the last digit
+
+
+@pytest.mark.slow
+def test_the_learning_rate_is_chosen_on_held_out_training_images_and_the_sweep_resumes(isolated_outputs, fresh_runs):
+    cfg = {**profiles.get_profile("lenet5", "smoke"), "optimizer": "sgd", "lr_grid": [1e-5, 0.1], "lr_sweep_epochs": 2,
+           "val_fraction": 0.25}
+    cfg.pop("learning_rate")
+    rate, sweep = study.choose_learning_rate(cfg, deterministic=True, device_name="cpu")
+    assert rate == 0.1  # 1e-5 barely moves the weights in 20 updates
+    assert [r["name"] for r in sweep] == ["lr_sweep-1e-05", "lr_sweep-0.1"]
+    assert [r["metrics"]["val_images"] for r in sweep] == [300, 300]  # a quarter of the 1,200 training images
+    assert sweep[1]["metrics"]["val_accuracy"] > sweep[0]["metrics"]["val_accuracy"]
+    assert not any(study.is_training_run(r) for r in sweep)  # the ablation's tables and claims leave them out
+    fresh_runs()
+    again, reused = study.choose_learning_rate(cfg, deterministic=True, device_name="cpu")
+    assert again == rate and same_numbers(sweep, reused)  # from the records, not trained again
+    assert study.run_settings(cfg, "classic", rate)["learning_rate"] == 0.1
 
 
 @pytest.mark.slow

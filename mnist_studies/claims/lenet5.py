@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from mnist_studies import claims
 from mnist_studies.claims import Claim, stats
-from mnist_studies.studies.lenet5 import IMPROVED_STEP, PAPER_ERROR, PAPER_PAGE_ACCURACY
+from mnist_studies.studies.lenet5 import IMPROVED_STEP, PAPER_ERROR, PAPER_PAGE_ACCURACY, is_training_run
 
 # How much worse than the paper's 0.86% still counts as the same result: MNIST's test error moves by about 0.1 point
 # from seed to seed for a network of this size, so 0.2 points is two such steps.
@@ -18,7 +18,7 @@ ERROR_MARGIN = 0.2
 
 def _measure_improved_error(study_records: list[dict]):
     errors = [r["metrics"]["test_error_percent"] for r in study_records
-              if r["name"] != "pages" and r["config"].get("step") == IMPROVED_STEP]
+              if is_training_run(r) and r["config"]["step"] == IMPROVED_STEP]
     if not errors:
         return None
     decision = stats.not_worse(errors, PAPER_ERROR, ERROR_MARGIN, lower_is_better=True)
@@ -45,7 +45,7 @@ CONVERGED = 0.97  # "converges quickly": iterations until the test accuracy firs
 
 
 def _step_runs(study_records: list[dict], step: str) -> dict[int, dict]:
-    return {r["seed"]: r for r in study_records if r["name"] != "pages" and r["config"].get("step") == step}
+    return {r["seed"]: r for r in study_records if is_training_run(r) and r["config"]["step"] == step}
 
 
 def _iterations_to(record: dict, level: float = CONVERGED) -> float:

@@ -4,13 +4,16 @@
   The common modern form (full C3 connections, softmax output) has 61,706 parameters; ``c3="lecun"`` uses LeCun's
   original C3 connection table instead (60 of the 96 map pairs; the C3 layer then has 1,516 parameters). The paper
   says the original uses sigmoid activations, so that is the default.
-- ``build_improved_lenet5``: §3's improved network: ReLU or LeakyReLU (§3.4) instead of sigmoid, 32 kernels per conv
-  layer, spatial pyramid pooling (levels 4×4, 2×2, 1×1 → 21 bins per channel) in place of S4, a dense layer in place
-  of C5, dropout before the output layer, softmax output; optionally "moderately twisted and deformed" training
-  samples (§4.2) through Keras preprocessing layers that act only during training.
+- ``build_improved_lenet5``: §3's improved network: C1's 5×5 convolution replaced by two 3×3 ones (§3.2 (1): the
+  same 28×28 output, and (5)'s "first three convolutional layers"), ReLU or LeakyReLU (§3.4) instead of sigmoid,
+  32 kernels per conv layer, spatial pyramid pooling (levels 4×4, 2×2, 1×1 → 21 bins per channel) in place of S4,
+  a dense layer in place of C5, dropout before the output layer, softmax output (126,974 parameters); optionally
+  "moderately twisted and deformed" training samples (§4.2) through Keras preprocessing layers that act only during
+  training.
 
 Our choices where the paper is vague: S2/S4 are average pooling in the classic model and max pooling in the improved
-one; the dense layer replacing C5 has 120 units and F6 keeps 84; dropout rate 0.5; LeakyReLU slope 0.1; the
+one; C1's two 3×3 convolutions both have ``filters`` kernels, with the activation between them; the dense
+layer replacing C5 has 120 units and F6 keeps 84; dropout rate 0.5; LeakyReLU slope 0.1; the
 deformations are a rotation of up to ±8°, a zoom of up to ±10% and a shift of up to ±2 pixels.
 """
 
@@ -182,13 +185,14 @@ def build_improved_lenet5(
     filters: int = 32,
     spp_levels: Sequence[int] | None = (4, 2, 1),
     dropout: float = 0.5,
+    c1_kernels: Sequence[int] = (3, 3),
     deform: bool = False,
     name: str | None = None,
 ) -> keras.Model:
     """Improved LeNet-5 (paper 004, §3): every change can be switched off, which the ablation uses.
 
-    C1 ``filters``@5×5 → S2 max 2 → C3 ``filters``@5×5 → SPP(4, 2, 1) (or S4 max 2 + flatten when ``spp_levels``
-    is None) → dense 120 (in place of C5) → F6 84 → dropout → 10 softmax.
+    C1 (two ``filters``@3×3, valid: 32 → 30 → 28) → S2 max 2 → C3 ``filters``@5×5 → SPP(4, 2, 1) (or S4 max 2
+    + flatten when ``spp_levels`` is None) → dense 120 (in place of C5) → F6 84 → dropout → 10 softmax.
 
     Args:
         input_shape: (height, width, channels). Default (32, 32, 1).
@@ -197,6 +201,9 @@ def build_improved_lenet5(
         filters: kernels in C1 and C3. Default 32 (§3.2 (2)); the classic has 6 and 16 (use ``filters=None``).
         spp_levels: pyramid levels replacing S4. Default (4, 2, 1) → 21 bins per channel; None keeps S4.
         dropout: rate of the dropout before the output layer. Default 0.5; 0 switches it off.
+        c1_kernels: kernel sizes of the valid convolutions that form C1, each with ``filters`` kernels. Default
+            (3, 3), §3.2 (1); (5,) is the classic single 5×5 C1. Like C1 they shrink the map by 4 pixels
+            (``sum(k - 1) == 4``, each k at least 2).
         deform: add random rotation/zoom/shift layers at the input (active only in training). Default False.
         name: model name. Default ``"improved_lenet5"``.
     """
@@ -204,13 +211,18 @@ def build_improved_lenet5(
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
     c1, c3 = (6, 16) if filters is None else (filters, filters)
+    kernels = tuple(int(k) for k in c1_kernels)
+    if not kernels or min(kernels) < 2 or sum(k - 1 for k in kernels) != 4:
+        raise ValueError(f"c1_kernels must shrink the map by 4 pixels like C1's 5×5 (e.g. (5,) or (3, 3)), "
+                         f"got {c1_kernels!r}")
     inputs = keras.Input(shape=shape, name="image")
     x = inputs
     if deform:
         for layer in deformation_layers(size=shape[0]):
             x = layer(x)
-    x = keras.layers.Conv2D(c1, 5, name="c1")(x)
-    x = _activation(activation)(x)
+    for i, size in enumerate(kernels):
+        x = keras.layers.Conv2D(c1, size, name="c1" if len(kernels) == 1 else f"c1{'abcdefgh'[i]}")(x)
+        x = _activation(activation)(x)
     x = keras.layers.MaxPooling2D(2, name="s2")(x)
     x = keras.layers.Conv2D(c3, 5, name="c3")(x)
     x = _activation(activation)(x)
