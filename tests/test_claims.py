@@ -295,3 +295,99 @@ def test_relu_mostly_better_than_sigmoid_over_the_grid_can_fail():
         for act, v in (("relu", relu), ("sigmoid", sigmoid))]
     assert claim.measure(grid(0.97, 0.60)).verdict == REPRODUCED
     assert claim.measure(grid(0.60, 0.97)).verdict == NOT_REPRODUCED
+
+
+def test_paired_closeness_no_gain_and_combined_parts():
+    assert stats.paired_equivalent([80.1, 79.9, 80.2], [80.0, 80.0, 80.1], 1.0).verdict == REPRODUCED
+    assert stats.paired_equivalent([83.0, 83.1, 82.9], [80.0, 80.0, 80.1], 1.0).verdict == NOT_REPRODUCED
+    assert stats.paired_equivalent([81.5, 78.0, 80.9], [80.0, 80.0, 80.1], 1.0).verdict == INCONCLUSIVE
+    assert stats.paired_not_greater([95.0, 95.1, 94.9], [95.0, 95.0, 95.0], 1.0).verdict == REPRODUCED
+    assert stats.paired_not_greater([97.0, 97.1, 96.9], [95.0, 95.0, 95.0], 1.0).verdict == NOT_REPRODUCED
+    assert stats.paired_not_greater([93.0, 92.9, 93.1], [95.0, 95.0, 95.0], 1.0).verdict == REPRODUCED  # worse is fine
+    yes, no, maybe = (stats.Decision(v) for v in (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE))
+    assert stats.combine([yes, yes]) == REPRODUCED and stats.combine([no, no]) == NOT_REPRODUCED
+    assert stats.combine([yes, no]) == PARTLY and stats.combine([yes, no, maybe]) == PARTLY
+    assert stats.combine([yes, maybe]) == INCONCLUSIVE and stats.combine([no, maybe]) == NOT_REPRODUCED
+
+
+def _runs(model, tests, trains=None):
+    trains = trains or [100.0] * len(tests)
+    return [_record(f"eval-{model}-run{i}", {"test_accuracy": t / 100, "train_accuracy": tr / 100},
+                    extra={"model": model}) for i, (t, tr) in enumerate(zip(tests, trains))]
+
+
+def test_the_parallel_weight_sharing_gain_of_3_3_points_can_fail():
+    claim = _claim(pair_claims.CLAIMS, "The parallel weight sharing")
+    simple = [80.0, 79.5, 80.5, 80.2, 79.8] * 4
+    assert claim.measure(_runs("Simple", simple) + _runs("Shared Weights 2", [s + 3.3 for s in simple])).verdict \
+        == REPRODUCED
+    assert claim.measure(_runs("Simple", simple) + _runs("Shared Weights 2", simple)).verdict == NOT_REPRODUCED
+    noisy = [s + 3.3 + d for s, d in zip(simple, [3.0, -3.0, 2.5, -2.5, 0.0] * 4)]  # the right mean, unsteady
+    assert claim.measure(_runs("Simple", simple) + _runs("Shared Weights 2", noisy)).verdict == REPRODUCED
+    # the gain is paired run by run: the same gain on every run, whatever the runs' own spread
+    wide = [70.0, 90.0, 75.0, 85.0, 80.0] * 4
+    assert claim.measure(_runs("Simple", wide) + _runs("Shared Weights 2", [s + 3.3 for s in wide])).verdict \
+        == REPRODUCED
+
+
+def test_simple_and_shared_weights_1_close_can_fail_on_either_accuracy():
+    claim = _claim(pair_claims.CLAIMS, "The simple CNN and Shared Weights 1")
+    tests, trains = [80.0, 79.0, 81.0, 80.5], [99.0, 98.8, 99.2, 99.1]
+    same = _runs("Simple", tests, trains) + _runs("Shared Weights 1", [t + 0.1 for t in tests], trains)
+    assert claim.measure(same).verdict == REPRODUCED
+    apart = _runs("Simple", tests, trains) + _runs("Shared Weights 1", [t - 5 for t in tests], [t - 4 for t in trains])
+    assert claim.measure(apart).verdict == NOT_REPRODUCED
+    one = _runs("Simple", tests, trains) + _runs("Shared Weights 1", tests, [t - 4 for t in trains])
+    assert claim.measure(one).verdict == PARTLY  # close in test accuracy, not in training accuracy
+
+
+def test_the_converging_models_must_each_end_near_zero_training_error():
+    claim = _claim(pair_claims.CLAIMS, "The digit, simple and auxiliary models reach 0%")
+    models = pair_claims.CONVERGING
+    assert claim.measure([r for m in models for r in _runs(m, [90.0] * 4, [100.0, 99.9, 100.0, 99.9])]).verdict \
+        == REPRODUCED
+    one_stuck = [r for m in models for r in _runs(m, [90.0] * 4, [95.0, 94.0, 95.0, 94.5] if m == "Digit"
+                                                   else [100.0] * 4)]
+    assert claim.measure(one_stuck).verdict == PARTLY
+    assert claim.measure([r for m in models for r in _runs(m, [90.0] * 4, [95.0, 94.0, 95.0, 94.5])]).verdict \
+        == NOT_REPRODUCED
+
+
+def test_shared_weights_not_converged_fails_when_they_train_to_zero_error():
+    claim = _claim(pair_claims.CLAIMS, "Shared Weights 1 and 2 have not converged")
+    stuck = _runs("Shared Weights 1", [80.0] * 4, [95.0, 94.0, 96.0, 95.5]) + _runs(
+        "Shared Weights 2", [83.0] * 4, [93.0, 92.5, 93.5, 92.9])
+    assert claim.measure(stuck).verdict == REPRODUCED
+    converged = _runs("Shared Weights 1", [80.0] * 4, [99.9, 100.0, 99.8, 99.9]) + _runs(
+        "Shared Weights 2", [83.0] * 4, [99.9, 99.8, 100.0, 99.9])
+    assert claim.measure(converged).verdict == NOT_REPRODUCED
+    far = _runs("Shared Weights 1", [80.0] * 4, [70.0, 71.0, 69.0, 70.0]) + _runs(
+        "Shared Weights 2", [83.0] * 4, [70.0, 71.0, 69.0, 70.0])
+    assert claim.measure(far).verdict == NOT_REPRODUCED  # 30% error is not "below 10%"
+
+
+def test_auxiliary_comparable_to_digit_and_under_2_percent_can_fail():
+    comparable = _claim(pair_claims.CLAIMS, "Auxiliary @ 10 and @ 40 perform comparably")
+    under = _claim(pair_claims.CLAIMS, "Auxiliary @ 10 and @ 40 achieve")
+    digit = [98.5, 98.3, 98.6, 98.4]
+    good = _runs("Digit", digit) + _runs("Auxiliary @ 10", digit) + _runs("Auxiliary @ 40", [d + 0.1 for d in digit])
+    assert comparable.measure(good).verdict == REPRODUCED and under.measure(good).verdict == REPRODUCED
+    bad = _runs("Digit", digit) + _runs("Auxiliary @ 10", [d - 5 for d in digit]) + _runs(
+        "Auxiliary @ 40", [d - 4 for d in digit])
+    assert comparable.measure(bad).verdict == NOT_REPRODUCED and under.measure(bad).verdict == NOT_REPRODUCED
+
+
+def _alpha(alpha, folds):
+    return _record(f"alpha-{'digit-reference' if alpha is None else f'{alpha:g}'}",
+                   {"alpha": alpha, "val_accuracies": [f / 100 for f in folds]})
+
+
+def test_the_alpha_trend_needs_the_rise_the_digit_level_and_no_gain_past_40():
+    claim = _claim(pair_claims.CLAIMS, "The accuracy rises with α")
+    digit = [95.0, 96.0, 95.5, 95.2]
+    trend = lambda at0, at40, at100: [_alpha(None, digit), _alpha(0.0, at0), _alpha(40.0, at40),  # noqa: E731
+                                      _alpha(100.0, at100)]
+    assert claim.measure(trend([82.0, 83.0, 82.5, 82.1], digit, digit)).verdict == REPRODUCED
+    assert claim.measure(trend(digit, [82.0, 83.0, 82.5, 82.1], digit)).verdict == NOT_REPRODUCED  # falls, then rises
+    still_rising = trend([82.0, 83.0, 82.5, 82.1], digit, [d + 3 for d in digit])
+    assert claim.measure(still_rising).verdict == PARTLY  # rises and reaches the digit CNN, but gains past 40

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnist_studies.claims import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED
+from mnist_studies.claims import INCONCLUSIVE, NOT_REPRODUCED, PARTLY, REPRODUCED
 
 ALPHA = 0.05  # each one-sided test; the intervals below are two-sided 1 - 2 * ALPHA = 90% intervals
 
@@ -148,3 +148,37 @@ def paired_greater(a: Sequence[float], b: Sequence[float], *, over: str = "seeds
     low, high = mean - half, mean + half
     verdict = REPRODUCED if low > 0 else NOT_REPRODUCED if high <= 0 else INCONCLUSIVE
     return Decision(verdict, low, high, f"paired, over {over}")
+
+
+def paired_equivalent(a: Sequence[float], b: Sequence[float], margin: float, *, over: str = "seeds") -> Decision:
+    """"A and B are close" over paired runs: reproduced when the mean paired difference's 90% interval lies inside
+    ±``margin``, not reproduced when it lies wholly outside, else inconclusive."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    decision = equivalent(d, 0.0, margin, paper_sd=0.0)
+    return Decision(decision.verdict, decision.low, decision.high,
+                    f"paired, over {over}; margin ±{margin:g}" if decision.low is not None else decision.note)
+
+
+def paired_not_greater(a: Sequence[float], b: Sequence[float], margin: float, *, over: str = "seeds") -> Decision:
+    """"A is no better than B" over paired runs: reproduced when the mean paired difference's 90% interval lies at
+    or under +``margin``, not reproduced when it lies wholly over it, else inconclusive."""
+    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    if len(d) < 2:
+        return Decision(INCONCLUSIVE, note=f"{len(d)} pair: a paired test needs at least 2")
+    low, high = difference_interval(d, 0.0, 0.0)
+    verdict = REPRODUCED if high <= margin else NOT_REPRODUCED if low > margin else INCONCLUSIVE
+    return Decision(verdict, low, high, f"paired, over {over}; at most +{margin:g}")
+
+
+def combine(decisions: Sequence[Decision]) -> str:
+    """One verdict for a claim made of parts: reproduced when every part is; partly when some parts are and some
+    are not; not reproduced when a part is not and none is; inconclusive when a part cannot be decided and none
+    failed."""
+    verdicts = {d.verdict for d in decisions}
+    if verdicts == {REPRODUCED}:
+        return REPRODUCED
+    if verdicts == {NOT_REPRODUCED}:
+        return NOT_REPRODUCED
+    if REPRODUCED in verdicts and NOT_REPRODUCED in verdicts:
+        return PARTLY
+    return NOT_REPRODUCED if NOT_REPRODUCED in verdicts else INCONCLUSIVE
