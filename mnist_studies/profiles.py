@@ -130,7 +130,7 @@ PROFILES: dict[str, dict[str, dict]] = {
     "lenet5": {
         "smoke": {
             "train_size": 1200, "test_size": 500, "epochs": 1, "evaluate_every": 5,
-            "optimizer": "adam", "learning_rate": 1e-3,
+            "optimizer": "adam", "lr_grid": [1e-3, 3e-3], "lr_sweep_epochs": 1, "val_fraction": 0.25,
             "steps": ["classic", "+LeakyReLU"], "seeds": [0], "ablation_seeds": [0], "compared_seeds": [0],
             "pages": 2,  # synthetic test pages for the recognizer
         },
@@ -153,7 +153,7 @@ PROFILES: dict[str, dict[str, dict]] = {
             # the steps two claims compare pair over three, the others one. ~25 min per run with the 3x3 pair on a
             # 2-core CPU, ~10 min without, ~3.5 h in all (GPU recommended)
             "train_size": None, "test_size": None, "epochs": 20, "evaluate_every": 500,
-            "optimizer": "sgd", "lr_grid": [0.01, 0.03, 0.1], "lr_sweep_epochs": 4, "val_fraction": 1 / 6,
+            "optimizer": "sgd", "lr_grid": [0.01, 0.03, 0.1, 0.3], "lr_sweep_epochs": 4, "val_fraction": 1 / 6,
             "steps": ["classic", "+ReLU", "+32 kernels", "+dropout", "+SPP", "+3x3 pair", "+LeakyReLU",
                       "+deformations"],
             "seeds": [0, 1, 2], "ablation_seeds": [0], "compared_seeds": [0, 1, 2],

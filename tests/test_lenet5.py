@@ -133,12 +133,13 @@ def test_smoke_ablation_learns_is_repeatable_and_saves_the_study_model(isolated_
     cfg = profiles.get_profile("lenet5", "smoke")
     cfg["epochs"] = 2
     out = study.run_study(cfg, device="cpu")
-    improved = next(r for r in out if r["config"]["step"] == study.IMPROVED_STEP)
+    improved = next(r for r in out if study.is_training_run(r) and r["config"]["step"] == study.IMPROVED_STEP)
     assert improved["metrics"]["test_accuracy"] > 0.6  # 1,200 images, 2 epochs (chance 0.1)
     points = improved["history"]["test_accuracy_every"]
     assert [p[0] for p in points] == list(range(5, 21, 5))  # every 5 iterations of 10 per epoch
     assert study.study_model_path("smoke").exists()
-    assert len(records.read_records("lenet5", "smoke")) == 2
+    assert len(records.read_records("lenet5", "smoke")) == 2 + len(cfg["lr_grid"])  # the runs and the sweep's
+    assert improved["config"]["learning_rate"] in cfg["lr_grid"]
     fresh_runs()
     assert same_numbers(out, study.run_study(cfg, device="cpu"))  # repeatable to the last digit
 
@@ -147,7 +148,7 @@ def test_smoke_ablation_learns_is_repeatable_and_saves_the_study_model(isolated_
 def test_the_learning_rate_is_chosen_on_held_out_training_images_and_the_sweep_resumes(isolated_outputs, fresh_runs):
     cfg = {**profiles.get_profile("lenet5", "smoke"), "optimizer": "sgd", "lr_grid": [1e-5, 0.1], "lr_sweep_epochs": 2,
            "val_fraction": 0.25}
-    cfg.pop("learning_rate")
+    cfg.pop("learning_rate", None)
     rate, sweep = study.choose_learning_rate(cfg, deterministic=True, device_name="cpu")
     assert rate == 0.1  # 1e-5 barely moves the weights in 20 updates
     assert [r["name"] for r in sweep] == ["lr_sweep-1e-05", "lr_sweep-0.1"]
@@ -162,7 +163,8 @@ def test_the_learning_rate_is_chosen_on_held_out_training_images_and_the_sweep_r
 
 @pytest.mark.slow
 def test_a_run_killed_mid_fit_resumes_to_the_same_weights_and_test_accuracy_points(isolated_outputs, tmp_path):
-    cfg = {**profiles.get_profile("lenet5", "smoke"), "epochs": 3, "evaluate_every": 3}  # 10 iterations per epoch
+    cfg = {**profiles.get_profile("lenet5", "smoke"), "epochs": 3, "evaluate_every": 3,  # 10 iterations per epoch
+           "learning_rate": 1e-3}
     study_data = study.load_study_data(cfg)
 
     def train(run_dir, callbacks=()):
@@ -191,7 +193,7 @@ def test_steps_per_call_divide_the_evaluation_interval_and_the_epoch():
 
 @pytest.mark.slow
 def test_several_steps_per_call_give_the_same_weights_and_points(isolated_outputs):
-    cfg = {**profiles.get_profile("lenet5", "smoke"), "epochs": 2}  # 10 steps per epoch, evaluated every 5
+    cfg = {**profiles.get_profile("lenet5", "smoke"), "epochs": 2, "learning_rate": 1e-3}  # 10 steps/epoch, every 5
     study_data = study.load_study_data(cfg)
     one, one_fit, one_points = study.train_step(study.IMPROVED_STEP, study_data, cfg, 0, deterministic=True, steps=1)
     assert study.steps_per_call(cfg, len(study_data["train"][1])) == 5

@@ -18,7 +18,8 @@ def plot_accuracy_every(study_records: list[dict]):
     """Test accuracy every ``evaluate_every`` iterations for each ablation step (mean over seeds)."""
     fig, ax = plt.subplots(figsize=(7, 3.6))
     for i, step in enumerate(study.steps_in_order(study_records)):
-        curves = [r["history"]["test_accuracy_every"] for r in study_records if r["config"]["step"] == step]
+        curves = [r["history"]["test_accuracy_every"] for r in study_records
+                  if study.is_training_run(r) and r["config"]["step"] == step]
         if not curves or not curves[0]:
             continue
         iterations = [p[0] for p in curves[0]]
@@ -26,6 +27,31 @@ def plot_accuracy_every(study_records: list[dict]):
         ax.plot(iterations, mean, marker=".", color=plt.cm.viridis(i / max(1, len(study.ABLATION) - 1)), label=step)
     ax.set(xlabel="iteration", ylabel="test accuracy (%)", title="Test accuracy during training")
     ax.set_ylim(bottom=max(0.0, ax.get_ylim()[0]))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def plot_lr_sweep(study_records: list[dict]):
+    """The learning-rate sweep (``study.choose_learning_rate``): validation accuracy every ``evaluate_every``
+    iterations for each rate of the grid, the chosen one drawn thick. None when the profile has no sweep."""
+    sweep = sorted((r for r in study_records if r["name"].startswith("lr_sweep-")),
+                   key=lambda r: r["config"]["learning_rate"])
+    if not sweep:
+        return None
+    best = max(sweep, key=lambda r: r["metrics"]["val_accuracy"])
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for i, r in enumerate(sweep):
+        points = r["history"]["val_accuracy_every"]
+        chosen = r is best
+        ax.plot([p[0] for p in points], [100 * p[1] for p in points], marker=".", lw=2.5 if chosen else 1,
+                color=plt.cm.plasma(i / max(1, len(sweep))),
+                label=f"{r['config']['optimizer']} {r['config']['learning_rate']:g}: "
+                      f"{100 * r['metrics']['val_accuracy']:.2f}%" + (" (chosen)" if chosen else ""))
+    ax.set(xlabel="iteration", ylabel="validation accuracy (%)",
+           title=f"Learning rate chosen on {sweep[0]['metrics']['val_images']:,} held-out training images")
+    ax.set_ylim(bottom=max(0.0, min(ax.get_ylim()[0], 90.0)))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
     fig.tight_layout()
