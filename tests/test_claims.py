@@ -391,3 +391,12 @@ def test_the_alpha_trend_needs_the_rise_the_digit_level_and_no_gain_past_40():
     assert claim.measure(trend(digit, [82.0, 83.0, 82.5, 82.1], digit)).verdict == NOT_REPRODUCED  # falls, then rises
     still_rising = trend([82.0, 83.0, 82.5, 82.1], digit, [d + 3 for d in digit])
     assert claim.measure(still_rising).verdict == PARTLY  # rises and reaches the digit CNN, but gains past 40
+
+
+def test_the_training_loss_falling_can_fail():
+    claim = _claim(resnet_claims.CLAIMS, "The training loss decreases")
+    runs = lambda losses: [_record(f"two_layer_cnn-seed{k}", {}, history={"loss": [v * (1 + 0.01 * k) for v in losses]})  # noqa: E731
+                           for k in range(3)]
+    assert claim.measure(runs([0.3, 0.1, 0.05, 0.02, 0.01])).verdict == REPRODUCED
+    assert claim.measure(runs([0.01, 0.02, 0.05, 0.1, 0.3])).verdict == NOT_REPRODUCED
+    assert claim.measure(runs([0.3, 0.1, 0.05, 0.02, 0.01])[:1]).verdict == INCONCLUSIVE  # one run
