@@ -204,10 +204,12 @@ def test_our_questions_are_shown_apart_and_left_out_of_the_papers_counts():
         "device": "CPU", "versions": {}, "git_commit": None, "runs": 1, "last_run": None, "figures": [],
         "claims": [_row("The two-layer CNN's accuracy is stable between 98% and 99%", INCONCLUSIVE) |
                    {"ours": "99.03%", "n": 1, "margin": None},
+                   _row("The training loss decreases as the iterations go on", REPRODUCED) |
+                   {"ours": "falls", "n": 1, "margin": None},
                    _row("The ResNet-style network reaches 98–99% test accuracy", REPRODUCED, question=True) |
                    {"ours": "98.5%", "n": 1, "margin": None}]}}}
     text = report.render({"paper": data})
-    assert "| 001 | 1 | 0 / 0 / 0 / 1 / 0 / 0 |" in text  # one claim of the paper's, inconclusive
+    assert "| 001 | 2 | 1 / 0 / 0 / 1 / 0 / 0 |" in text  # the paper's two claims: one inconclusive, one reproduced
     questions = text.split("## Our questions", 1)[1]
     assert "The ResNet-style network" in questions and "The ResNet-style network" not in text.split(
         "## Our questions", 1)[0].split("## S. Fan", 1)[1]
