@@ -273,8 +273,13 @@ RULES_NOTE = [
     "same day: 004's dropout claim was judged by the gap between the training accuracy, measured with dropout "
     "active (which lowers it), and the test accuracy, so that any dropout \"mitigated overfitting\"; it is now "
     "judged by how far the test accuracy falls from its best. Pairs of runs that cannot tell (neither reaches 97%, "
-    "neither test accuracy falls) are left out instead of read as ties. Every claim the papers make, judged or not, "
-    "is listed in `docs/claims.md`.", ""]
+    "neither test accuracy falls) are left out instead of read as ties. Comparisons between our own models (\"close\","
+    " \"comparable\", \"improved by\") pair the runs that share their data (the same seed's pairs, the same fold) "
+    "and test the paired difference; a claim made of parts (\"rises, then stops\") reproduces when every part does "
+    "and is *partly* when some do and some do not. One margin differs: a difference of two of a paper's means "
+    "(003's \"+3.3%\") carries both means' spread, so its own 90% interval is about ±1.2 points and ±1 could never "
+    "be shown; such differences take ±2 points. Every claim the papers make, judged or not, is listed in "
+    "`docs/claims.md`.", ""]
 
 
 def render(reports: dict[str, dict], *, figures_root: str = "figures") -> str:
