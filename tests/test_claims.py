@@ -402,3 +402,14 @@ def test_the_training_loss_falling_can_fail():
     assert claim.measure(runs([0.3, 0.1, 0.05, 0.02, 0.01])).verdict == REPRODUCED
     assert claim.measure(runs([0.01, 0.02, 0.05, 0.1, 0.3])).verdict == NOT_REPRODUCED
     assert claim.measure(runs([0.3, 0.1, 0.05, 0.02, 0.01])[:1]).verdict == INCONCLUSIVE  # one run
+
+
+def test_adam_better_than_sgd_compares_each_at_its_best_rate_and_can_fail():
+    claim = _claim(choice_claims.CLAIMS, "Adam is better")
+    groups = [(m, a) for m in ("cnn", "mlp") for a in ("relu", "sigmoid")]
+    grid = lambda adam, sgd: [  # noqa: E731
+        cell for i, (m, a) in enumerate(groups) for cell in (
+            _cell(m, "adam", a, [adam + 0.002 * i], rate=1e-3), _cell(m, "adam", a, [0.10], rate=0.1),  # diverged
+            _cell(m, "sgd", a, [sgd + 0.001 * i], rate=0.1), _cell(m, "sgd", a, [0.50], rate=1e-3))]
+    assert claim.measure(grid(0.98, 0.95)).verdict == REPRODUCED  # Adam's diverged rate does not count
+    assert claim.measure(grid(0.95, 0.98)).verdict == NOT_REPRODUCED
