@@ -616,6 +616,28 @@ def test_page_families_are_made_with_their_ground_truth():
         families.make("coffee stain", 0)
 
 
+def test_the_real_world_families_draw_separators_patterns_and_flagged_ones_and_leave_the_others_alone():
+    from scipy import ndimage
+
+    from mnist_studies.segmentation.benchmark import families, pages
+
+    plain, marked = pages.make_page(3, touching=0.0), pages.make_page(3, touching=0.0, separators=1.0)
+    pieces = lambda page: ndimage.label(page.image < 128 if page.image.mean() > 128 else page.image > 128)[1]  # noqa: E731
+    digits = len(marked.text.replace("\n", ""))
+    assert pieces(marked) >= digits + digits // 2  # a separator after (nearly) every digit, not in the text
+    assert pieces(plain) < pieces(marked) and set(marked.text) <= set("0123456789\n")
+    assert pages.make_page(3, touching=0.0, separators=0.0).text == plain.text  # no separators: the same page
+    clean, patterned = families.make("clean", 21)[0], families.make("printed background", 21)[0]
+    assert patterned.shape == clean.shape and (patterned < clean - 40).mean() > 0.05  # lines across the paper
+    images, labels = families.continental_test_digits()
+    from mnist_studies.data import load_mnist
+
+    _, (original, _) = load_mnist()
+    ones = labels == 1
+    assert (images[ones] != original[ones]).any(axis=(1, 2)).mean() > 0.95  # the 1s carry their flag
+    assert (images[~ones] == original[~ones]).all()  # the other digits are MNIST's own
+
+
 def test_the_handwriting_fonts_family_is_made_where_its_fonts_are_installed(monkeypatch):
     from mnist_studies.segmentation.benchmark import families
 

@@ -3,7 +3,14 @@ digits (``pages.make_page``) written, lit and photographed in different ways, ea
 
     clean, touching pairs, hard shadow, gradient light, ruled paper, squared paper, blue ink, faint pencil,
     rotated ±4°, JPEG quality 60, small digits (~15 px tall), large digits (~150 px tall), multi-row,
-    desk photo (all at once, as a phone takes it: ``desk_photo``), form boxes (a zip code's boxes: ``form_boxes``)
+    desk photo (all at once, as a phone takes it: ``desk_photo``), form boxes (a zip code's boxes: ``form_boxes``),
+    printed background (a cheque's wavy security lines under the writing: ``printed_background``), separators
+    (``1.500,00``, ``3500.-``: periods, commas and dashes between the digits, which the reader must not read),
+    continental 1s (every 1 drawn with a long up-stroke, ``train.styles.flag_one``)
+
+The last three are features of real documents the first pages lacked (real cheques: docs/page-reader.md). The
+continental 1s are drawn by the same code a digit-model variant may train on (``digit_reader.VARIANTS``), so a model
+trained that way is favoured there; the handwriting fonts and real images measure styles no model saw.
 
 ``make(family, seed)`` returns ``(image, text)``: an 8-bit grey (or, for blue ink and desk photos, RGB) image and its
 digits, rows
@@ -17,6 +24,7 @@ fonts-dkg-handwriting fonts-humor-sans fonts-comic-neue fonts-dancingscript``) a
 
 from __future__ import annotations
 
+import functools
 import io
 
 import numpy as np
@@ -25,7 +33,7 @@ from mnist_studies.segmentation.benchmark import pages
 
 FAMILIES = ("clean", "touching pairs", "hard shadow", "gradient light", "ruled paper", "squared paper", "blue ink",
             "faint pencil", "rotated ±4°", "JPEG quality 60", "small digits", "large digits", "multi-row",
-            "desk photo", "form boxes")
+            "desk photo", "form boxes", "printed background", "separators", "continental 1s")
 PAPER = 0.95  # the paper's grey level
 FONTS = "handwriting fonts"  # the optional family (module docstring)
 HANDWRITING_FONTS = (  # Debian's handwriting-like fonts (outlined ones, as femkeklaver, left out)
@@ -41,6 +49,28 @@ HANDWRITING_FONTS = (  # Debian's handwriting-like fonts (outlined ones, as femk
     "/usr/share/fonts/opentype/comic-neue/ComicNeue-Regular.otf",
     "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf",
 )
+
+
+def printed_background(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """A cheque's printed security pattern ("guilloche"): fine wavy lines of one random pitch, waviness, angle and
+    grey, as a factor (1 = paper) to multiply a page by."""
+    height, width = shape
+    y, x = np.mgrid[:height, :width].astype(np.float64)
+    angle = rng.uniform(-0.6, 0.6)
+    u, v = x * np.cos(angle) + y * np.sin(angle), -x * np.sin(angle) + y * np.cos(angle)
+    pitch, wave, swing = rng.uniform(5, 9), rng.uniform(15, 35), rng.uniform(2, 5)
+    line = np.abs(np.sin(u / pitch + swing * np.sin(v / wave))) < rng.uniform(0.12, 0.2)
+    return 1.0 - rng.uniform(0.25, 0.4) * line
+
+
+@functools.lru_cache(maxsize=1)
+def continental_test_digits() -> tuple[np.ndarray, np.ndarray]:
+    """The MNIST test set with every 1 drawn in the continental way (``styles.flag_one``, seed 0)."""
+    from mnist_studies.data import load_mnist
+    from mnist_studies.segmentation.train.styles import add_styles
+
+    _, (images, labels) = load_mnist()
+    return add_styles(images, labels, {1: 1.0}, seed=0), labels
 
 
 def _clean(seed: int, **overrides) -> pages.SyntheticPage:
@@ -243,8 +273,13 @@ def make(family: str, seed: int) -> tuple[np.ndarray, str]:
     if family == "form boxes":
         return form_boxes(seed)
     rng = np.random.default_rng(seed + 7919)
+    source = {}
+    if family == "continental 1s":
+        images, labels = continental_test_digits()
+        source = {"images": images, "labels": labels}
     page = _clean(seed, rows=8 if family == "multi-row" else None,
-                  touching=1.0 if family == "touching pairs" else 0.0)
+                  touching=1.0 if family == "touching pairs" else 0.0,
+                  separators=0.35 if family == "separators" else 0.0, **source)
     grey, text = page.image / 255.0, page.text
     if family == "hard shadow":
         grey = _shadow(grey, rng)
@@ -257,6 +292,8 @@ def make(family: str, seed: int) -> tuple[np.ndarray, str]:
         pitch = int(rng.integers(18, 26))
         rules = _lines(grey.shape, pitch, vertical=family == "squared paper", offset=int(rng.integers(0, pitch)))
         grey = np.where(rules, np.minimum(grey, 0.62), grey)
+    elif family == "printed background":  # the ink written over the pattern: where both are, the ink's grey
+        grey = np.minimum(grey, PAPER * printed_background(grey.shape, rng))
     elif family == "blue ink":  # blue ballpoint on off-white paper: an RGB photo
         ink = _ink(grey)[..., None]
         paper = np.array([0.97, 0.95, 0.86])

@@ -26,7 +26,8 @@ def _tight(image: np.ndarray) -> np.ndarray:
 
 def make_page(seed: int, *, rows: int | None = None, width: int = 640, dark_ink: bool | None = None,
               touching: float = 0.2, lighting: float = 0.35, noise: float = 0.04, blur: float = 0.8,
-              images: np.ndarray | None = None, labels: np.ndarray | None = None) -> SyntheticPage:
+              images: np.ndarray | None = None, labels: np.ndarray | None = None,
+              separators: float = 0.0) -> SyntheticPage:
     """One synthetic page from MNIST test digits, fully determined by ``seed``.
 
     Args:
@@ -39,6 +40,9 @@ def make_page(seed: int, *, rows: int | None = None, width: int = 640, dark_ink:
         noise: standard deviation of the added Gaussian noise (grey levels in [0, 1]).
         blur: sigma of the Gaussian blur, in pixels.
         images, labels: the digit source (default: the MNIST test set).
+        separators: probability that a separator (``SEPARATORS``: a period, a comma, a dash) follows a digit, as in
+            amounts (``1.500,00``, ``3500.-``); the text holds the digits only. 0 (the default) draws nothing more
+            from the page's random numbers, so the pages without separators stay as they were.
     """
     from skimage.transform import resize
 
@@ -70,6 +74,11 @@ def make_page(seed: int, *, rows: int | None = None, width: int = 640, dark_ink:
             boxes.append((r, int(labels[index]), (x, y0, x + w, y0 + h)))
             line += str(int(labels[index]))
             gap = -int(0.08 * h) if rng.random() < touching else int(rng.integers(int(0.15 * h), int(0.6 * h)))
+            if separators and rng.random() < separators:
+                gap = max(gap, int(0.15 * h))
+                x += w + int(0.1 * h)
+                x += draw_separator(ink, SEPARATORS[int(rng.integers(len(SEPARATORS)))], x, y0 + h, h, rng)
+                w = 0
             x += w + gap
         lines.append(line)
         y += h + row_gap
@@ -81,6 +90,38 @@ def make_page(seed: int, *, rows: int | None = None, width: int = 640, dark_ink:
     if not dark_ink:
         page = 1 - page
     return SyntheticPage((page * 255).astype(np.uint8), "\n".join(lines), boxes)
+
+
+SEPARATORS = (".", ",", "-")
+
+
+def draw_separator(ink: np.ndarray, kind: str, x: int, baseline: int, h: int, rng: np.random.Generator) -> int:
+    """Draw a separator written by hand in a row of digits ``h`` pixels tall whose bottom is ``baseline``, from
+    column ``x``: a period (a dot on the baseline), a comma (a dot with a tail down to the left) or a dash (at half
+    height, 0.25-0.45 × ``h`` long). Returns its width in pixels."""
+    from skimage.draw import disk, line_aa
+
+    pen = max(1.5, 0.09 * h)  # about MNIST's stroke at this height
+    height, width = ink.shape
+
+    def stroke(y0, x0, y1, x1):
+        for offset in np.arange(-pen / 2, pen / 2 + 0.01, 0.7):
+            rr, cc, value = line_aa(int(round(y0 + offset)), int(round(x0)), int(round(y1 + offset)), int(round(x1)))
+            keep = (rr >= 0) & (rr < height) & (cc >= 0) & (cc < width)
+            ink[rr[keep], cc[keep]] = np.maximum(ink[rr[keep], cc[keep]], value[keep])
+
+    if kind == "-":
+        length = rng.uniform(0.25, 0.45) * h
+        y = baseline - rng.uniform(0.4, 0.55) * h
+        stroke(y, x, y + rng.uniform(-0.05, 0.05) * h, x + length)
+        return int(length) + 1
+    radius = pen * rng.uniform(0.6, 0.9)
+    centre = (baseline - radius - rng.uniform(0, 0.05) * h, x + radius)
+    rr, cc = disk(centre, radius, shape=ink.shape)
+    ink[rr, cc] = 1.0
+    if kind == ",":
+        stroke(centre[0], centre[1] + radius * 0.3, centre[0] + 0.25 * h, centre[1] - 0.12 * h)
+    return int(2 * radius) + 1
 
 
 def on_paper(ink: np.ndarray, paper, *, blur: float, noise: float, rng: np.random.Generator) -> np.ndarray:
