@@ -5,11 +5,13 @@ A pattern repeats, so its energy sits in a few isolated peaks of the page's 2D F
 is spread over all frequencies. ``remove_pattern`` lowers every peak that stands ``PEAK`` times above its
 neighbourhood (the median of the ``NEIGHBOURHOOD`` × ``NEIGHBOURHOOD`` bins around it) to that neighbourhood's level,
 and only when the page has a clear pattern: its strongest peak ``PATTERN`` times above its neighbourhood, far above
-what noise reaches (about 4 times on a page of pure noise). Straight strokes have spectral lines too, and lowering
-those thins them, so the page is only replaced away from the ink: within ``KEEP_NEAR_INK`` pixels of the cleaned
-page's ink the page keeps its own grey. The cleaned page is kept only when it binarizes into fewer pieces than the
-page did: what the spectrum removes only in part turns into dashes (a form's boxes, which ``lines.remove_rules``
-removes whole, read as digits; a wavy pattern, not quite periodic, as 1s).
+what noise reaches (about 4 times on a page of pure noise). Straight strokes have spectral lines too, and lowering those
+thins them, so the page is only replaced away from the ink: within ``KEEP_NEAR_INK`` pixels of the cleaned page's ink
+the page keeps its own grey. The cleaned page is kept only when it binarizes into fewer pieces than the page did: what
+the spectrum removes only in part turns into dashes (a form's boxes, which ``lines.remove_rules`` removes whole, read as
+digits; a wavy pattern, not quite periodic, as 1s). A wavy pattern under writing is one piece across the page that the
+spectrum breaks into many specks, so the pieces are also counted without specks, and then the cleaned page must leave
+under ``INK_REMOVED`` of the ink the next stages keep once rules are removed (ruled lines lowered in part leave dashes).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ PATTERN = 10.0  # ...when the page's strongest one stands this many times above 
 NEIGHBOURHOOD = 9  # bins on a side of the neighbourhood a peak is compared with
 FINEST_LIGHT = 0.04  # cycles per pixel: slower changes are the light's and the digits' layout, never a pattern
 KEEP_NEAR_INK = 3  # pixels around the cleaned page's ink where the page keeps its own grey
+INK_REMOVED = 0.7  # the cleaned page must leave under this share of the ink the next stages would keep
 
 
 def _neighbourhood_median(amplitude: np.ndarray) -> np.ndarray:
@@ -55,7 +58,8 @@ def remove_pattern(flat: np.ndarray) -> np.ndarray:
     (module docstring); the page itself when it has none."""
     from scipy import ndimage
 
-    from mnist_studies.segmentation.binarization import binarize
+    from mnist_studies.segmentation.binarization import binarize, remove_specks
+    from mnist_studies.segmentation.lines import remove_rules
 
     page = np.asarray(flat, dtype=np.float64)
     if min(page.shape) < 2 * NEIGHBOURHOOD:
@@ -68,6 +72,12 @@ def remove_pattern(flat: np.ndarray) -> np.ndarray:
     near_ink = ndimage.binary_dilation(binarize(cleaned), iterations=KEEP_NEAR_INK)
     result = np.where(near_ink, page, cleaned)
     eight = np.ones((3, 3), dtype=bool)
-    pieces_before = ndimage.label(binarize(page), structure=eight)[1]
-    pieces_after = ndimage.label(binarize(result), structure=eight)[1]
-    return result if pieces_after < pieces_before else flat
+    before, after = binarize(page), binarize(result)
+    if ndimage.label(after, structure=eight)[1] < ndimage.label(before, structure=eight)[1]:
+        return result
+    # a wavy pattern under writing: counted without specks, and most of the ink the next stages keep removed
+    before, after = remove_specks(before), remove_specks(after)
+    fewer = ndimage.label(after, structure=eight)[1] < ndimage.label(before, structure=eight)[1]
+    if fewer and remove_rules(after, min_length=None).sum() < INK_REMOVED * remove_rules(before, min_length=None).sum():
+        return result
+    return flat
