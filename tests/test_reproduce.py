@@ -412,10 +412,11 @@ def test_make_reproduce_is_quiet_shows_progress_and_keeps_the_log(isolated_outpu
     assert done.returncode == 0, terminal[-3000:]
     assert not LOG_NOISE.search(terminal), terminal
     lines = terminal.splitlines()
-    assert lines[1].startswith("[1/1] 05_lenet5_and_page_recognition: never run; 3 runs")
-    assert any(re.search(r"05 lenet5: \d/3 runs \(0 reused, \d trained\), .* elapsed, about .* left", line)
+    runs = profiles.run_count("lenet5", profiles.get_profile("lenet5", "smoke"))  # 2 steps, 2 rates, the pages
+    assert runs == 5 and lines[1].startswith(f"[1/1] 05_lenet5_and_page_recognition: never run; {runs} runs")
+    assert any(re.search(rf"05 lenet5: \d/{runs} runs \(0 reused, \d trained\), .* elapsed, about .* left", line)
                for line in lines)
-    assert "done in" in lines[-2] and "3 runs (0 reused, 3 trained)" in lines[-2]
+    assert "done in" in lines[-2] and f"{runs} runs (0 reused, {runs} trained)" in lines[-2]
     log = (out / "05_lenet5_and_page_recognition.log").read_text()
     assert "Executing Cell" in log and "oneDNN" in log  # what the terminal does not show is in the log
     again = subprocess.run(command, capture_output=True, text=True, timeout=600)
