@@ -11,8 +11,7 @@ last ran, each as a hash, so that ``make reproduce`` and ``make status`` can say
 and ``state`` (``running`` until the notebook finished, then ``done``), the study's cost (``wall_seconds`` of its last
 full run) and the runs it used. What changes at every sitting (process, host, times, runs reused and trained) goes to
 ``runs/<profile>/<study>/sitting.json`` (``SITTING_KEYS``, git-ignored), so a rerun that reuses everything leaves the
-committed stamp as it was. The stamp decides whether the *notebook* reruns; which of its *runs* retrain is decided
-run by run from each record's code fingerprint and config (``records.completed``).
+committed stamp as it was. The stamp decides whether the *notebook* reruns; its runs retrain by ``records.completed``.
 """
 
 from __future__ import annotations

@@ -1,20 +1,14 @@
 """Builders for paper 004: M. Lu, N. Ke, "LeNet-5 handwritten digit recognition based on deep learning".
 
-- ``build_lenet5``: the classic LeNet-5 on 32×32 input (§2.2): C1 6@5×5, S2, C3 16@5×5, S4, C5 120, F6 84, 10 outputs.
-  The common modern form (full C3 connections, softmax output) has 61,706 parameters; ``c3="lecun"`` uses LeCun's
-  original C3 connection table instead (60 of the 96 map pairs; the C3 layer then has 1,516 parameters). The paper
-  says the original uses sigmoid activations, so that is the default.
-- ``build_improved_lenet5``: §3's improved network: C1's 5×5 convolution replaced by two 3×3 ones (§3.2 (1): the
-  same 28×28 output, and (5)'s "first three convolutional layers"), ReLU or LeakyReLU (§3.4) instead of sigmoid,
-  32 kernels per conv layer, spatial pyramid pooling (levels 4×4, 2×2, 1×1 → 21 bins per channel) in place of S4,
-  a dense layer in place of C5, dropout before the output layer, softmax output (126,974 parameters); optionally
-  "moderately twisted and deformed" training samples (§4.2) through Keras preprocessing layers that act only during
-  training.
+- ``build_lenet5``: the classic LeNet-5 (§2.2) on 32×32 input, sigmoid by default: 61,706 parameters with full C3
+  connections, or LeCun's C3 connection table (``c3="lecun"``).
+- ``build_improved_lenet5``: §3's network: C1 as two 3×3 convolutions, ReLU/LeakyReLU, 32 kernels per layer,
+  spatial pyramid pooling in place of S4, a dense layer in place of C5, dropout, softmax (126,974 parameters);
+  optionally §4.2's deformed training samples.
 
-Our choices where the paper is vague: S2/S4 are average pooling in the classic model and max pooling in the improved
-one; C1's two 3×3 convolutions both have ``filters`` kernels, with the activation between them; the dense
-layer replacing C5 has 120 units and F6 keeps 84; dropout rate 0.5; LeakyReLU slope 0.1; the
-deformations are a rotation of up to ±8°, a zoom of up to ±10% and a shift of up to ±2 pixels.
+Our choices where the paper is vague: average pooling in the classic model, max pooling in the improved one; both
+3×3 convolutions with ``filters`` kernels and the activation between them; dense 120 and F6 84; dropout 0.5;
+LeakyReLU slope 0.1; deformations of up to ±8°, ±10% zoom and ±2 px shift.
 """
 
 from __future__ import annotations
@@ -191,21 +185,17 @@ def build_improved_lenet5(
 ) -> keras.Model:
     """Improved LeNet-5 (paper 004, §3): every change can be switched off, which the ablation uses.
 
-    C1 (two ``filters``@3×3, valid: 32 → 30 → 28) → S2 max 2 → C3 ``filters``@5×5 → SPP(4, 2, 1) (or S4 max 2
-    + flatten when ``spp_levels`` is None) → dense 120 (in place of C5) → F6 84 → dropout → 10 softmax.
+    C1 (``c1_kernels``: two 3×3, 32 → 30 → 28) → S2 max 2 → C3 5×5 → SPP(4, 2, 1) (or S4 + flatten) → dense 120 →
+    F6 84 → dropout → softmax.
 
     Args:
-        input_shape: (height, width, channels). Default (32, 32, 1).
-        num_classes: softmax outputs. Default 10.
-        activation: ``"leaky_relu"`` (§3.4, the default), ``"relu"`` (§3.2), ``"sigmoid"`` or ``"tanh"``.
-        filters: kernels in C1 and C3. Default 32 (§3.2 (2)); the classic has 6 and 16 (use ``filters=None``).
-        spp_levels: pyramid levels replacing S4. Default (4, 2, 1) → 21 bins per channel; None keeps S4.
-        dropout: rate of the dropout before the output layer. Default 0.5; 0 switches it off.
-        c1_kernels: kernel sizes of the valid convolutions that form C1, each with ``filters`` kernels. Default
-            (3, 3), §3.2 (1); (5,) is the classic single 5×5 C1. Like C1 they shrink the map by 4 pixels
-            (``sum(k - 1) == 4``, each k at least 2).
-        deform: add random rotation/zoom/shift layers at the input (active only in training). Default False.
-        name: model name. Default ``"improved_lenet5"``.
+        activation: ``"leaky_relu"`` (§3.4, default), ``"relu"`` (§3.2), ``"sigmoid"`` or ``"tanh"``.
+        filters: kernels per conv layer, 32 (§3.2 (2)); None gives the classic 6 and 16.
+        spp_levels: pyramid levels replacing S4, (4, 2, 1); None keeps S4.
+        dropout: rate before the output layer, 0.5; 0 switches it off.
+        c1_kernels: kernel sizes of C1's valid convolutions, (3, 3) (§3.2 (1)); (5,) is the classic C1.
+        deform: random rotation/zoom/shift layers at the input, active only in training.
+        input_shape, num_classes, name: (32, 32, 1), 10, ``"improved_lenet5"``.
     """
     shape = _check(input_shape, num_classes)
     if not 0.0 <= dropout < 1.0:

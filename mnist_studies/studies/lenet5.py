@@ -1,18 +1,12 @@
 """Study 004: LeNet-5, the improved LeNet-5 and its ablation (M. Lu, N. Ke). Runner and tables (claims:
 ``mnist_studies/claims/lenet5.py``; figures: ``mnist_studies/plotting/lenet5.py``).
 
-Training as §4.2: batch 120 (60,000 / 120 × 20 epochs = 10,000 updates), test accuracy every 500 iterations, by
-"stochastic gradient descent" (plain SGD in the paper profile). The paper gives no learning rate: the profile's
-``lr_grid`` is tried on a validation split of the training set (``choose_learning_rate``) and the best rate trains
-every variant, so that the ablation compares architectures at one rate. The quick profile uses Adam, which learns
-in its few hundred updates what SGD needs thousands for.
-
-The ablation adds §3's changes one at a time to the classic model: ReLU, 32 kernels, dropout, spatial pyramid
-pooling, C1's 5×5 convolution as two 3×3 ones, LeakyReLU, deformed training samples. The steps two claims compare
-(``compared_steps``) run over ``compared_seeds``, the others over ``ablation_seeds``. The LeakyReLU step is the
-improved model; the first seed's copy is kept beside the records (``study_model_path``, committed) for the page
-evaluation (``studies/page_reading.py``). The command line reads pages with its own stronger model
-(``segmentation/train/digit_reader.py``). The claim's runs may take their own settings (a profile's ``claim_runs``).
+Training as §4.2: batch 120, 20 epochs (10,000 updates), test accuracy every 500 iterations, by stochastic gradient
+descent. The paper gives no rate: ``choose_learning_rate`` picks one from the profile's ``lr_grid`` on a validation
+split of the training set, and every variant trains at it (quick uses Adam: SGD learns little in its 200 updates).
+The ablation adds §3's changes one at a time (``ABLATION``); the steps two claims compare run over
+``compared_seeds``. The LeakyReLU step is the improved model; its first seed's copy (``study_model_path``) reads the
+pages of ``studies/page_reading.py``.
 """
 
 from __future__ import annotations

@@ -1,25 +1,13 @@
-"""Named families of synthetic pages for measuring a page reader as people will use it: the same MNIST *test*
-digits (``pages.make_page``) written, lit and photographed in different ways, each page with its ground truth.
+"""Named families of synthetic pages (``FAMILIES``) for measuring a page reader as people will use it: the same
+MNIST *test* digits (``pages.make_page``) written, lit and photographed in different ways, each with its truth.
 
-    clean, touching pairs, hard shadow, gradient light, ruled paper, squared paper, blue ink, faint pencil,
-    rotated ±4°, JPEG quality 60, small digits (~15 px tall), large digits (~150 px tall), multi-row,
-    desk photo (all at once, as a phone takes it: ``desk_photo``), form boxes (a zip code's boxes: ``form_boxes``),
-    printed background (a cheque's wavy security lines under the writing: ``printed_background``), separators
-    (``1.500,00``, ``3500.-``: periods, commas and dashes between the digits, which the reader must not read),
-    continental 1s (every 1 drawn with a long up-stroke, ``train.styles.flag_one``)
-
-The last three are features of real documents the first pages lacked (real cheques: docs/page-reader.md). The
-continental 1s are drawn by the same code a digit-model variant may train on (``digit_reader.VARIANTS``), so a model
-trained that way is favoured there; the handwriting fonts and real images measure styles no model saw.
-
-``make(family, seed)`` returns ``(image, text)``: an 8-bit grey (or, for blue ink and desk photos, RGB) image and its
-digits, rows
-separated by newlines. Used by ``evaluate`` (``make bench-pages``) beside Tesseract.
-
-One more family, ``handwriting fonts``, is not made from MNIST at all: the same clean pages written in Debian's
-handwriting fonts (``HANDWRITING_FONTS``, one font per page), a check that the reader is not only good at MNIST's
-writers. It is measured where those fonts are installed (``apt-get install fonts-bwht fonts-breip
-fonts-dkg-handwriting fonts-humor-sans fonts-comic-neue fonts-dancingscript``) and skipped with a note elsewhere.
+``make(family, seed)`` returns ``(image, text)``: an 8-bit grey (RGB for blue ink and desk photos) image and its
+digits, rows separated by newlines; ``evaluate`` (``make bench-pages``) reads them beside Tesseract. The last three
+families are what real cheques have (a printed pattern, separators, continental 1s); the continental 1s are drawn
+by code a digit-model variant may train on, so such a model is favoured there. ``handwriting fonts`` (``FONTS``) is
+not MNIST at all: the clean pages in Debian's handwriting fonts, measured where they are installed
+(``HANDWRITING_FONTS``; fonts-bwht, fonts-breip, fonts-dkg-handwriting, fonts-humor-sans, fonts-comic-neue,
+fonts-dancingscript) and skipped with a note elsewhere.
 """
 
 from __future__ import annotations

@@ -31,18 +31,13 @@ def make_page(seed: int, *, rows: int | None = None, width: int = 640, dark_ink:
     """One synthetic page from MNIST test digits, fully determined by ``seed``.
 
     Args:
-        seed: the page's random seed.
-        rows: rows of digits (default: 2 to 4, drawn).
-        width: page width in pixels; rows hold as many digits as fit, 3 to 9.
+        rows: rows of digits (default: 2 to 4); width: page width in pixels (rows hold 3 to 9 digits).
         dark_ink: dark ink on light paper (default: drawn, 75% dark).
         touching: probability that a digit touches or slightly overlaps its left neighbour.
-        lighting: strength of the uneven illumination (a linear gradient across the page).
-        noise: standard deviation of the added Gaussian noise (grey levels in [0, 1]).
-        blur: sigma of the Gaussian blur, in pixels.
+        lighting, noise, blur: gradient strength, Gaussian noise SD (grey levels in [0, 1]), blur sigma (pixels).
         images, labels: the digit source (default: the MNIST test set).
-        separators: probability that a separator (``SEPARATORS``: a period, a comma, a dash) follows a digit, as in
-            amounts (``1.500,00``, ``3500.-``); the text holds the digits only. 0 (the default) draws nothing more
-            from the page's random numbers, so the pages without separators stay as they were.
+        separators: probability of a separator (``SEPARATORS``) after a digit, not in the text; 0 draws nothing
+            more from the page's random numbers, so pages without separators stay as they were.
     """
     from skimage.transform import resize
 

@@ -11,8 +11,7 @@ are recomputed after each phase (``batchnorm.recalibrate``); the MNIST test set 
 used to choose anything.
 
 Writes the model to ``paths.reader_model_path()`` and its record beside it (``digit_reader.json``: settings, seed,
-test error, histories, timings, versions, device, the file's SHA-256). Backups in ``runs/reader_model/``: a killed
-training resumes. More: docs/page-reader.md, "The shipped models".
+test error, histories, timings, versions, device, SHA-256); a killed training resumes from ``runs/reader_model/``.
 """
 
 from __future__ import annotations
