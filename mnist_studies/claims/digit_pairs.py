@@ -166,15 +166,7 @@ def _measure_not_converged(study_records: list[dict]):
     decisions, shown = [], []
     for name in ("Shared Weights 1", "Shared Weights 2"):
         errors = [_final_training_error(r) for r in runs[name].values()]
-        interval = stats.difference_interval(errors, 0.0, 0.0)  # of the mean error itself
-        if interval is None:
-            decisions.append(stats.Decision(claims.INCONCLUSIVE, note="an interval needs at least 2 runs"))
-        else:
-            low, high = interval
-            verdict = (claims.REPRODUCED if CONVERGED_ERROR <= low and high < NOT_CONVERGED_BELOW else
-                       claims.NOT_REPRODUCED if high < CONVERGED_ERROR or low >= NOT_CONVERGED_BELOW else
-                       claims.INCONCLUSIVE)
-            decisions.append(stats.Decision(verdict, low, high, signed=False))
+        decisions.append(stats.mean_between(errors, CONVERGED_ERROR, NOT_CONVERGED_BELOW))
         shown.append(f"{name} {claims.format_mean_std(errors, '%', 2)}")
     margins = "; ".join(f"{n}: {d.interval('%')}" for n, d in zip(("CNNws1", "CNNws2"), decisions))
     return claims.Measurement(f"final training error: {', '.join(shown)}", len(runs["Shared Weights 1"]),
@@ -194,14 +186,7 @@ def _measure_converged(study_records: list[dict]):
     for name in CONVERGING:
         errors = [_final_training_error(r) for r in runs[name].values()]
         shown.append(f"{name} {claims.format_mean_std(errors, '%', 2)}")
-        interval = stats.difference_interval(errors, 0.0, 0.0)
-        if interval is None:
-            decisions.append(stats.Decision(claims.INCONCLUSIVE, note="an interval needs at least 2 runs"))
-            continue
-        low, high = interval
-        verdict = (claims.REPRODUCED if high < CONVERGED_ERROR else claims.NOT_REPRODUCED if low >= CONVERGED_ERROR
-                   else claims.INCONCLUSIVE)
-        decisions.append(stats.Decision(verdict, low, high, signed=False))
+        decisions.append(stats.mean_between(errors, high=CONVERGED_ERROR))
     worst = max(zip(CONVERGING, decisions), key=lambda pair: pair[1].high if pair[1].high is not None else 1e9)
     return claims.Measurement(f"final training error: {', '.join(shown)}", len(runs["Simple"]),
                               stats.combine(decisions), f"highest, {worst[0]}: {worst[1].interval('%')}; converged "
@@ -233,14 +218,7 @@ def _measure_under_two(study_records: list[dict]):
     decisions, shown = [], []
     for name in ("Auxiliary @ 10", "Auxiliary @ 40"):
         errors = [100 - _test(r) for r in runs[name].values()]
-        interval = stats.difference_interval(errors, 0.0, 0.0)  # of the mean error itself
-        if interval is None:
-            decisions.append(stats.Decision(claims.INCONCLUSIVE, note="an interval needs at least 2 runs"))
-        else:
-            low, high = interval
-            verdict = (claims.REPRODUCED if high < UNDER_ERROR else claims.NOT_REPRODUCED if low >= UNDER_ERROR
-                       else claims.INCONCLUSIVE)
-            decisions.append(stats.Decision(verdict, low, high, signed=False))
+        decisions.append(stats.mean_between(errors, high=UNDER_ERROR))
         shown.append(f"{name} {claims.format_mean_std(errors, '%', 2)}")
     margins = "; ".join(f"@ {n.split()[-1]}: {d.interval('%')}" for n, d in
                         zip(("Auxiliary @ 10", "Auxiliary @ 40"), decisions))

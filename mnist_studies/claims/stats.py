@@ -182,3 +182,14 @@ def combine(decisions: Sequence[Decision]) -> str:
     if REPRODUCED in verdicts and NOT_REPRODUCED in verdicts:
         return PARTLY
     return NOT_REPRODUCED if NOT_REPRODUCED in verdicts else INCONCLUSIVE
+
+
+def mean_between(values: Sequence[float], low: float = -math.inf, high: float = math.inf) -> Decision:
+    """A mean "from ``low`` up to under ``high``": reproduced when its 90% interval lies inside, not reproduced when it
+    lies wholly outside (under ``low`` or from ``high`` on), else inconclusive (and with fewer than 2 runs)."""
+    interval = difference_interval(values, 0.0, 0.0)
+    if interval is None:
+        return Decision(INCONCLUSIVE, note=f"{len(values)} run: an interval needs at least 2")
+    lo, hi = interval
+    verdict = (REPRODUCED if low <= lo and hi < high else NOT_REPRODUCED if hi < low or lo >= high else INCONCLUSIVE)
+    return Decision(verdict, lo, hi, signed=False)
