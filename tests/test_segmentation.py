@@ -968,17 +968,25 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
 
 
 @pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border", "noise", "printed pattern",
-                                  "scanner margin"])
+                                  "scanner margin", "wood", "wood at 30°"])
 def test_a_page_with_nothing_written_reads_as_empty(kind):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
     (each read as one digit the model was over 99.9% sure was "not one digit": ``pipeline.NOT_A_DIGIT_ABOVE``), a
-    scanner's black margin (no ink to judge the polarity by, the page was taken for light ink on dark: a 1)."""
+    scanner's black margin (no ink to judge the polarity by, the page was taken for light ink on dark: a 1), a photo
+    of wood grain, level or turned (rows of 3s and 8s: ``textures``)."""
+    from scipy import ndimage
+
     from mnist_studies import paths
 
     rng = np.random.default_rng(0)
     page = np.full((600, 800), 0.92) + rng.normal(0, 0.01, (600, 800))
     y, x = np.mgrid[:600, :800]
+    if kind.startswith("wood"):  # grain along the boards (as the desk photo family's), in the colour of oak
+        grain = ndimage.gaussian_filter(rng.normal(0, 1, (1200, 1600)), (1.0, 12.0))
+        grain = ndimage.rotate(grain, 30 if "30" in kind else 0, reshape=False)[300:900, 400:1200]
+        page = np.clip(np.array([0.45, 0.29, 0.16]) * (1 + 0.1 * grain / grain.std())[..., None]
+                       + rng.normal(0, 0.015, (600, 800, 3)), 0, 1)
     if kind == "11 px line":
         page[290:301, :] = 0.15
     elif kind == "thick border":

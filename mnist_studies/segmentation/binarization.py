@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from mnist_studies.segmentation import imaging
+
 MIN_CONTRAST = 0.08  # a page whose grey levels span less than this is blank
 
 
 def ink_is_dark(grey: np.ndarray) -> bool:
     """True when the ink is darker than the background (the background is the majority of the page)."""
-    from skimage.filters import threshold_otsu
 
-    threshold = threshold_otsu(grey)
+    threshold = imaging.threshold_otsu(grey)
     return (grey > threshold).mean() >= 0.5
 
 
@@ -21,7 +22,6 @@ def binarize(grey: np.ndarray, *, window: int | None = None, k: float = 0.2) -> 
     The polarity is detected first (``ink_is_dark``): light-on-dark pages are inverted. A page with less than
     ``MIN_CONTRAST`` between its darkest and lightest percentile is blank: an empty mask.
     """
-    from skimage.filters import threshold_otsu, threshold_sauvola
 
     low, high = np.percentile(grey, [0.5, 99.5])
     if high - low < MIN_CONTRAST:
@@ -29,20 +29,19 @@ def binarize(grey: np.ndarray, *, window: int | None = None, k: float = 0.2) -> 
     page = grey if ink_is_dark(grey) else 1.0 - grey  # dark ink on a light background from here on
     if window is None:
         window = max(15, (min(page.shape) // 12) | 1)  # odd, about a digit's size on a typical page
-    local = page < threshold_sauvola(page, window_size=window, k=k)
+    local = page < imaging.threshold_sauvola(page, window, k)
     # Sauvola alone turns faint texture of empty regions into specks: ink must also be darker than Otsu's global cut
-    return local & (page < threshold_otsu(page))
+    return local & (page < imaging.threshold_otsu(page))
 
 
 def remove_specks(mask: np.ndarray, *, max_size: int | None = None) -> np.ndarray:
     """Remove connected ink components of at most ``max_size`` pixels (default: 0.01% of the page, at least 8)."""
-    from scipy import ndimage
 
     if max_size is None:
         max_size = max(8, int(mask.size * 1e-4))
     # skimage.morphology.remove_small_objects(mask, max_size=..., connectivity=2) (a test holds them equal) without
     # importing skimage.morphology (scipy.spatial: 0.15 s of every cold start)
-    labels, _ = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    labels, _ = imaging.label(mask, structure=np.ones((3, 3), dtype=bool))
     small = np.bincount(labels.ravel()) <= max_size
     small[0] = False
     out = mask.copy()
@@ -56,7 +55,6 @@ def lighter_ink(flat: np.ndarray, mask: np.ndarray, *, share: float = 0.5) -> np
     light strokes, or MNIST's grey parts under twice a pen's noise, fall under the binarization's cut and leave a
     digit with a gap; grown everywhere, the same ink bridges touching digits and a grid's lines, so the reader looks
     at it only for the digits it is unsure of (``segmentation.recognize_page``)."""
-    from skimage.filters import apply_hysteresis_threshold, threshold_otsu
 
-    paper, cut = float(np.median(flat)), float(threshold_otsu(flat))
-    return mask | apply_hysteresis_threshold(1.0 - flat, 1.0 - (cut + share * (paper - cut)), 1.0 - cut)
+    paper, cut = float(np.median(flat)), float(imaging.threshold_otsu(flat))
+    return mask | imaging.apply_hysteresis_threshold(1.0 - flat, 1.0 - (cut + share * (paper - cut)), 1.0 - cut)

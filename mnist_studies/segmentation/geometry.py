@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mnist_studies.segmentation import imaging
+
 DIGIT_HEIGHT = 40  # px: the photo method's working scale, the middle of the synthetic pages' 32-64 px rows
 
 
@@ -21,7 +23,6 @@ def skew_angle(mask: np.ndarray, *, max_degrees: float = 6.0, step: float = 0.25
     -``max_degrees`` to +``max_degrees`` on a downscaled mask. The ink pixels' coordinates are rotated, not the
     image (the same row sums, lightly smoothed, about 200× faster than rotating the mask at every angle; as
     accurate on the rotated page family: 0.4° mean error)."""
-    from scipy.ndimage import gaussian_filter1d
 
     factor = max(1, round(min(mask.shape) / 150))
     small = np.asarray(mask, dtype=bool)[::factor, ::factor]
@@ -33,7 +34,7 @@ def skew_angle(mask: np.ndarray, *, max_degrees: float = 6.0, step: float = 0.25
     for angle in np.arange(-max_degrees, max_degrees + step / 2, step):
         theta = np.deg2rad(angle)  # counter-clockwise on screen: a point right of the centre moves up
         rows = np.floor(y * np.cos(theta) - x * np.sin(theta) + 0.5).astype(np.int64)
-        profile = gaussian_filter1d(np.bincount(rows - rows.min()).astype(float), 1.0)  # no aliasing near 0°
+        profile = imaging.gaussian_filter1d(np.bincount(rows - rows.min()).astype(float), 1.0)  # no aliasing near 0°
         score = float(np.square(profile).sum())
         if score > best_score + 1e-9:
             best, best_score = float(angle), score
@@ -74,16 +75,13 @@ def deskew(grey: np.ndarray, mask: np.ndarray, *, min_degrees: float = 0.5) -> t
     """``grey`` (dark ink on light paper) rotated so that its rows are horizontal (``skew_angle`` of ``mask``;
     bilinear, white where the page was not), and the angle; pages within ``min_degrees`` of level are returned as
     they are."""
-    from scipy import ndimage
 
     angle = skew_angle(mask)
     if abs(angle) < min_degrees:
         return grey, 0.0
     matrix, shape = turn_map(grey.shape, angle)
     # ndimage indexes (row, column): the (x, y) matrix with its axes swapped
-    turned = ndimage.affine_transform(np.asarray(grey, dtype=np.float64), matrix[[1, 0]][:, [1, 0]],
-                                      matrix[[1, 0], 2], output_shape=shape, order=1, mode="grid-constant",
-                                      cval=1.0)
+    turned = imaging.affine_transform(grey, matrix[[1, 0]][:, [1, 0]], matrix[[1, 0], 2], shape, cval=1.0)
     return np.clip(turned, min(grey.min(), 1.0), max(grey.max(), 1.0), out=turned), angle
 
 
@@ -92,12 +90,11 @@ def digit_height(mask: np.ndarray) -> float | None:
     those over half the page wide (a table's frame) and those over half the page tall and six times taller than wide
     (a shadow's edge): the digits of a small field, taller than half of it, count. None when fewer than three remain.
     Pass a mask without rules (``remove_rules``): the grid of squared paper joins every digit into one blob."""
-    from scipy import ndimage
 
-    labels, _ = ndimage.label(mask, structure=np.ones((3, 3)))
+    labels, _ = imaging.label(mask, structure=np.ones((3, 3)))
     height, width = mask.shape
     heights = []
-    for s in ndimage.find_objects(labels):
+    for s in imaging.find_objects(labels):
         h, w = s[0].stop - s[0].start, s[1].stop - s[1].start
         if 4 <= h and w <= width / 2 and not (h > height / 2 and h > 6 * w):
             heights.append(h)
@@ -128,15 +125,14 @@ def resize(image: np.ndarray, shape: tuple[int, int], *, anti_aliasing: bool = T
     with ``anti_aliasing``), interpolated bilinearly with mirrored edges and clipped to its range. This is what
     ``skimage.transform.resize(..., order=1, preserve_range=True)`` computes (a test holds them equal), without
     importing ``skimage.transform``, whose imports (scipy.spatial, scipy.linalg) cost 0.1 s of every cold start."""
-    from scipy import ndimage
 
     image = np.asarray(image, dtype=np.float32 if image.dtype == np.float32 else np.float64)
     factors = np.divide(image.shape, shape)
     if anti_aliasing:
-        image_ = ndimage.gaussian_filter(image, np.maximum(0, (factors - 1) / 2), cval=0, mode="mirror")
+        image_ = imaging.gaussian_filter(image, np.maximum(0, (factors - 1) / 2))
     else:
         image_ = image
-    out = ndimage.zoom(image_, [1 / f for f in factors], order=1, mode="mirror", cval=0, grid_mode=True)
+    out = imaging.zoom(image_, shape)
     return np.clip(out, image.min(), image.max(), out=out)
 
 

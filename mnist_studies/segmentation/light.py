@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mnist_studies.segmentation import imaging
+
 NOT_PAPER_BELOW = 0.3  # paper_region: a background darker than this share of the lit paper's is not the sheet
 
 
@@ -26,14 +28,13 @@ def _closing_scale(shape: tuple[int, ...]) -> int:
 def _sheet(image: np.ndarray, *, darker: float, chroma: float, side: int):
     """``paper_region``'s work on every n-th pixel: (the sheet, the background with the ink closed away, n), or None
     when the paper fills the photo."""
-    from scipy import ndimage
 
     image = np.asarray(image, dtype=np.float64)
     colour = image[..., :3] if image.ndim == 3 else image[..., None]
     factor = max(1, min(image.shape[:2]) // side)
     small = colour[::factor, ::factor]
     size = max(3, min(small.shape[:2]) // 25)
-    background = np.stack([ndimage.grey_closing(small[..., c], size=(size, size)) for c in range(small.shape[2])],
+    background = np.stack([imaging.grey_closing(small[..., c], size=(size, size)) for c in range(small.shape[2])],
                           axis=-1)
     level = background.mean(axis=-1)
     lit = float(np.percentile(level, 95))
@@ -42,13 +43,13 @@ def _sheet(image: np.ndarray, *, darker: float, chroma: float, side: int):
         shares = background / np.maximum(background.sum(axis=-1, keepdims=True), 1e-6)
         paper_colour = np.median(shares[level > 0.7 * lit], axis=0)
         foreign |= np.linalg.norm(shares - paper_colour, axis=-1) > chroma
-    labels, count = ndimage.label(~foreign)
+    labels, count = imaging.label(~foreign)
     if not count:
         return None
-    sheet = ndimage.binary_fill_holes(labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:])))
+    sheet = imaging.binary_fill_holes(labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:])))
     if sheet.mean() > 0.98:
         return None
-    return ndimage.binary_erosion(sheet, iterations=max(1, size // 3), border_value=1), background, factor
+    return imaging.binary_erosion(sheet, iterations=max(1, size // 3), border_value=1), background, factor
 
 
 def _full_size(small: np.ndarray, factor: int, shape: tuple[int, ...]) -> np.ndarray:
@@ -79,7 +80,6 @@ def only_paper(image: np.ndarray, *, dark_ink: bool | None = None) -> np.ndarray
     1); the image itself when the paper fills it or its ink is light on dark (a blackboard). ``dark_ink``: the page's
     ``ink_is_dark_locally``, when the caller knows it.
     """
-    from scipy import ndimage
 
     image = np.asarray(image, dtype=np.float64)
     if dark_ink is None:
@@ -90,7 +90,7 @@ def only_paper(image: np.ndarray, *, dark_ink: bool | None = None) -> np.ndarray
     if found is None:
         return image
     sheet, background, factor = found
-    nearest = ndimage.distance_transform_edt(~sheet, return_distances=False, return_indices=True)
+    nearest = imaging.nearest_indices(~sheet)
     light = background[nearest[0], nearest[1]]
     if image.ndim == 2:
         light = light[..., 0]
@@ -107,14 +107,12 @@ def _contrast(grey: np.ndarray) -> float:
     a channel whose ink is faint binarizes badly however clean it is: blue ink in the blue channel).
     Otsu's separability of the page as it is, used before, judged the light instead of the ink: with a hard shadow
     across a photo it chose the channel in which the shadow is deepest, the blue one, where blue ink vanishes."""
-    from scipy import ndimage
-    from skimage.filters import threshold_otsu
 
     size = _closing_scale(grey.shape)
-    flat = np.clip(grey / np.maximum(ndimage.grey_closing(grey, size=(size, size)), 1e-3), 0.0, 1.0)
+    flat = np.clip(grey / np.maximum(imaging.grey_closing(grey, size=(size, size)), 1e-3), 0.0, 1.0)
     if flat.max() - flat.min() < 1e-6:
         return 0.0
-    cut = threshold_otsu(flat)
+    cut = imaging.threshold_otsu(flat)
     low, high = flat[flat <= cut], flat[flat > cut]
     if not len(low) or not len(high):
         return 0.0
@@ -159,12 +157,11 @@ def ink_is_dark_locally(grey: np.ndarray) -> bool:
     strongest values are negative. Dark ink is the common case: the ink is light only when the light residuals are
     ``LIGHT_INK_MARGIN`` times the dark ones (a tie, as on a page without ink or behind a cheque's printed pattern,
     made pages read inverted: a margin as a 1, a pattern as 888888)."""
-    from scipy import ndimage
 
     grey = np.asarray(grey, dtype=np.float64)
     factor = max(1, round(min(grey.shape) / 100))  # about 100 pixels on the shorter side: fast, strokes still seen
     small = grey[::factor, ::factor]
-    residual = small - ndimage.median_filter(small, size=max(5, min(small.shape) // 10))
+    residual = small - imaging.median_filter(small, size=max(5, min(small.shape) // 10))
     low, high = np.percentile(residual, [0.5, 99.5])
     return -low * LIGHT_INK_MARGIN >= high
 
@@ -179,13 +176,12 @@ def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink
     digits). Light ink on a dark page is handled by the polarity check of ``ink_is_dark_locally`` (the page is
     inverted first when its ink is light, and back after; ``dark_ink`` gives the answer when the caller knows it).
     """
-    from scipy import ndimage
 
     grey = np.asarray(grey, dtype=np.float64)
     inverted = not (ink_is_dark_locally(grey) if dark_ink is None else dark_ink)
     page = 1.0 - grey if inverted else grey
     size = scale or _closing_scale(page.shape)
-    background = ndimage.grey_closing(page, size=(size, size))
+    background = imaging.grey_closing(page, size=(size, size))
     flat = np.clip(page / np.maximum(background, 1e-3), 0.0, 1.0)
     darkest = float(np.percentile(flat, 0.5))
     if 1.0 - darkest > FAINT_INK:  # faint ink (pencil) is stretched to the contrast of a pen; a blank page is not

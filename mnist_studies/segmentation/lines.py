@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mnist_studies.segmentation import imaging
 from mnist_studies.segmentation.geometry import DIGIT_HEIGHT
 
 SOLID_LINE = 0.9  # a band of up to half a digit's height, inked across this share of the page in every row, is a
@@ -56,7 +57,6 @@ def _long_lines(mask: np.ndarray, length: int, *, max_degrees: float = LINE_TILT
     by at most two pixels along ``length``, of the mask with its breaks closed and each pixel row OR-ed with its
     neighbours above and below (a one-pixel line whose tilt falls between two steps stays one run; both commute with
     moving whole columns, so they are done once); the runs sheared back, on the mask."""
-    from scipy import ndimage
 
     mask = np.asarray(mask, dtype=bool)
     height, width = mask.shape
@@ -65,7 +65,7 @@ def _long_lines(mask: np.ndarray, length: int, *, max_degrees: float = LINE_TILT
         return found
     step = np.degrees(np.arctan(2.0 / length))
     tilts = np.arange(step, max_degrees + step / 2, step) if max_degrees else np.array([])
-    tolerant = ndimage.binary_closing(mask, structure=np.ones((1, 2 * gap + 1), dtype=bool))
+    tolerant = imaging.binary_closing(mask, structure=np.ones((1, 2 * gap + 1), dtype=bool))
     tolerant[1:] |= tolerant[:-1].copy()
     tolerant[:-1] |= tolerant[1:].copy()
     offsets = np.arange(width) - width / 2
@@ -136,27 +136,26 @@ def remove_frames(mask: np.ndarray, *, max_thickness: int = 5, min_span: float =
     straight line, and squared paper's grid is no frame (few of its cells hold a digit alone): ``remove_rules``
     removes its lines.
     """
-    from scipy import ndimage
 
     mask = np.asarray(mask, dtype=bool)
     out = mask.copy()
     eight = np.ones((3, 3), dtype=bool)
-    labels, components = ndimage.label(mask, structure=eight)
-    regions, _ = ndimage.label(ndimage.binary_fill_holes(mask), structure=eight)
+    labels, components = imaging.label(mask, structure=eight)
+    regions, _ = imaging.label(imaging.binary_fill_holes(mask), structure=eight)
     region_of = np.zeros(components + 1, dtype=np.int64)
     region_of[labels[mask]] = regions[mask]  # each component lies in one filled region
     enclosing = np.flatnonzero(np.bincount(region_of[1:]) >= 2)  # the regions holding more than one component
-    boxes = ndimage.find_objects(regions)
+    boxes = imaging.find_objects(regions)
     for region in enclosing:
         box = boxes[region - 1]
         inside = regions[box] == region
         frame = labels[box] == labels[box][0][inside[0]][0]  # the region's top row is its outermost component's
-        holes, count = ndimage.label(ndimage.binary_fill_holes(frame) & ~frame)
+        holes, count = imaging.label(imaging.binary_fill_holes(frame) & ~frame)
         large = np.bincount(holes.ravel(), minlength=count + 1)[1:] >= max(16, 0.001 * frame.size)
-        held = ndimage.find_objects(np.where(mask[box] & ~frame, holes, 0), max_label=count)  # each hole's ink
+        held = imaging.find_objects(np.where(mask[box] & ~frame, holes, 0), max_label=count)  # each hole's ink
         filled = [cut is not None and ink is not None and
                   ink[0].stop - ink[0].start >= min_content * (cut[0].stop - cut[0].start)
-                  for cut, ink in zip(ndimage.find_objects(holes), held)]
+                  for cut, ink in zip(imaging.find_objects(holes), held)]
         if not large.any() or np.count_nonzero(np.asarray(filled) & large) < min_filled * np.count_nonzero(large):
             continue
         across = _long_lines(frame, max(2, int(min_span * frame.shape[1])))
@@ -166,8 +165,8 @@ def remove_frames(mask: np.ndarray, *, max_thickness: int = 5, min_span: float =
         view = out[box]  # a view: edits reach ``out``
         _remove_lines(view, across, max_thickness)
         _remove_lines(view.T, down.T, max_thickness)
-        pieces, _ = ndimage.label(frame & view, structure=eight)  # what is left of the frame: its corners go
-        for index, piece in enumerate(ndimage.find_objects(pieces), start=1):
+        pieces, _ = imaging.label(frame & view, structure=eight)  # what is left of the frame: its corners go
+        for index, piece in enumerate(imaging.find_objects(pieces), start=1):
             if max(side.stop - side.start for side in piece) <= max_thickness + 1:
                 view[piece][pieces[piece] == index] = False
     return out
@@ -178,14 +177,13 @@ def _drop_line_ends(view: np.ndarray, before: np.ndarray, max_thickness: int, *,
     is the mask they were removed from): components at most ``max_thickness`` pixels tall within ``gap`` + 1 pixels
     of a removed pixel, such as the end of a notebook's margin line that the sheet's edge cut shorter than a line
     (it reads as a "1" and joins rows). A digit that touches a line is taller than a line is thick, so it stays."""
-    from scipy import ndimage
 
     removed = before & ~view
     if not removed.any():
         return
-    labels, _ = ndimage.label(view, structure=np.ones((3, 3)))
-    near = ndimage.binary_dilation(removed, structure=np.ones((3, 3), dtype=bool), iterations=gap + 1)
-    boxes = ndimage.find_objects(labels)
+    labels, _ = imaging.label(view, structure=np.ones((3, 3)))
+    near = imaging.binary_dilation(removed, structure=np.ones((3, 3), dtype=bool), iterations=gap + 1)
+    boxes = imaging.find_objects(labels)
     for index in np.unique(labels[near & view]):
         box = boxes[index - 1] if index else None
         if box is not None and box[0].stop - box[0].start <= max_thickness:

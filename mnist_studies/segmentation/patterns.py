@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mnist_studies.segmentation import imaging
+
 PEAK = 3.0  # a frequency this many times its neighbourhood's amplitude belongs to the pattern...
 PATTERN = 10.0  # ...when the page's strongest one stands this many times above its own (a clear pattern)
 NEIGHBOURHOOD = 9  # bins on a side of the neighbourhood a peak is compared with
@@ -30,17 +32,15 @@ def _neighbourhood_median(amplitude: np.ndarray) -> np.ndarray:
     """About the median of the ``NEIGHBOURHOOD`` × ``NEIGHBOURHOOD`` bins around each bin: the median along the
     rows, then along the columns (separable, so a tenth of a square median's time on a large page; an isolated peak
     vanishes from both). The spectrum's rows wrap (negative frequencies last): shifted to be contiguous first."""
-    from scipy import ndimage
 
     shifted = np.fft.fftshift(amplitude, axes=0)
-    rows = ndimage.median_filter(shifted, size=(1, NEIGHBOURHOOD), mode="nearest")
-    return np.fft.ifftshift(ndimage.median_filter(rows, size=(NEIGHBOURHOOD, 1), mode="nearest"), axes=0)
+    rows = imaging.median_filter(shifted, size=(1, NEIGHBOURHOOD), mode="nearest")
+    return np.fft.ifftshift(imaging.median_filter(rows, size=(NEIGHBOURHOOD, 1), mode="nearest"), axes=0)
 
 
 def pattern_gain(page: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(the spectrum of ``page`` less its mean, the gain that lowers its pattern's peaks), or None when the page
     has no clear periodic pattern."""
-    from scipy import ndimage
 
     spectrum = np.fft.rfft2(page - page.mean())
     amplitude = np.abs(spectrum)
@@ -49,14 +49,13 @@ def pattern_gain(page: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     ratio = np.where(radius >= FINEST_LIGHT, amplitude / np.maximum(reference, 1e-12), 0.0)
     if ratio.max() < PATTERN:
         return None
-    peaks = ndimage.binary_dilation(ratio >= PEAK, structure=np.ones((3, 3), dtype=bool))
+    peaks = imaging.binary_dilation(ratio >= PEAK, structure=np.ones((3, 3), dtype=bool))
     return spectrum, np.where(peaks, np.minimum(1.0, reference / np.maximum(amplitude, 1e-12)), 1.0)
 
 
 def remove_pattern(flat: np.ndarray) -> np.ndarray:
     """A flattened page (dark ink on paper about 1) with its periodic printed pattern removed away from the ink
     (module docstring); the page itself when it has none."""
-    from scipy import ndimage
 
     from mnist_studies.segmentation.binarization import binarize, remove_specks
     from mnist_studies.segmentation.lines import remove_rules
@@ -69,15 +68,15 @@ def remove_pattern(flat: np.ndarray) -> np.ndarray:
         return flat
     spectrum, gain = found
     cleaned = np.clip(np.fft.irfft2(spectrum * gain, s=page.shape) + page.mean(), 0.0, 1.0)
-    near_ink = ndimage.binary_dilation(binarize(cleaned), iterations=KEEP_NEAR_INK)
+    near_ink = imaging.binary_dilation(binarize(cleaned), iterations=KEEP_NEAR_INK)
     result = np.where(near_ink, page, cleaned)
     eight = np.ones((3, 3), dtype=bool)
     before, after = binarize(page), binarize(result)
-    if ndimage.label(after, structure=eight)[1] < ndimage.label(before, structure=eight)[1]:
+    if imaging.label(after, structure=eight)[1] < imaging.label(before, structure=eight)[1]:
         return result
     # a wavy pattern under writing: counted without specks, and most of the ink the next stages keep removed
     before, after = remove_specks(before), remove_specks(after)
-    fewer = ndimage.label(after, structure=eight)[1] < ndimage.label(before, structure=eight)[1]
+    fewer = imaging.label(after, structure=eight)[1] < imaging.label(before, structure=eight)[1]
     if fewer and remove_rules(after, min_length=None).sum() < INK_REMOVED * remove_rules(before, min_length=None).sum():
         return result
     return flat

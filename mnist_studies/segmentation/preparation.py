@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnist_studies.segmentation import geometry, light, lines, patterns
+from mnist_studies.segmentation import geometry, light, lines, patterns, textures
 from mnist_studies.segmentation.binarization import binarize, ink_is_dark, remove_specks
 
 METHODS = ("paper", "photo")  # the paper's pipeline; with the photo stages of light, geometry, lines first
@@ -54,9 +54,9 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
     (``light.ink_contrast``; ``image`` may be RGB), light flattened
     (``light.flatten_illumination``), rescaled when its digits are far from 40 px tall (``geometry.working_scale``, then
     flattened again at that scale), rotated level (``geometry.deskew``), then the binarization, and ruled or squared
-    lines removed (``lines.remove_rules``). Returns the page the mask belongs to (the photo method's is flattened,
-    rescaled and levelled), the mask, and the map back to the input (``PreparedPage.to_input``: ``recognize_page``
-    gives its boxes on the input image)."""
+    lines removed (``lines.remove_rules``); a texture's streaks (``textures``) give an empty mask. Returns the page
+    the mask belongs to (the photo method's is flattened, rescaled and levelled), the mask, and the map back to the
+    input (``PreparedPage.to_input``: ``recognize_page`` gives its boxes on the input image)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
     if method == "paper":
@@ -64,6 +64,8 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
         return PreparedPage(grey, remove_specks(binarize(grey)), grey.shape[:2])
 
     look = first_look(image)
+    if textures.is_texture(look.scale_mask):  # wood grain with nothing written on it: nothing to read
+        return PreparedPage(look.flat, np.zeros(look.flat.shape, dtype=bool), look.grey.shape[:2])
     factor = geometry.working_scale(look.scale_mask)
     flat, ink = look.flat, look.ink
     if factor != 1.0:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from mnist_studies.segmentation import imaging
+
 
 def ink_runs(profile: np.ndarray, *, min_gap: int = 1) -> list[tuple[int, int]]:
     """[start, end) runs where ``profile > 0``, merging runs separated by fewer than ``min_gap`` empty entries."""
@@ -121,12 +123,11 @@ def rows_of_blobs(mask: np.ndarray, *, min_overlap: float = 0.5, recent: int = 3
     wider than ``line`` × the median (an underline). Rows whose blobs lie side by side, or one over the other, are then
     merged (``_merge_rows``).
     """
-    from scipy import ndimage
 
-    labels, count = ndimage.label(mask, structure=np.ones((3, 3), dtype=bool))
+    labels, count = imaging.label(mask, structure=np.ones((3, 3), dtype=bool))
     if not count:
         return []
-    boxes = np.array([(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in ndimage.find_objects(labels)])
+    boxes = np.array([(s[0].start, s[0].stop, s[1].start, s[1].stop) for s in imaging.find_objects(labels)])
     heights = boxes[:, 1] - boxes[:, 0]
     typical = float(np.median(heights))
     row_of = np.zeros(count, dtype=np.int64)  # each blob's row, from 1 (0: none)

@@ -1,0 +1,45 @@
+"""Stage 2c of the photo method: a photo of a textured surface with nothing written on it (wood grain, brushed
+metal) told from writing, so that it reads as empty instead of as rows of 3s and 8s.
+
+Grain binarizes into hundreds of streaks: blobs several times longer than wide. A page of digits has a few blobs per
+row, and most of them are not streaks (a 1 is). A first look (``preparation.first_look``) with at least ``MANY``
+blobs of ``MIN_PIXELS`` or more whose median elongation (``elongation``: whichever way they run) is at least
+``STREAK`` is a texture, and its page reads as empty. Measured in docs/experiments.md ("A texture reads as empty").
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mnist_studies.segmentation import imaging
+
+MANY = 100  # blobs: 57 benchmark tuning pages have at most 53 (median 18), 500 real amounts 9, wood 250-618
+STREAK = 4.0  # median elongation: those pages' is at most 2.2, wood grain's at least 6.4
+MIN_PIXELS = 16  # smaller blobs (specks, a texture's grit) are not counted
+
+
+def elongation(mask: np.ndarray) -> np.ndarray:
+    """For each 8-connected blob of ``mask`` of at least ``MIN_PIXELS`` pixels, the square root of the ratio of
+    the largest to the smallest variance of its pixels' positions (the same whichever way it lies; a pixel's own
+    extent, 1/12, keeps a one-pixel line finite)."""
+    labels, count = imaging.label(mask, structure=np.ones((3, 3), dtype=bool))
+    if not count:
+        return np.zeros(0)
+    ys, xs = np.nonzero(labels)
+    which = labels[ys, xs]
+    size = np.bincount(which, minlength=count + 1)[1:].astype(np.float64)
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        return np.bincount(which, values.astype(np.float64), minlength=count + 1)[1:] / size
+
+    my, mx = mean(ys), mean(xs)
+    syy, sxx, sxy = mean(ys * ys) - my * my, mean(xs * xs) - mx * mx, mean(xs * ys) - mx * my
+    half, spread = (sxx + syy) / 2, np.sqrt(((sxx - syy) / 2) ** 2 + sxy ** 2)
+    largest, smallest = half + spread, np.maximum(half - spread, 0.0)  # the covariance's eigenvalues
+    return np.sqrt((largest + 1 / 12) / (smallest + 1 / 12))[size >= MIN_PIXELS]
+
+
+def is_texture(mask: np.ndarray) -> bool:
+    """Whether an ink mask is a texture's streaks rather than writing (module docstring)."""
+    streaks = elongation(mask)
+    return len(streaks) >= MANY and float(np.median(streaks)) >= STREAK
