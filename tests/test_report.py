@@ -172,6 +172,19 @@ def test_the_committed_report_is_what_the_committed_records_say(profile, tmp_pat
     assert rebuilt == expected
 
 
+@pytest.mark.parametrize("profile", ["quick", "paper"])
+def test_every_committed_run_record_says_what_it_ran_on(profile):
+    """Each committed run record holds its config, timings, versions and device (the page evaluation's once wrote
+    an empty device: its notebook did not pass one)."""
+    found = sorted((paths.PROJECT_ROOT / "results" / profile).glob("*/*.json"))
+    runs = [(path, json.loads(path.read_text())) for path in found]
+    runs = [(path, record) for path, record in runs if "metrics" in record]
+    assert len(runs) > 20
+    for path, record in runs:
+        assert record["device"] and record["versions"].get("tensorflow") and "config" in record, path
+        assert "timings" in record, path
+
+
 @pytest.mark.slow
 def test_runs_that_need_a_gpu_are_estimated_on_a_cpu_and_reported_as_such(isolated_outputs):
     from mnist_studies import profiles

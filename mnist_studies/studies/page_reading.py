@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import keras
 
-from mnist_studies import records, segmentation
+from mnist_studies import records, segmentation, training
 from mnist_studies.segmentation.benchmark import pages
 from mnist_studies.studies import lenet5
 
@@ -25,12 +25,13 @@ def study_model(cfg: dict) -> keras.Model:
     return segmentation.load_digit_model(path)
 
 
-def evaluate_pages(cfg: dict, model: keras.Model, *, device: str = "") -> dict:
+def evaluate_pages(cfg: dict, model: keras.Model, *, device: str | None = None) -> dict:
     """Recognize ``cfg["pages"]`` synthetic pages (``benchmark.pages.make_page``) and score them against their
     ground truth with the pipeline ``cfg["page_method"]`` (the paper's, by default): per-digit accuracy (edit
     distance per row), the share of pages read exactly, and the errors split by kind (``pages.error_kinds``: in rows
     read with the right number of digits, the recognizer's; in the others, the segmentation's); writes a record
-    (reused as long as the settings and the code it runs, page reader included, are unchanged)."""
+    (reused as long as the settings and the code it runs, page reader included, are unchanged). ``device``: what
+    the record names as the device (default: ``training.describe_device()``)."""
     done = records.completed(lenet5.STUDY, cfg["profile"], "pages", cfg, code=CODE)
     if done:
         return done
@@ -48,6 +49,7 @@ def evaluate_pages(cfg: dict, model: keras.Model, *, device: str = "") -> dict:
     metrics = {"digit_accuracy": correct / total, "page_accuracy": exact / cfg["pages"], "pages": cfg["pages"],
                "digits": total, "recognition_errors": misread, "segmentation_errors": missegmented}
     record = records.make_record(study=lenet5.STUDY, profile=cfg["profile"], name="pages", seed=cfg["page_seed"],
-                                 config=cfg, metrics=metrics, device=device, extra={"pages": per_page}, code=CODE)
+                                 config=cfg, metrics=metrics,
+                                 device=device or training.describe_device(), extra={"pages": per_page}, code=CODE)
     records.write_record(record)
     return record
