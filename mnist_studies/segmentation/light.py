@@ -94,10 +94,11 @@ def only_paper(image: np.ndarray, *, dark_ink: bool | None = None) -> np.ndarray
     light = background[nearest[0], nearest[1]]
     if image.ndim == 2:
         light = light[..., 0]
-    outside = ~_full_size(sheet, factor, image.shape)
+    ys, xs = np.nonzero(~_full_size(sheet, factor, image.shape))  # outside the sheet, at full size
     out = np.array(image, dtype=np.float64)
     colour = out if out.ndim == 2 else out[..., :3]  # a view: an alpha channel is left as it is
-    colour[outside] = _full_size(light, factor, image.shape)[outside]
+    # each pixel takes its block's light, as _full_size would give it, without the full-size image of light
+    colour[ys, xs] = light[np.minimum(ys // factor, light.shape[0] - 1), np.minimum(xs // factor, light.shape[1] - 1)]
     return out
 
 
