@@ -968,13 +968,14 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
 
 
 @pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border", "noise", "printed pattern",
-                                  "scanner margin", "wood", "wood at 30°"])
+                                  "scanner margin", "wood", "wood at 30°", "bar at 7°", "bar at 30°"])
 def test_a_page_with_nothing_written_reads_as_empty(kind):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
     (each read as one digit the model was over 99.9% sure was "not one digit": ``pipeline.NOT_A_DIGIT_ABOVE``), a
     scanner's black margin (no ink to judge the polarity by, the page was taken for light ink on dark: a 1), a photo
-    of wood grain, level or turned (rows of 3s and 8s: ``textures``)."""
+    of wood grain, level or turned (rows of 3s and 8s: ``textures``), a thick bar across the page at an angle (a 2 or
+    a 7: ``lines.remove_bars``)."""
     from scipy import ndimage
 
     from mnist_studies import paths
@@ -998,6 +999,10 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
         page = 0.9 - 0.35 * (np.abs(np.sin(x / 7 + 4 * np.sin(y / 23))) < 0.15)
     elif kind == "scanner margin":
         page[:, :60] = 0.05
+    elif kind.startswith("bar"):  # 24 px thick at 7°, 14 px at 30°
+        angle, thickness = (7, 24) if "7" in kind else (30, 14)
+        across = np.cos(np.radians(angle)) * (y - 300) - np.sin(np.radians(angle)) * (x - 400)
+        page[np.abs(across) < thickness / 2] = 0.15
     model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
     rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
     assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == ""
@@ -1031,3 +1036,16 @@ def test_ink_is_light_only_when_the_light_strokes_clearly_outweigh_the_dark_ones
     for k in range(8):  # chalk strokes: a row of 1s and bars, 6 px wide
         board[100:160, 40 + 40 * k:46 + 40 * k] = board[200:206, 40 + 40 * k:70 + 40 * k] = 0.9
     assert not seg.ink_is_dark_locally(board)
+
+
+def test_remove_bars_takes_long_thin_blobs_at_any_angle_and_leaves_digits_and_strings_of_them():
+    mask = np.zeros((400, 700), dtype=bool)
+    y, x = np.mgrid[:400, :700]
+    bar = np.abs(np.cos(np.radians(35)) * (y - 200) - np.sin(np.radians(35)) * (x - 350)) < 6  # 12 px thick
+    bar &= np.hypot(y - 200, x - 350) < 180  # 360 px long: elongation 30
+    mask |= bar
+    mask[20:60, 20:23] = True  # a thin 1, 40 px tall: elongated (13) but short
+    mask[330:370, 20:340] = True  # eight touching digits' block, 320 × 40: long but not thin (8)
+    out = seg.remove_bars(mask, 160)
+    assert not out[bar].any() and out[20:60, 20:23].all() and out[330:370, 20:340].all()
+    assert seg.remove_bars(mask, 400)[bar].all()  # shorter than a line of the page's scale: stays

@@ -30,7 +30,7 @@ from mnist_studies.segmentation.light import (
                                                  only_paper,
                                                  paper_region,
 )
-from mnist_studies.segmentation.lines import remove_frames, remove_rules
+from mnist_studies.segmentation.lines import remove_bars, remove_frames, remove_rules
 from mnist_studies.segmentation.loading import MAX_PIXELS, page_size, read_page
 from mnist_studies.segmentation.pipeline import LARGE_PIXELS, SECOND_LOOK_BELOW, read_photo, recognize_page
 from mnist_studies.segmentation.preparation import METHODS, FirstLook, PreparedPage, first_look, ink_mask, prepare_page
@@ -67,7 +67,7 @@ __all__ = [
     "first_look", "flatten_illumination", "ink_contrast", "ink_is_dark", "ink_is_dark_locally", "ink_mask",
     "ink_runs", "lighter_ink", "load_digit_model", "load_network", "load_row_model", "merge_by_recognition",
     "merge_fragments", "normalize_digit", "only_paper", "page_size", "paper_region", "prepare_page", "read_page",
-    "read_photo", "recognize_page", "remove_frames", "remove_rules", "remove_specks", "rescale", "rows_of_blobs",
-    "segment", "shipped_path", "shrink_to_ink", "skew_angle", "slanted_pieces", "split_by_recognition", "split_row",
-    "split_touching", "working_scale",
+    "read_photo", "recognize_page", "remove_bars", "remove_frames", "remove_rules", "remove_specks", "rescale",
+    "rows_of_blobs", "segment", "shipped_path", "shrink_to_ink", "skew_angle", "slanted_pieces",
+    "split_by_recognition", "split_row", "split_touching", "working_scale",
 ]

@@ -1,16 +1,18 @@
 """Stage 5 of the photo method, lines: ruled and squared paper's lines, long straight strokes and a form's boxes removed
-from the ink mask, keeping the pixels where a digit crosses them."""
+from the ink mask, keeping the pixels where a digit crosses them; a straight bar at any angle, alone, removed whole."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from mnist_studies.segmentation import imaging
+from mnist_studies.segmentation import imaging, textures
 from mnist_studies.segmentation.geometry import DIGIT_HEIGHT
 
 SOLID_LINE = 0.9  # a band of up to half a digit's height, inked across this share of the page in every row, is a
 #                  printed bar however thick (handwriting leaves gaps in every row)
 LINE_TILTS = 3.0  # degrees: remove_rules finds long lines tilted by up to this much (a photo seen at an angle)
+BAR_ELONGATION = 12.0  # a blob this elongated (textures.blob_shapes) and at least a long line's length is a bar: a
+#                        string of touching digits would need about twelve of them in one piece
 
 
 def _long_runs(mask: np.ndarray, length: int) -> np.ndarray:
@@ -85,11 +87,11 @@ def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: 
     digits). So is an unbroken straight run of ink at least ``min_length`` pixels long and at most ``max_thickness``
     thick, level or tilted by up to ``LINE_TILTS`` degrees (a table's frame and row lines, a line of a form, an
     underline, the margin line of a notebook photographed at an angle: 160 px, four digits' height at the working
-    scale, longer than any stroke of a digit; None leaves them, for a page whose scale is not known yet). Their
-    pixels are removed, except where ink touches the line on both sides, which is a stroke crossing it (the "1"
-    written on a line keeps its pixels), and so are the pieces left beside a removed line no thicker than one
-    (``_drop_line_ends``). Lines must be within ``LINE_TILTS`` of the axes (a page rotated by more is deskewed
-    first).
+    scale, longer than any stroke of a digit; None leaves them, for a page whose scale is not known yet, and the bars
+    of ``remove_bars``). Their pixels are removed, except where ink touches the line on both sides, which is a stroke
+    crossing it (the "1" written on a line keeps its pixels), and so are the pieces left beside a removed line no
+    thicker than one (``_drop_line_ends``). Lines must be within ``LINE_TILTS`` of the axes (a page rotated by more
+    is deskewed first); a bar alone, at any angle, goes whole (``remove_bars``).
     """
     out = remove_frames(mask, max_thickness=max_thickness)
     for view in (out, out.T):  # horizontal rules, then vertical ones (a view: edits reach ``out``)
@@ -109,7 +111,17 @@ def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: 
         if min_length:
             _remove_lines(view, _long_lines(view, min_length), max_thickness)
         _drop_line_ends(view, before, max_thickness, gap=3)
-    return out
+    return remove_bars(out, min_length) if min_length else out
+
+
+def remove_bars(mask: np.ndarray, min_length: int) -> np.ndarray:
+    """``mask`` without its straight bars at any angle and of any thickness (a printed band across a page, a stroke
+    struck through a field): blobs at least ``min_length`` long and ``BAR_ELONGATION`` times longer than wide
+    (``textures.blob_shapes``). A digit joined to such a bar goes with it; a bar across a row joins its digits into
+    one blob, not elongated enough to go, which reads badly either way (docs/experiments.md)."""
+    labels, _, length, elongated = textures.blob_shapes(mask)
+    bars = np.concatenate([[False], (length >= min_length) & (elongated >= BAR_ELONGATION)])
+    return mask & ~bars[labels] if bars.any() else mask
 
 
 def _remove_lines(view: np.ndarray, lines: np.ndarray, max_thickness: int) -> None:

@@ -18,13 +18,14 @@ STREAK = 4.0  # median elongation: those pages' is at most 2.2, wood grain's at 
 MIN_PIXELS = 16  # smaller blobs (specks, a texture's grit) are not counted
 
 
-def elongation(mask: np.ndarray) -> np.ndarray:
-    """For each 8-connected blob of ``mask`` of at least ``MIN_PIXELS`` pixels, the square root of the ratio of
-    the largest to the smallest variance of its pixels' positions (the same whichever way it lies; a pixel's own
+def blob_shapes(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The 8-connected blobs of ``mask``: their labels, and for each blob its size (pixels), length (the long side of
+    the bar of the same spread, ``sqrt(12 var)`` along its main axis) and elongation (the square root of the ratio of
+    the largest to the smallest variance of its pixels' positions: the same whichever way it lies; a pixel's own
     extent, 1/12, keeps a one-pixel line finite)."""
     labels, count = imaging.label(mask, structure=np.ones((3, 3), dtype=bool))
     if not count:
-        return np.zeros(0)
+        return labels, np.zeros(0), np.zeros(0), np.zeros(0)
     ys, xs = np.nonzero(labels)
     which = labels[ys, xs]
     size = np.bincount(which, minlength=count + 1)[1:].astype(np.float64)
@@ -36,7 +37,13 @@ def elongation(mask: np.ndarray) -> np.ndarray:
     syy, sxx, sxy = mean(ys * ys) - my * my, mean(xs * xs) - mx * mx, mean(xs * ys) - mx * my
     half, spread = (sxx + syy) / 2, np.sqrt(((sxx - syy) / 2) ** 2 + sxy ** 2)
     largest, smallest = half + spread, np.maximum(half - spread, 0.0)  # the covariance's eigenvalues
-    return np.sqrt((largest + 1 / 12) / (smallest + 1 / 12))[size >= MIN_PIXELS]
+    return labels, size, np.sqrt(12 * (largest + 1 / 12)), np.sqrt((largest + 1 / 12) / (smallest + 1 / 12))
+
+
+def elongation(mask: np.ndarray) -> np.ndarray:
+    """The elongation (``blob_shapes``) of each blob of ``mask`` of at least ``MIN_PIXELS`` pixels."""
+    _, size, _, elongated = blob_shapes(mask)
+    return elongated[size >= MIN_PIXELS]
 
 
 def is_texture(mask: np.ndarray) -> bool:
