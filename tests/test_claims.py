@@ -343,6 +343,18 @@ def test_simple_and_shared_weights_1_close_can_fail_on_either_accuracy():
     assert claim.measure(one).verdict == PARTLY  # close in test accuracy, not in training accuracy
 
 
+def test_both_models_overfit_needs_a_gap_that_counts_in_each():
+    claim = _claim(pair_claims.CLAIMS, "The simple CNN and Shared Weights 1 overfit")
+    tests = [80.0, 79.0, 81.0, 80.5]
+    gap = lambda model, by: _runs(model, tests, [t + by for t in tests])  # noqa: E731
+    assert claim.measure(gap("Simple", 18.0) + gap("Shared Weights 1", 16.0)).verdict == REPRODUCED
+    assert claim.measure(gap("Simple", 0.5) + gap("Shared Weights 1", 0.3)).verdict == NOT_REPRODUCED
+    assert claim.measure(gap("Simple", 18.0) + gap("Shared Weights 1", 0.3)).verdict == PARTLY
+    assert claim.measure(gap("Simple", 18.0)) is None  # a model without runs: not judged
+    unsteady = _runs("Simple", tests, [t + g for t, g in zip(tests, [0.0, 6.0, -1.0, 5.0])])
+    assert claim.measure(unsteady + gap("Shared Weights 1", 16.0)).verdict == INCONCLUSIVE
+
+
 def test_the_converging_models_must_each_end_near_zero_training_error():
     claim = _claim(pair_claims.CLAIMS, "The digit, simple and auxiliary models reach 0%")
     models = pair_claims.CONVERGING
