@@ -58,6 +58,27 @@ def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tm
     assert again["metrics"]["digits_phase_test_errors"] == record["metrics"]["digits_phase_test_errors"]
 
 
+def test_a_validation_run_holds_out_images_and_never_replaces_the_shipped_model(tmp_path):
+    settings = {**digit_reader.SETTINGS, "epochs": 1, "batch_size": 64,
+                "not_a_digit": {**digit_reader.SETTINGS["not_a_digit"], "epochs": 1}}
+    out = tmp_path / "validation.keras"
+    record = digit_reader.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, validation=256,
+                                verbose=0)
+    assert record["config"]["train_images"] == 768 and record["config"]["validation_images"] == 256
+    model = segmentation.load_digit_model(out)
+    (x, y), _ = data.load_mnist()
+    held = data.to_float(x[768:1024]), y[768:1024].astype(np.int64)  # the last 256 of the 1,024
+    assert digit_reader.test_errors(model, *held) == record["metrics"]["validation_errors"]
+    assert "digits_phase_validation_errors" in record["metrics"]
+    with pytest.raises(ValueError, match="validation must be"):
+        digit_reader.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, validation=1024)
+    shipped_model, backups = digit_reader.outputs("continental", 0)
+    assert shipped_model == paths.reader_model_path() and backups == paths.runs_dir("reader_model")
+    trial, trial_backups = digit_reader.outputs("continental", 10_000)
+    assert trial != paths.reader_model_path() and trial_backups != paths.runs_dir("reader_model")
+    assert digit_reader.outputs(None, 10_000) != (trial, trial_backups)  # one place per variant
+
+
 @pytest.fixture(scope="module")
 def shipped():
     path = paths.reader_model_path()

@@ -1,6 +1,7 @@
 """Train the digit model that ships with the page reader (``make reader-model``).
 
     python -m mnist_studies.segmentation.train.digit_reader [--epochs N] [--output PATH.keras] [--variant NAME]
+                                                            [--validation N]
 
 ``models.digit_reader.build_digit_reader`` with eleven classes, in two phases: (1) the ten digits on all of MNIST's
 training images (a variant, ``VARIANTS``, redraws a share of the 1s continental: ``styles``) through augmentation
@@ -153,12 +154,15 @@ def _fit(model: keras.Model, phase: dict, augment: dict, x, y, *, seed: int, run
     return fitted
 
 
-def train_digits(settings: dict, x_train, y_train, x_test, y_test, *, run_dir: Path, verbose: int = 2):
+def train_digits(settings: dict, x_train, y_train, x_test, y_test, *, run_dir: Path, verbose: int = 2,
+                 validation: tuple | None = None):
     """Phase 1 (module docstring): the ten-class model and its record; reused from ``run_dir/digits.keras`` when
-    it was trained with the same settings and images."""
+    it was trained with the same settings and images. ``validation``: held-out (images, labels) it is also scored
+    on."""
     settings = _phase_settings(settings)
     saved, saved_record = run_dir / "digits.keras", run_dir / "digits.json"
-    config = {**settings, "train_images": len(x_train)}
+    config = {**settings, "train_images": len(x_train), "validation_images": 0 if validation is None
+              else len(validation[1])}
     if saved.is_file() and saved_record.is_file():
         try:
             record = json.loads(saved_record.read_text())
@@ -175,7 +179,10 @@ def train_digits(settings: dict, x_train, y_train, x_test, y_test, *, run_dir: P
                   verbose=verbose)
     errors = test_errors(model, x_test, y_test)
     _save_model(model, saved)
-    record = {"config": config, "metrics": {"test_errors": errors, "test_error": errors / len(y_test)},
+    metrics = {"test_errors": errors, "test_error": errors / len(y_test)}
+    if validation is not None:
+        metrics["validation_errors"] = test_errors(model, *validation)
+    record = {"config": config, "metrics": metrics,
               "history": fitted.history, "timings": {"wall_seconds": time.perf_counter() - start,
                                                      "epoch_seconds": fitted.epoch_seconds},
               "sha256": sha256(saved)}
@@ -205,20 +212,31 @@ def not_a_digit_scores(model: keras.Model, x, y) -> dict:
 
 
 def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Path | None = None,
-          train_size: int | None = None, verbose: int = 2) -> dict:
+          train_size: int | None = None, validation: int = 0, verbose: int = 2) -> dict:
     """Train the reader's model with ``settings`` (both phases), save it to ``output`` (default
     ``paths.reader_model_path()``) and its record beside it (``.json``); return the record. ``train_size`` (a
-    prefix of MNIST's training set, and as many crops) is for tests."""
+    prefix of MNIST's training set, and as many crops) is for tests. ``validation`` > 0 holds out the last that
+    many training images (never trained on, never restyled) and scores both phases on them: settings are chosen on
+    the validation error, the test set only measures the model chosen."""
     output = Path(output or paths.reader_model_path())
     run_dir = Path(run_dir or paths.runs_dir("reader_model"))
     start = time.perf_counter()
     (train_raw, train_labels), (x_test_raw, y_test) = data.load_mnist()
-    y_train = train_labels[:train_size].astype(np.int64)
-    x_train = data.to_float(styles.add_styles(train_raw[:train_size], y_train,
+    train_raw, train_labels = train_raw[:train_size], train_labels[:train_size]
+    if not 0 <= validation < len(train_labels):
+        raise ValueError(f"validation must be from 0 to under the {len(train_labels)} training images, got "
+                         f"{validation}")
+    held = None
+    if validation:
+        held = (data.to_float(train_raw[-validation:]), train_labels[-validation:].astype(np.int64))
+        train_raw, train_labels = train_raw[:-validation], train_labels[:-validation]
+    y_train = train_labels.astype(np.int64)
+    x_train = data.to_float(styles.add_styles(train_raw, y_train,
                                               {int(k): v for k, v in settings.get("styles", {}).items()},
                                               seed=settings["seed"]))
     x_test = data.to_float(x_test_raw)
-    digits, digits_record = train_digits(settings, x_train, y_train, x_test, y_test, run_dir=run_dir, verbose=verbose)
+    digits, digits_record = train_digits(settings, x_train, y_train, x_test, y_test, run_dir=run_dir, verbose=verbose,
+                                         validation=held)
 
     phase = {**settings["not_a_digit"], "batch_size": settings["batch_size"]}
     count = phase["examples"] if train_size is None else train_size
@@ -229,7 +247,7 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
         read = digits.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0)
         return strips.drop_ambiguous(x, y, source, read, threshold=phase["ambiguous_above"])
 
-    x_crops, y_crops = examples(train_raw[:train_size], train_labels[:train_size], count, phase["seed"])
+    x_crops, y_crops = examples(train_raw, train_labels, count, phase["seed"])
     x_held, y_held = examples(x_test_raw, y_test, phase["test_examples"] if train_size is None else 256,
                               phase["seed"] + 1)
     training.set_seed(phase["seed"], deterministic=False)
@@ -243,7 +261,8 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
     _save_model(model, output)
     record = {
         "name": "digit_reader",
-        "config": {**settings, "train_images": len(x_train), "builder": "models.digit_reader.build_digit_reader",
+        "config": {**settings, "train_images": len(x_train), "validation_images": validation,
+                   "builder": "models.digit_reader.build_digit_reader",
                    "classes": "0-9, then 10 = not one digit (segmentation/train/strips.py)"},
         "seed": settings["seed"],
         "metrics": {"test_errors": errors, "test_images": len(y_test), "test_error": errors / len(y_test),
@@ -251,6 +270,9 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
                                                                         == strips.NOT_A_DIGIT)),
                     "parameters": model.count_params(),
                     "digits_phase_test_errors": digits_record["metrics"]["test_errors"],
+                    **({"validation_errors": test_errors(model, *held), "validation_images": validation,
+                        "digits_phase_validation_errors": digits_record["metrics"]["validation_errors"]}
+                       if held is not None else {}),
                     "not_a_digit_on_test_digit_crops": not_a_digit_scores(model, x_held, y_held)},
         "history": {"digits": digits_record["history"], "not_a_digit": fitted.history},
         "timings": {"wall_seconds": time.perf_counter() - start,
@@ -262,23 +284,44 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
     return write_record(record, output)
 
 
+def outputs(variant: str | None, validation: int, output: Path | None = None) -> tuple[Path, Path]:
+    """Where a training writes its model and keeps its backups: the shipped model's place and
+    ``runs/reader_model/``, or for a validation run (``validation`` > 0) a place of its own per variant, so that
+    neither the shipped model nor the shipped settings' cached first phase is replaced by it."""
+    if not validation:
+        return Path(output or paths.reader_model_path()), paths.runs_dir("reader_model")
+    name = f"{variant or 'default'}-validation{validation}"
+    return (Path(output or paths.runs_dir("reader_model") / "validation" / f"{name}.keras"),
+            paths.runs_dir("reader_model") / name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.train.digit_reader",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"], help=f"default {SETTINGS['epochs']}")
-    parser.add_argument("--output", type=Path, default=paths.reader_model_path(), help="where the .keras file goes")
+    parser.add_argument("--output", type=Path, help="where the .keras file goes (default: the shipped model's "
+                                                     "place; with --validation, runs/reader_model/validation/)")
     parser.add_argument("--variant", choices=sorted(VARIANTS), help="train a variant of the settings (VARIANTS)")
+    parser.add_argument("--validation", type=int, default=0, metavar="N",
+                        help="hold out the last N training images and report the error on them, to choose settings "
+                             "without the test set (the model has seen fewer images: not written over the shipped one)")
     args = parser.parse_args(argv)
     if args.epochs < 1:
         parser.error(f"--epochs must be at least 1, got {args.epochs}")
+    if not 0 <= args.validation < 60_000:
+        parser.error(f"--validation must be from 0 to under 60,000 images, got {args.validation}")
+    output, run_dir = outputs(args.variant, args.validation, args.output)
     training.configure_device("auto")
-    print(f"Training the page reader's digit model ({args.epochs} epochs on 60,000 MNIST images, then "
-          f"{SETTINGS['not_a_digit']['epochs']} with the 'not one digit' class, {training.describe_device()}); "
-          f"backups in {paths.runs_dir('reader_model')}", flush=True)
-    record = train({**SETTINGS, **VARIANTS.get(args.variant, {}), "epochs": args.epochs}, output=args.output)
+    print(f"Training the page reader's digit model ({args.epochs} epochs on {60_000 - args.validation:,} MNIST "
+          f"images, then {SETTINGS['not_a_digit']['epochs']} with the 'not one digit' class, "
+          f"{training.describe_device()}); backups in {run_dir}", flush=True)
+    record = train({**SETTINGS, **VARIANTS.get(args.variant, {}), "epochs": args.epochs}, output=output,
+                   run_dir=run_dir, validation=args.validation)
     m = record["metrics"]
-    print(f"MNIST test error {100 * m['test_error']:.2f}% ({m['test_errors']} of {m['test_images']}) in "
-          f"{record['timings']['wall_seconds'] / 60:.0f} min: {args.output} and {args.output.with_suffix('.json')}")
+    held = (f"validation error {100 * m['validation_errors'] / args.validation:.2f}% ({m['validation_errors']} of "
+            f"{args.validation}), " if args.validation else "")
+    print(f"{held}MNIST test error {100 * m['test_error']:.2f}% ({m['test_errors']} of {m['test_images']}) in "
+          f"{record['timings']['wall_seconds'] / 60:.0f} min: {output} and {output.with_suffix('.json')}")
     if m["test_error"] > TEST_ERROR_BOUND:
         print(f"warning: above the {100 * TEST_ERROR_BOUND:.1f}% the shipped model must reach", file=sys.stderr)
     return 0
