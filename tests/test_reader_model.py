@@ -38,7 +38,8 @@ def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tm
     settings = {**digit_reader.SETTINGS, "epochs": 2, "batch_size": 64,
                 "not_a_digit": {**digit_reader.SETTINGS["not_a_digit"], "epochs": 2}}
     out = tmp_path / "shipped" / "reader.keras"
-    record = digit_reader.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, verbose=0)
+    record = digit_reader.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, validation=256,
+                                verbose=0)
     for phase in ("digits", "not_a_digit"):  # both phases learn
         assert record["history"][phase]["loss"][1] < record["history"][phase]["loss"][0]
     assert record["metrics"]["not_a_digit_on_test_digit_crops"]["examples"] > 0
@@ -48,35 +49,33 @@ def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tm
     assert saved["config"]["augmentation"] == digit_reader.SETTINGS["augmentation"]
     model = segmentation.load_digit_model(out)
     assert model.output_shape == (None, 11)  # the ten digits and "not one digit"
-    _, (x_test, y_test) = data.load_mnist()
+    (x_train, y_train), (x_test, y_test) = data.load_mnist()
     assert digit_reader.test_errors(model, data.to_float(x_test), y_test) == saved["metrics"]["test_errors"]
+    # the last 256 of the 1,024 images held out: never trained on, scored apart
+    assert saved["config"]["train_images"] == 768 and saved["config"]["validation_images"] == 256
+    held = data.to_float(x_train[768:1024]), y_train[768:1024].astype(np.int64)
+    assert digit_reader.test_errors(model, *held) == saved["metrics"]["validation_errors"]
+    assert "digits_phase_validation_errors" in saved["metrics"]
 
     # phase 1 is kept and reused by a second run with the same settings: only phase 2 trains again
     first = (tmp_path / "run" / "digits.keras").stat().st_mtime_ns
-    again = digit_reader.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, verbose=0)
+    again = digit_reader.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, validation=256,
+                               verbose=0)
     assert (tmp_path / "run" / "digits.keras").stat().st_mtime_ns == first
     assert again["metrics"]["digits_phase_test_errors"] == record["metrics"]["digits_phase_test_errors"]
 
 
-def test_a_validation_run_holds_out_images_and_never_replaces_the_shipped_model(tmp_path):
-    settings = {**digit_reader.SETTINGS, "epochs": 1, "batch_size": 64,
-                "not_a_digit": {**digit_reader.SETTINGS["not_a_digit"], "epochs": 1}}
-    out = tmp_path / "validation.keras"
-    record = digit_reader.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, validation=256,
-                                verbose=0)
-    assert record["config"]["train_images"] == 768 and record["config"]["validation_images"] == 256
-    model = segmentation.load_digit_model(out)
-    (x, y), _ = data.load_mnist()
-    held = data.to_float(x[768:1024]), y[768:1024].astype(np.int64)  # the last 256 of the 1,024
-    assert digit_reader.test_errors(model, *held) == record["metrics"]["validation_errors"]
-    assert "digits_phase_validation_errors" in record["metrics"]
-    with pytest.raises(ValueError, match="validation must be"):
-        digit_reader.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, validation=1024)
+def test_a_validation_run_never_replaces_the_shipped_model(tmp_path):
+    settings = {**digit_reader.SETTINGS, "epochs": 1}
+    with pytest.raises(ValueError, match="validation must be"):  # before any training
+        digit_reader.train(settings, output=tmp_path / "m.keras", run_dir=tmp_path / "run", train_size=1024,
+                           validation=1024)
     shipped_model, backups = digit_reader.outputs("continental", 0)
     assert shipped_model == paths.reader_model_path() and backups == paths.runs_dir("reader_model")
     trial, trial_backups = digit_reader.outputs("continental", 10_000)
     assert trial != paths.reader_model_path() and trial_backups != paths.runs_dir("reader_model")
     assert digit_reader.outputs(None, 10_000) != (trial, trial_backups)  # one place per variant
+    assert not (tmp_path / "m.keras").exists()
 
 
 @pytest.fixture(scope="module")
