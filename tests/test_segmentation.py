@@ -508,13 +508,18 @@ def test_a_tables_lines_are_removed_while_strokes_and_filled_shapes_stay():
     mask[20:202, 20:22] = mask[20:202, 298:300] = True
     mask[10:60, 100:103] = True  # a "1" written across the frame's top line
     mask[100:102, 150:210] = True  # a 7's bar, 60 px
-    mask[240:260, 400:700] = True  # a filled band, 20 px thick (a shadow's edge, a marker stroke)
+    mask[230:290, 400:700] = True  # a filled shape, 60 px thick (a shadow, a blot)
+    mask[240:260, 720:790] = mask[240:260, 330:390] = True  # two short thick strokes beside it, 20 px thick
     out = seg.remove_rules(mask)
     assert not out[200:202, 30:290].any() and not out[30:190, 20:22].any()  # the frame is gone
     assert out[10:60, 100:103].all()  # the "1" is whole, where it crosses the line too
-    assert out[100:102, 150:210].all() and out[240:260, 400:700].all()  # a stroke and a filled shape stay
-    assert out.sum() == 50 * 3 + 2 * 60 + 20 * 300
+    assert out[100:102, 150:210].all() and out[230:290, 400:700].all()  # a stroke and a filled shape stay
+    assert out[240:260, 720:790].all() and out[240:260, 330:390].all()
+    assert out.sum() == 50 * 3 + 2 * 60 + 60 * 300 + 20 * (70 + 60)
     assert seg.remove_rules(mask, min_length=None)[200:202, 30:290].all()  # unknown scale: left as they are
+    band = np.zeros((300, 800), dtype=bool)
+    band[240:260, 400:700] = True  # a band 20 px thick and 300 long, alone: a bar (lines.remove_bars), not ink
+    assert not seg.remove_rules(band).any() and seg.remove_rules(band, min_length=None)[240:260, 400:700].all()
 
 
 def _on_a_desk(grey: np.ndarray, desk, *, border: int = 60, shadow: float = 1.0, edge: float = 0.5,
