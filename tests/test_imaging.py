@@ -95,6 +95,9 @@ def test_affine_transform_zoom_gaussian_and_shift_match_ndimage():
         sigma = rng.uniform(0, 3, 2) * (rng.random(2) < 0.8)
         np.testing.assert_allclose(imaging.gaussian_filter(image, sigma),
                                    ndimage.gaussian_filter(image, sigma, mode="mirror"), atol=1e-12)
+        np.testing.assert_allclose(imaging.smoothed_zoom(image, sigma, new), ndimage.zoom(
+            ndimage.gaussian_filter(image, sigma, mode="mirror"), [n / o for n, o in zip(new, shape)], order=1,
+            mode="mirror", grid_mode=True), atol=1e-12)
         np.testing.assert_allclose(imaging.gaussian_filter1d(image[0], 1.0), ndimage.gaussian_filter1d(image[0], 1.0),
                                    atol=1e-12)
         digit = np.zeros((28, 28))

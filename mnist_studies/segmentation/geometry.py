@@ -128,11 +128,11 @@ def resize(image: np.ndarray, shape: tuple[int, int], *, anti_aliasing: bool = T
 
     image = np.asarray(image, dtype=np.float32 if image.dtype == np.float32 else np.float64)
     factors = np.divide(image.shape, shape)
-    if anti_aliasing:
-        image_ = imaging.gaussian_filter(image, np.maximum(0, (factors - 1) / 2))
+    sigma = np.maximum(0, (factors - 1) / 2) if anti_aliasing else np.zeros(2)
+    if max(shape) <= imaging.SMALL:  # a digit's box: only the samples' rows and columns are smoothed
+        out = imaging.smoothed_zoom(image, sigma, shape)
     else:
-        image_ = image
-    out = imaging.zoom(image_, shape)
+        out = imaging.zoom(imaging.gaussian_filter(image, sigma) if anti_aliasing else image, shape)
     return np.clip(out, image.min(), image.max(), out=out)
 
 
