@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-SMALL = 256  # zoom: images up to this many pixels on a side are zoomed by cached matrices
+SMALL = 256  # outputs up to this many pixels on a side (a digit's 20 × 20) are resized by cached matrices
 
 CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=np.uint8)  # scipy.ndimage's default structure
 
@@ -208,23 +208,13 @@ def _zoom_coordinates(old: int, new: int) -> np.ndarray:
     return (np.arange(new) + 0.5) * (old / new) - 0.5
 
 
-@functools.lru_cache(maxsize=512)
-def _zoom_matrix(old: int, new: int) -> np.ndarray:
-    """The (new, old) matrix of a 1-D zoom: the rows of the identity zoomed."""
-    return _linear_along(np.eye(old), 0, _zoom_coordinates(old, new), outside="mirror")
-
-
 def zoom(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Bilinear ``ndimage.zoom(..., order=1, mode="mirror", grid_mode=True)`` of a 2-D image to ``shape``: output
-    pixel centres spread over the input's extent. A small image (a digit's box) goes through two cached matrices."""
-    image = np.asarray(image)
-    if max(image.shape) <= SMALL:
-        out = _zoom_matrix(image.shape[0], shape[0]) @ image @ _zoom_matrix(image.shape[1], shape[1]).T
-    else:
-        out = image
-        for axis, (old, new) in enumerate(zip(out.shape, shape)):
-            out = _linear_along(out, axis, _zoom_coordinates(old, new), outside="mirror")
-    return out.astype(image.dtype, copy=False)
+    pixel centres spread over the input's extent (axis by axis; a small ``shape``: ``smoothed_zoom`` with σ 0)."""
+    out = np.asarray(image)
+    for axis, (old, new) in enumerate(zip(out.shape, shape)):
+        out = _linear_along(out, axis, _zoom_coordinates(old, new), outside="mirror")
+    return out.astype(np.asarray(image).dtype, copy=False)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -256,17 +246,6 @@ def smoothed_zoom(image: np.ndarray, sigma, shape: tuple[int, int]) -> np.ndarra
     return out.astype(image.dtype, copy=False)
 
 
-def center_of_mass(image: np.ndarray) -> tuple[float, float]:
-    total = image.sum()
-    return (float((image.sum(axis=1) * np.arange(image.shape[0])).sum() / total),
-            float((image.sum(axis=0) * np.arange(image.shape[1])).sum() / total))
-
-
-def shift(image: np.ndarray, by: tuple[float, float]) -> np.ndarray:
-    """Bilinear ``ndimage.shift(..., order=1, mode="constant")``: 0 where the source falls outside the image."""
-    return shift_each(np.asarray(image)[None], np.asarray([by], dtype=np.float64))[0]
-
-
 def shift_each(images: np.ndarray, by: np.ndarray) -> np.ndarray:
     """``shift`` of each image of a stack (N, H, W) by its own (rows, columns) of ``by`` (N, 2), all at once."""
     out = np.asarray(images, dtype=np.float64)
@@ -283,6 +262,19 @@ def shift_each(images: np.ndarray, by: np.ndarray) -> np.ndarray:
         inside = ((at >= 0) & (at <= n - 1)).reshape(shape)
         out = np.where(inside, (1.0 - weight) * first + weight * second, 0.0)
     return out
+
+
+def center_each(images: np.ndarray) -> np.ndarray:
+    """Each image of a stack (N, H, W) shifted (``shift_each``) so that its centre of mass (``ndimage.center_of_mass``)
+    is at the image's centre; a blank image stays as it is."""
+    images = np.asarray(images, dtype=np.float64)
+    totals = images.sum(axis=(1, 2))
+    written = totals > 0
+    rows, cols = np.arange(images.shape[1]), np.arange(images.shape[2])
+    centre = np.stack([images.sum(axis=2) @ rows, images.sum(axis=1) @ cols], axis=1)
+    centre /= np.where(written, totals, 1.0)[:, None]
+    middle = (np.asarray(images.shape[1:]) - 1) / 2.0
+    return shift_each(images, np.where(written[:, None], middle - centre, 0.0))
 
 
 def threshold_otsu(image: np.ndarray) -> float:
@@ -310,15 +302,15 @@ def threshold_sauvola(image: np.ndarray, window_size: int, k: float) -> np.ndarr
 
     def window_sums(integral: np.ndarray) -> np.ndarray:
         out = integral[0:rows - w, 0:cols - w].copy()
-        out += -1 * integral[0:rows - w, w:cols]
-        out += -1 * integral[w:rows, 0:cols - w]
+        out -= integral[0:rows - w, w:cols]
+        out -= integral[w:rows, 0:cols - w]
         out += integral[w:rows, w:cols]
         return out
 
     mean = window_sums(padded.cumsum(axis=0).cumsum(axis=1)) / (w * w)
     squares = window_sums((padded * padded).cumsum(axis=0).cumsum(axis=1)) / (w * w)
     std = np.sqrt(np.clip(squares - mean * mean, 0, None))
-    return mean * (1 + k * ((std / 1.0) - 1))
+    return mean * (1 + k * (std - 1))
 
 
 def apply_hysteresis_threshold(image: np.ndarray, low: float, high: float) -> np.ndarray:

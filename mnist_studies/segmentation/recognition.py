@@ -30,11 +30,7 @@ def normalize_digits(crops) -> np.ndarray:
         new_h, new_w = max(1, round(height * scale)), max(1, round(width * scale))
         top, left = (28 - new_h) // 2, (28 - new_w) // 2
         canvas[top:top + new_h, left:left + new_w] = resize(crop, (new_h, new_w))
-    totals = canvases.sum(axis=(1, 2))
-    written = totals > 0  # a blank stays where it is
-    centre = np.stack([canvases.sum(axis=2) @ np.arange(28), canvases.sum(axis=1) @ np.arange(28)], axis=1)
-    by = np.where(written[:, None], 13.5 - centre / np.where(written, totals, 1.0)[:, None], 0.0)
-    return np.clip(imaging.shift_each(canvases, by), 0.0, 1.0).astype(np.float32)
+    return np.clip(imaging.center_each(canvases), 0.0, 1.0).astype(np.float32)
 
 
 def load_digit_model(path: str | Path):
