@@ -161,8 +161,8 @@ def train_digits(settings: dict, x_train, y_train, x_test, y_test, *, run_dir: P
     on."""
     settings = _phase_settings(settings)
     saved, saved_record = run_dir / "digits.keras", run_dir / "digits.json"
-    config = {**settings, "train_images": len(x_train), "validation_images": 0 if validation is None
-              else len(validation[1])}
+    config = {**settings, "train_images": len(x_train),  # without validation, as before: a cached phase 1 is reused
+              **({"validation_images": len(validation[1])} if validation is not None else {})}
     if saved.is_file() and saved_record.is_file():
         try:
             record = json.loads(saved_record.read_text())
