@@ -1,6 +1,7 @@
 """The verdict rules (``mnist_studies/claims``): every rule can fail, weighs both sides' spread, and says
 inconclusive when the runs cannot decide; the report counts the papers' claims and our questions apart."""
 
+import numpy as np
 import pytest
 
 from mnist_studies import report
@@ -40,6 +41,30 @@ def test_an_interval_exactly_on_the_margin_reproduces():
     decision = stats.equivalent([98.8, 98.8, 98.8], 97.8, 1.0, 0.0, 10)  # no spread: the interval is the point +1.0
     assert (decision.low, decision.high) == pytest.approx((1.0, 1.0)) and decision.verdict == REPRODUCED
     assert stats.equivalent([98.81, 98.81, 98.81], 97.8, 1.0, 0.0, 10).verdict == NOT_REPRODUCED
+
+
+def test_an_undecided_equivalence_says_how_many_runs_would_decide_it():
+    ours = [83.5, 85.0, 82.5, 84.0, 84.5, 83.0, 85.5, 82.0, 84.0, 83.5]  # 83.75 ± 1.1 against 83.5 ± 1.1 (n = 10)
+    decision = stats.equivalent(ours, 83.5, 1.0, 1.1, 10)
+    needed, floor = stats.runs_to_decide(ours, 83.5, 1.0, 1.1, 10)
+    assert decision.verdict == INCONCLUSIVE and f"about {needed} runs would decide" in decision.note
+    # the number is the first that decides: as many runs with this mean and SD reproduce, one fewer cannot tell
+    sd = float(np.std(ours, ddof=1))
+
+    def verdict_at(n):
+        base = np.tile([-1.0, 1.0], n)[:n]
+        base = (base - base.mean()) / base.std(ddof=1)
+        return stats.equivalent(np.mean(ours) + sd * base, 83.5, 1.0, 1.1, 10).verdict
+
+    assert 10 < needed < 40 and verdict_at(needed) == REPRODUCED and verdict_at(needed - 1) == INCONCLUSIVE
+    # the paper's side bounds the interval: a paper mean of 4 folds with our spread (3 points) leaves
+    # 1.645 x 3 / 2 = ±2.5, so no number of our runs brings a difference of 1 inside ±1 or wholly outside it
+    folds = [81.0, 84.0, 78.0, 83.0]
+    assert stats.runs_to_decide(folds, 80.5 - 1.0 + 0.0, 1.0, paper_n=4)[0] is None
+    assert stats.runs_to_decide(folds, 80.5, 1.0, paper_n=4)[1] == pytest.approx(1.645 * np.std(folds, ddof=1) / 2,
+                                                                                 rel=1e-3)
+    assert "no number of our runs decides" in stats.equivalent(folds, 79.5, 1.0, paper_n=4).note
+    assert "runs would decide" not in stats.equivalent([90.1, 90.3, 89.9, 90.0], 97.8, 1.0, 0.2, 10).note  # decided
 
 
 def test_not_worse_looks_one_way():

@@ -49,9 +49,9 @@ def test_report_from_handmade_records(isolated_outputs):
     assert lenet[1]["verdict"] == report.NOT_REPRODUCED
     assert list(_rows(data, "separate_kernels").values())[0]["verdict"] == report.INCONCLUSIVE
     pairs = _rows(data, "digit_pairs")
-    assert pairs["Digit: test accuracy over 10 runs"]["verdict"] == report.REPRODUCED
-    assert pairs["Digit: test accuracy over 10 runs"]["ours"] == "97.0 ± 0.0%"
-    assert pairs["Simple: test accuracy over 10 runs"]["verdict"] == report.NOT_RUN  # no runs of this model
+    assert pairs["Digit: test accuracy, mean of repeated runs"]["verdict"] == report.REPRODUCED
+    assert pairs["Digit: test accuracy, mean of repeated runs"]["ours"] == "97.0 ± 0.0%"
+    assert pairs["Simple: test accuracy, mean of repeated runs"]["verdict"] == report.NOT_RUN  # no runs of this model
     assert pairs["Simple: best learning rate and its mean validation accuracy"]["verdict"] == report.NOT_RUN
 
     text = report.render({"quick": data})

@@ -64,21 +64,55 @@ def difference_interval(ours: Sequence[float], paper_mean: float, paper_sd: floa
     return diff - half, diff + half
 
 
+def _equivalence_verdict(low: float, high: float, margin: float) -> str:
+    if -margin <= low and high <= margin:
+        return REPRODUCED
+    if low > margin or high < -margin:
+        return NOT_REPRODUCED
+    return INCONCLUSIVE
+
+
 def equivalent(ours: Sequence[float], paper_mean: float, margin: float, paper_sd: float | None = None,
                paper_n: int = 1) -> Decision:
     """Reproduced when the difference's 90% interval lies inside ±``margin`` (two one-sided tests), not reproduced
-    when it lies wholly outside, inconclusive otherwise (and with fewer than 2 runs)."""
+    when it lies wholly outside, inconclusive otherwise (and with fewer than 2 runs). An inconclusive verdict says
+    in its note whether more of our runs could decide it (``runs_to_decide``)."""
     interval = difference_interval(ours, paper_mean, paper_sd, paper_n)
     if interval is None:
         return Decision(INCONCLUSIVE, note=f"{len(ours)} run: an interval needs at least 2")
     low, high = interval
-    if -margin <= low and high <= margin:
-        verdict = REPRODUCED
-    elif low > margin or high < -margin:
-        verdict = NOT_REPRODUCED
-    else:
-        verdict = INCONCLUSIVE
-    return Decision(verdict, low, high, f"margin ±{margin:g}")
+    verdict = _equivalence_verdict(low, high, margin)
+    note = f"margin ±{margin:g}"
+    if verdict == INCONCLUSIVE:
+        needed, floor = runs_to_decide(ours, paper_mean, margin, paper_sd, paper_n)
+        note += (f"; about {needed} runs would decide, at this mean and SD" if needed is not None else
+                 f"; no number of our runs decides: the paper's side alone leaves ±{floor:.2f}")
+    return Decision(verdict, low, high, note)
+
+
+MAX_RUNS = 1000  # ``runs_to_decide`` looks no further
+
+
+def runs_to_decide(ours: Sequence[float], paper_mean: float, margin: float, paper_sd: float | None = None,
+                   paper_n: int = 1) -> tuple[int | None, float]:
+    """How many of our runs ``equivalent`` would need to decide, if more runs kept our mean and SD: (the smallest
+    such number up to ``MAX_RUNS``, or None), and the interval's half-width with unlimited runs of ours (what the
+    paper's own spread and size leave: an interval that wide around our difference may never fit the margin)."""
+    ours = np.asarray(ours, dtype=float)
+    mean, sd = float(ours.mean()), float(ours.std(ddof=1))
+
+    def decides(n: int) -> tuple[bool, float]:
+        base = np.array([-1.0, 1.0] * (n // 2) + [0.0] * (n % 2))  # n runs with mean 0 and SD 1
+        interval = difference_interval(mean + sd * base / base.std(ddof=1), paper_mean, paper_sd, paper_n)
+        return _equivalence_verdict(*interval, margin) != INCONCLUSIVE, (interval[1] - interval[0]) / 2
+
+    if sd == 0 or not decides(MAX_RUNS)[0]:
+        return None, decides(10 * MAX_RUNS)[1]
+    lo, hi = len(ours), MAX_RUNS  # decides(lo) is False (the runs we have), decides(hi) True; more runs, a
+    while hi - lo > 1:  # narrower interval: the first n that decides is found by halving
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if decides(mid)[0] else (mid, hi)
+    return hi, decides(10 * MAX_RUNS)[1]
 
 
 def not_worse(ours: Sequence[float], paper_mean: float, margin: float, *, lower_is_better: bool,
@@ -156,7 +190,7 @@ def paired_equivalent(a: Sequence[float], b: Sequence[float], margin: float, *, 
     d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
     decision = equivalent(d, 0.0, margin, paper_sd=0.0)
     return Decision(decision.verdict, decision.low, decision.high,
-                    f"paired, over {over}; margin ±{margin:g}" if decision.low is not None else decision.note)
+                    f"paired, over {over}; {decision.note}" if decision.low is not None else decision.note)
 
 
 def paired_not_greater(a: Sequence[float], b: Sequence[float], margin: float, *, over: str = "seeds") -> Decision:

@@ -19,7 +19,7 @@ import time
 import keras
 import numpy as np
 
-from mnist_studies import claims, data, profiles, records, training
+from mnist_studies import data, profiles, records, training
 from mnist_studies.data import PairSet
 from mnist_studies.models.digit_pairs import BUILDERS, pair_losses
 
@@ -49,11 +49,6 @@ PAPER_TABLE_II = {
     "Auxiliary @ 2": ((96.4, 0.9), (100.0, 0.0)), "Auxiliary @ 10": ((97.2, 1.2), (100.0, 0.0)),
     "Auxiliary @ 40": ((97.6, 0.3), (100.0, 0.0)), "Digit": ((97.8, 0.2), (100.0, 0.0)),
 }
-
-
-def reproduces(ours: float, paper: float, paper_std: float | None = None) -> bool:
-    """The issue's rule: our mean within two of the paper's standard deviations, or within 2 points if wider."""
-    return abs(ours - paper) <= max(2.0 * (paper_std or 0.0), 2.0)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -196,6 +191,16 @@ def cross_validate(model_name: str, learning_rate: float, pairs: PairSet, cfg: d
 # ---------------------------------------------------------------------------------------------------------------
 
 
+# Settings that plan which runs a profile makes, not how one run trains: left out of each run's record, so that a
+# profile with more runs, rates or α reuses the runs already made (the tuning's summary keeps its grid).
+PLANNING_KEYS = ("models", "lr_grid", "alphas", "runs")
+
+
+def run_config(cfg: dict, **run: object) -> dict:
+    """The config one run's record holds: the profile's settings without ``PLANNING_KEYS``, and the run's own."""
+    return {**{key: value for key, value in cfg.items() if key not in PLANNING_KEYS}, **run}
+
+
 def _record(cfg, name, seed, metrics, device, history=None, extra=None, seconds=None, config=None):
     record = records.make_record(study=STUDY, profile=cfg["profile"], name=name, seed=seed,
                                  config=cfg if config is None else config, metrics=metrics, history=history,
@@ -236,7 +241,7 @@ def cv_cell(model_name: str, learning_rate: float, pairs: PairSet, cfg: dict, *,
     """
     label = model_name if alpha is None else f"Auxiliary alpha {alpha:g}"
     name = f"cv-{label}-lr{learning_rate:g}"
-    config = {**cfg, "model": model_name, "learning_rate": learning_rate, "alpha": alpha}
+    config = run_config(cfg, model=model_name, learning_rate=learning_rate, alpha=alpha)
     done = records.completed(STUDY, cfg["profile"], name, config)
     if done:
         return done
@@ -259,8 +264,8 @@ def tune_learning_rates(cfg: dict, *, device: str) -> list[dict]:
         best = max(means, key=means.get)
         metrics = {"best_learning_rate": best, "best_val_accuracy": means[best],
                    "val_accuracy_by_rate": {f"{lr:g}": c["metrics"]["val_accuracies"] for lr, c in cells.items()}}
-        out.append(_summary(cfg, f"tuning-{model_name}", {**cfg, "model": model_name}, cells.values(), metrics,
-                            device, extra={"model": model_name}))
+        out.append(_summary(cfg, f"tuning-{model_name}", run_config(cfg, model=model_name, lr_grid=cfg["lr_grid"]),
+                            cells.values(), metrics, device, extra={"model": model_name}))
         print(f"[tuning {i}/{len(cfg['models'])}] {model_name}: best lr {best:g}, mean validation accuracy "
               f"{100 * means[best]:.1f}% ({time.perf_counter() - start:.0f} s)", flush=True)
     return out
@@ -282,7 +287,7 @@ def sweep_alpha(cfg: dict, *, device: str) -> list[dict]:
         accuracies = cell["metrics"]["val_accuracies"]
         name = f"alpha-{alpha:g}" if alpha is not None else "alpha-digit-reference"
         metrics = {"alpha": alpha, "val_accuracies": accuracies, "val_accuracy": float(np.mean(accuracies))}
-        out.append(_summary(cfg, name, {**cfg, "alpha": alpha}, [cell], metrics, device,
+        out.append(_summary(cfg, name, run_config(cfg, alpha=alpha), [cell], metrics, device,
                             extra={"learning_rate": lr, "cell": cell["name"]}))
         shown = f"alpha={alpha:g}" if alpha is not None else "digit CNN"
         print(f"[alpha {i}/{len(runs)}] {shown}: {100 * np.mean(accuracies):.1f} ± {100 * np.std(accuracies):.1f}% "
@@ -298,7 +303,7 @@ def evaluate_models(cfg: dict, learning_rates: dict[str, float], *, device: str)
         for run in range(cfg["runs"]):
             seed = cfg["seed"] + run
             name = f"eval-{model_name}-run{run}"
-            config = {**cfg, "model": model_name, "learning_rate": learning_rates[model_name]}
+            config = run_config(cfg, model=model_name, learning_rate=learning_rates[model_name])
             done = records.completed(STUDY, cfg["profile"], name, config)
             if done:
                 out.append(done)
@@ -337,55 +342,3 @@ def run_study(cfg: dict, *, device: str = "auto") -> dict[str, list[dict]]:
     alpha = sweep_alpha(cfg, device=device_name)
     evaluation = evaluate_models(cfg, learning_rates, device=device_name)
     return {"tuning": tuning, "alpha": alpha, "evaluation": evaluation}
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Tables (from records; the figures are in mnist_studies/plotting/digit_pairs.py)
-# ---------------------------------------------------------------------------------------------------------------
-
-
-def _verdict(ok: bool) -> str:
-    return claims.REPRODUCED if ok else claims.NOT_REPRODUCED
-
-
-def table_i(tuning: list[dict]) -> str:
-    """Table I beside the paper's: best learning rate and mean validation accuracy per model."""
-    lines = ["| model | lr (paper) | lr (ours) | val. acc. % (paper) | val. acc. % (ours) | reproduces |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    for r in tuning:
-        name = r["extra"]["model"]
-        lr, acc = PAPER_TABLE_I[name]
-        ours = 100 * r["metrics"]["best_val_accuracy"]
-        lines.append(f"| {name} | {lr:g} | {r['metrics']['best_learning_rate']:g} | {acc:.1f} | {ours:.1f} | "
-                     f"{_verdict(reproduces(ours, acc))} |")
-    return "\n".join(lines)
-
-
-def table_ii_rows(evaluation: list[dict]) -> list[dict]:
-    """Per model: our test and train accuracy (mean ± std, %) beside the paper's, with verdicts."""
-    rows = []
-    for name in dict.fromkeys(r["extra"]["model"] for r in evaluation):
-        group = [r for r in evaluation if r["extra"]["model"] == name]
-        test = 100 * np.array([r["metrics"]["test_accuracy"] for r in group])
-        train = 100 * np.array([r["metrics"]["train_accuracy"] for r in group])
-        (paper_test, paper_test_std), (paper_train, paper_train_std) = PAPER_TABLE_II[name]
-        rows.append({
-            "model": name, "n": len(group),
-            "test": claims.mean_std(test),
-            "train": claims.mean_std(train),
-            "paper_test": (paper_test, paper_test_std), "paper_train": (paper_train, paper_train_std),
-            "test_reproduces": reproduces(test.mean(), paper_test, paper_test_std),
-            "train_reproduces": reproduces(train.mean(), paper_train, paper_train_std),
-        })
-    return rows
-
-
-def table_ii(evaluation: list[dict]) -> str:
-    lines = ["| model | runs | test % (paper) | test % (ours) | reproduces | train % (paper) | train % (ours) | "
-             "reproduces |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    fmt = lambda ms: f"{ms[0]:.1f} ± {ms[1]:.1f}"  # noqa: E731
-    for row in table_ii_rows(evaluation):
-        lines.append(f"| {row['model']} | {row['n']} | {fmt(row['paper_test'])} | {fmt(row['test'])} | "
-                     f"{_verdict(row['test_reproduces'])} | {fmt(row['paper_train'])} | {fmt(row['train'])} | "
-                     f"{_verdict(row['train_reproduces'])} |")
-    return "\n".join(lines)
