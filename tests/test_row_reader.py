@@ -76,8 +76,27 @@ def test_training_rows_can_move_each_digit_up_or_down_by_a_share_of_the_height()
     assert x.shape == (20, 32, 256, 1) and np.all((y > 0).sum(axis=1) >= 1)
 
 
+def test_training_rows_can_end_in_smaller_digits_on_the_same_baseline():
+    (x_train, y_train), _ = data.load_mnist()
+    seen = 0
+    for seed in range(6):
+        _, owner, digits = strips._row(np.random.default_rng(seed), x_train[:300], y_train[:300], 5, small_tail=1.0)
+        rows = [np.flatnonzero((owner == k).any(axis=1)) for k in range(len(digits))]
+        heights = np.array([r.max() - r.min() + 1 for r in rows])
+        bottoms = np.array([r.max() for r in rows])
+        small = heights < 0.8 * heights[0]
+        assert small[-1] and not small[0] and 1 <= small.sum() <= 3, heights  # the last one to three digits
+        assert np.all(np.diff(small.astype(int)) >= 0), "the smaller digits are the row's last"
+        assert np.ptp(bottoms) <= 2, "on the others' baseline"
+        assert heights[small].max() <= strips.SMALL_TAIL[1] * heights[0] + 2
+        seen += small.sum()
+    assert seen > 6
+    plain = [strips._row(np.random.default_rng(seed), x_train[:300], y_train[:300], 5)[1] for seed in range(3)]
+    assert all(np.ptp([np.ptp(np.flatnonzero((o == k).any(axis=1))) for k in range(5)]) <= 2 for o in plain)
+
+
 def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tmp_path):
-    settings = {**row_reader.SETTINGS, "epochs": 2, "batch_size": 32}
+    settings = {**row_reader.SETTINGS, **row_reader.VARIANTS["small-tail"], "epochs": 2, "batch_size": 32}
     out = tmp_path / "shipped" / "rows.keras"
     record = row_reader.train(settings, output=out, run_dir=tmp_path / "run", train_size=256, verbose=0)
     assert record["history"]["loss"][1] < record["history"]["loss"][0]
@@ -85,6 +104,7 @@ def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tm
     saved = json.loads(out.with_suffix(".json").read_text())
     assert saved["model_file"]["sha256"] == digit_reader.sha256(out)
     assert saved["metrics"]["test_rows"]["rows"] == 64 and saved["config"]["augmentation"]
+    assert saved["metrics"]["test_rows_small_tail"]["rows"] == 64 and saved["config"]["small_tail"] == 0.3
     assert sequence.load_row_model(out).count_params() == saved["metrics"]["parameters"]
 
 
@@ -107,6 +127,7 @@ def test_the_shipped_row_reader_loads_in_safe_mode_matches_its_record_and_reads_
     assert record["model_file"]["sha256"] == digit_reader.sha256(path), "not the recorded model file"
     assert model.count_params() == record["metrics"]["parameters"]
     assert record["config"]["rows"] == row_reader.SETTINGS["rows"] and record["config"]["train_images"] == 60_000
+    assert record["config"].get("small_tail", 0.0) == row_reader.SETTINGS["small_tail"], "settings not shipped"
     _, (x_test, y_test) = data.load_mnist()
     x, y = strips.make_rows(x_test, y_test, 300, seed=row_reader.SETTINGS["test_seed"],
                             jitter=row_reader.SETTINGS["jitter"])  # the record's first 300

@@ -21,35 +21,45 @@ PIECE_MIN_ASPECT = 0.1  # a piece whose ink is narrower than this × its height 
 COVERAGE = {"digit": 0.9, "sliver": 0.1, "more": 0.3, "piece": 0.65}  # shares of a digit's ink (module docstring)
 
 
-def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count: int, *, jitter: float = 0.0):
+SMALL_TAIL = (0.45, 0.75)  # ``small_tail``: the last digits' height, a share of the others' (drawn per row)
+
+
+def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count: int, *, jitter: float = 0.0,
+         small_tail: float = 0.0):
     """``count`` random digits side by side at one height, each touching or overlapping its left neighbour (0-12%
     of the height) and moved up or down by up to ``jitter`` × the height (a hand's baseline wanders; a page of the
     families moves each digit by up to 3 px), written on paper as ``pages.make_page`` writes them and binarized by
-    the reader. Returns (ink mask, owner: the index of the digit each pixel belongs to or -1, labels of the digits
-    left to right)."""
+    the reader. With probability ``small_tail`` the row's last one to three digits are written smaller
+    (``SMALL_TAIL`` of the height) on the same baseline, as the trailing zeros of an amount often are (``20.000``).
+    Returns (ink mask, owner: the index of the digit each pixel belongs to or -1, labels of the digits left to
+    right)."""
     from skimage.transform import resize
 
     from mnist_studies.segmentation import binarize
 
     height = int(rng.integers(28, 56))
     margin = height // 2
+    small, share = 0, 1.0  # no draw without small_tail: the rows made before it stay the same
+    if small_tail and count > 1 and rng.random() < small_tail:
+        small, share = int(rng.integers(1, min(3, count - 1) + 1)), float(rng.uniform(*SMALL_TAIL))
     glyphs, x = [], margin
-    for index in rng.integers(len(images), size=count):
+    for k, index in enumerate(rng.integers(len(images), size=count)):
         digit = pages._tight(images[index]) / 255.0
-        width = max(3, round(digit.shape[1] * height / digit.shape[0]))
+        tall = height if k < count - small else max(3, round(share * height))
+        width = max(3, round(digit.shape[1] * tall / digit.shape[0]))
         if glyphs:
-            x -= int(rng.uniform(0.0, 0.12) * height)
+            x -= int(rng.uniform(0.0, 0.12) * tall)
         shift = round(jitter * height)
-        top = margin + (int(rng.integers(-shift, shift + 1)) if shift else 0)
-        glyphs.append((x, top, resize(digit, (height, width), anti_aliasing=True), int(labels[index])))
+        top = margin + height - tall + (int(rng.integers(-shift, shift + 1)) if shift else 0)
+        glyphs.append((x, top, resize(digit, (tall, width), anti_aliasing=True), int(labels[index])))
         x += width
     ink = np.zeros((height + 2 * margin, x + margin))
     owner = np.full(ink.shape, -1)
     for k, (x0, y0, glyph, _) in enumerate(glyphs):
-        region = ink[y0:y0 + height, x0:x0 + glyph.shape[1]]
+        region = ink[y0:y0 + glyph.shape[0], x0:x0 + glyph.shape[1]]
         stronger = glyph > region
         region[stronger] = glyph[stronger]
-        owner[y0:y0 + height, x0:x0 + glyph.shape[1]][stronger] = k
+        owner[y0:y0 + glyph.shape[0], x0:x0 + glyph.shape[1]][stronger] = k
     grey = pages.on_paper(ink, 0.95, blur=rng.uniform(0.4, 1.0), noise=0.02, rng=rng)
     return binarize(grey), owner, [label for *_, label in glyphs]
 
@@ -123,9 +133,11 @@ MAX_DIGITS = 9  # the most digits in one row of ``make_rows`` (a page's row of t
 
 
 def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int = 0,
-              max_digits: int = MAX_DIGITS, jitter: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+              max_digits: int = MAX_DIGITS, jitter: float = 0.0, small_tail: float = 0.0
+              ) -> tuple[np.ndarray, np.ndarray]:
     """``count`` rows of one to ``max_digits`` random digits, each touching or overlapping its left neighbour as
-    in ``make_examples`` and moved up or down by up to ``jitter`` × the row's height (``_row``), normalized as the
+    in ``make_examples``, moved up or down by up to ``jitter`` × the row's height and, in a share ``small_tail`` of
+    the rows, the last digits smaller (``_row``), normalized as the
     reader shows a blob to its row reader (``sequence.normalize_blob``): float32 (count, 32, 256, 1) images, and
     their digits as CTC targets (int64 (count, ``max_digits``): digit d as d + 1, padded with the blank, 0). Fully
     determined by ``seed``."""
@@ -135,7 +147,8 @@ def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int =
     x = np.zeros((count, *sequence.SHAPE, 1), dtype=np.float32)
     y = np.zeros((count, max_digits), dtype=np.int64)
     for i in range(count):
-        mask, _, digits = _row(rng, images, labels, int(rng.integers(1, max_digits + 1)), jitter=jitter)
+        mask, _, digits = _row(rng, images, labels, int(rng.integers(1, max_digits + 1)), jitter=jitter,
+                               small_tail=small_tail)
         x[i, ..., 0] = sequence.normalize_blob(mask)[0]
         y[i, :len(digits)] = np.asarray(digits) + 1
     return x, y
