@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from mnist_studies import data, paths, segmentation
 from mnist_studies.models.row_reader import build_row_reader
@@ -95,6 +96,18 @@ def test_training_rows_can_end_in_smaller_digits_on_the_same_baseline():
     assert all(np.ptp([np.ptp(np.flatnonzero((o == k).any(axis=1))) for k in range(5)]) <= 2 for o in plain)
 
 
+def test_training_rows_can_hold_separators_that_belong_to_no_digit_and_are_not_read():
+    (x_train, y_train), _ = data.load_mnist()
+    for seed in range(4):
+        mask, owner, digits = strips._row(np.random.default_rng(seed), x_train[:300], y_train[:300], 4,
+                                          separators=1.0)
+        assert len(digits) == 4 and set(np.unique(owner)) == {-1, 0, 1, 2, 3}, "a separator is not a digit"
+        grown = ndimage.binary_dilation(owner >= 0, iterations=2)
+        assert (mask & ~grown).sum() >= 4, "no separator drawn"
+    _, y = strips.make_rows(x_train[:300], y_train[:300], 20, seed=5, separators=1.0)
+    assert np.all((y > 0).sum(axis=1) >= 1) and y.max() <= 10
+
+
 def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tmp_path):
     settings = {**row_reader.SETTINGS, **row_reader.VARIANTS["small-tail"], "epochs": 2, "batch_size": 32}
     out = tmp_path / "shipped" / "rows.keras"
@@ -105,6 +118,7 @@ def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tm
     assert saved["model_file"]["sha256"] == digit_reader.sha256(out)
     assert saved["metrics"]["test_rows"]["rows"] == 64 and saved["config"]["augmentation"]
     assert saved["metrics"]["test_rows_small_tail"]["rows"] == 64 and saved["config"]["small_tail"] == 0.3
+    assert saved["metrics"]["test_rows_separators"]["rows"] == 64
     assert sequence.load_row_model(out).count_params() == saved["metrics"]["parameters"]
 
 
@@ -127,7 +141,8 @@ def test_the_shipped_row_reader_loads_in_safe_mode_matches_its_record_and_reads_
     assert record["model_file"]["sha256"] == digit_reader.sha256(path), "not the recorded model file"
     assert model.count_params() == record["metrics"]["parameters"]
     assert record["config"]["rows"] == row_reader.SETTINGS["rows"] and record["config"]["train_images"] == 60_000
-    assert record["config"].get("small_tail", 0.0) == row_reader.SETTINGS["small_tail"], "settings not shipped"
+    for key in ("small_tail", "separators"):
+        assert record["config"].get(key, 0.0) == row_reader.SETTINGS[key], f"{key}: settings not shipped"
     _, (x_test, y_test) = data.load_mnist()
     x, y = strips.make_rows(x_test, y_test, 300, seed=row_reader.SETTINGS["test_seed"],
                             jitter=row_reader.SETTINGS["jitter"])  # the record's first 300

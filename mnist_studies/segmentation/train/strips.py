@@ -25,14 +25,16 @@ SMALL_TAIL = (0.45, 0.75)  # ``small_tail``: the last digits' height, a share of
 
 
 def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count: int, *, jitter: float = 0.0,
-         small_tail: float = 0.0):
+         small_tail: float = 0.0, separators: float = 0.0):
     """``count`` random digits side by side at one height, each touching or overlapping its left neighbour (0-12%
     of the height) and moved up or down by up to ``jitter`` × the height (a hand's baseline wanders; a page of the
     families moves each digit by up to 3 px), written on paper as ``pages.make_page`` writes them and binarized by
     the reader. With probability ``small_tail`` the row's last one to three digits are written smaller
     (``SMALL_TAIL`` of the height) on the same baseline, as the trailing zeros of an amount often are (``20.000``).
-    Returns (ink mask, owner: the index of the digit each pixel belongs to or -1, labels of the digits left to
-    right)."""
+    With probability ``separators`` a period, comma or dash (``pages.draw_separator``, at the height of the digit
+    before it) follows the last digit, one inside the row, or both, touching or near its neighbours (``1.500``,
+    ``3500.-``); it is not a digit and has no label. Returns (ink mask, owner: the index of the digit each pixel
+    belongs to or -1, labels of the digits left to right)."""
     from skimage.transform import resize
 
     from mnist_studies.segmentation import binarize
@@ -42,6 +44,12 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
     small, share = 0, 1.0  # no draw without small_tail: the rows made before it stay the same
     if small_tail and count > 1 and rng.random() < small_tail:
         small, share = int(rng.integers(1, min(3, count - 1) + 1)), float(rng.uniform(*SMALL_TAIL))
+    after = set()  # the digits a separator follows; no draw without separators, as for small_tail
+    if separators and rng.random() < separators:
+        if rng.random() < 0.6:
+            after.add(count - 1)
+        if count > 1 and (not after or rng.random() < 0.4):
+            after.add(int(rng.integers(0, count - 1)))
     glyphs, x = [], margin
     for k, index in enumerate(rng.integers(len(images), size=count)):
         digit = pages._tight(images[index]) / 255.0
@@ -53,15 +61,25 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
         top = margin + height - tall + (int(rng.integers(-shift, shift + 1)) if shift else 0)
         glyphs.append((x, top, resize(digit, (tall, width), anti_aliasing=True), int(labels[index])))
         x += width
+        if k in after:
+            x += int(rng.uniform(-0.05, 0.15) * tall)
+            mark = np.zeros((height + 2 * margin, tall + 6))
+            used = pages.draw_separator(mark, pages.SEPARATORS[int(rng.integers(len(pages.SEPARATORS)))], 1,
+                                        top + tall, tall, rng)
+            glyphs.append((x, 0, mark[:, :used + 3], None))
+            x += used + 3 + int(rng.uniform(0.0, 0.1) * tall)
     ink = np.zeros((height + 2 * margin, x + margin))
     owner = np.full(ink.shape, -1)
-    for k, (x0, y0, glyph, _) in enumerate(glyphs):
+    digits = []
+    for x0, y0, glyph, label in glyphs:
         region = ink[y0:y0 + glyph.shape[0], x0:x0 + glyph.shape[1]]
         stronger = glyph > region
         region[stronger] = glyph[stronger]
-        owner[y0:y0 + glyph.shape[0], x0:x0 + glyph.shape[1]][stronger] = k
+        if label is not None:  # a separator belongs to no digit
+            owner[y0:y0 + glyph.shape[0], x0:x0 + glyph.shape[1]][stronger] = len(digits)
+            digits.append(label)
     grey = pages.on_paper(ink, 0.95, blur=rng.uniform(0.4, 1.0), noise=0.02, rng=rng)
-    return binarize(grey), owner, [label for *_, label in glyphs]
+    return binarize(grey), owner, digits
 
 
 def _label(mask: np.ndarray, owner: np.ndarray, totals: np.ndarray, box, digits: list[int], *,
@@ -133,11 +151,12 @@ MAX_DIGITS = 9  # the most digits in one row of ``make_rows`` (a page's row of t
 
 
 def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int = 0,
-              max_digits: int = MAX_DIGITS, jitter: float = 0.0, small_tail: float = 0.0
+              max_digits: int = MAX_DIGITS, jitter: float = 0.0, small_tail: float = 0.0, separators: float = 0.0
               ) -> tuple[np.ndarray, np.ndarray]:
     """``count`` rows of one to ``max_digits`` random digits, each touching or overlapping its left neighbour as
-    in ``make_examples``, moved up or down by up to ``jitter`` × the row's height and, in a share ``small_tail`` of
-    the rows, the last digits smaller (``_row``), normalized as the
+    in ``make_examples``, moved up or down by up to ``jitter`` × the row's height, in a share ``small_tail`` of
+    the rows the last digits smaller and in a share ``separators`` with unlabelled separators (``_row``), normalized
+    as the
     reader shows a blob to its row reader (``sequence.normalize_blob``): float32 (count, 32, 256, 1) images, and
     their digits as CTC targets (int64 (count, ``max_digits``): digit d as d + 1, padded with the blank, 0). Fully
     determined by ``seed``."""
@@ -148,7 +167,7 @@ def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int =
     y = np.zeros((count, max_digits), dtype=np.int64)
     for i in range(count):
         mask, _, digits = _row(rng, images, labels, int(rng.integers(1, max_digits + 1)), jitter=jitter,
-                               small_tail=small_tail)
+                               small_tail=small_tail, separators=separators)
         x[i, ..., 0] = sequence.normalize_blob(mask)[0]
         y[i, :len(digits)] = np.asarray(digits) + 1
     return x, y
