@@ -70,3 +70,28 @@ def test_add_styles_redraws_the_asked_share_of_ones_only_and_is_seeded(ones):
         styles.add_styles(x, y, {4: 0.5})
     with pytest.raises(ValueError, match="share of 1s"):
         styles.add_styles(x, y, {1: 1.5})
+
+
+def _upright(image: np.ndarray) -> np.ndarray:
+    """The digit sheared to no slant (``styles.slant``), as grey levels."""
+    from scipy import ndimage
+
+    shear, centre = styles.slant(image), (np.asarray(image.shape) - 1) / 2
+    matrix = np.array([[1.0, 0.0], [-shear, 1.0]])
+    return ndimage.affine_transform(image.astype(float), matrix, offset=centre - matrix @ centre, order=1)
+
+
+def test_a_p_nine_is_the_nine_mirrored_and_leaning_as_it_did():
+    (x, y), _ = data.load_mnist()
+    nines = x[y == 9][:30]
+    mirrored = 0
+    for nine in nines:
+        drawn = styles.p_nine(nine, np.random.default_rng(0))
+        assert drawn.shape == (28, 28) and drawn.dtype == np.uint8
+        assert styles.slant(drawn) == pytest.approx(styles.slant(nine), abs=0.12), "leans as the 9 did"
+        upright, drawn_upright = _upright(nine), _upright(drawn).ravel()
+        mirror, same = (np.corrcoef(drawn_upright, ref.ravel())[0, 1] for ref in (upright[:, ::-1], upright))
+        mirrored += mirror > same
+    assert mirrored >= 25, "upright, it is the 9's mirror image"
+    styled = styles.add_styles(x[:2000], y[:2000], {9: 0.5}, seed=1)
+    assert set(y[:2000][np.any(styled != x[:2000], axis=(1, 2))]) == {9}
