@@ -65,13 +65,14 @@ def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tm
     assert again["metrics"]["digits_phase_test_errors"] == record["metrics"]["digits_phase_test_errors"]
 
 
-def test_a_validation_run_never_replaces_the_shipped_model(tmp_path):
+def test_a_variant_or_a_validation_run_never_replaces_the_shipped_model(tmp_path):
     settings = {**digit_reader.SETTINGS, "epochs": 1}
     with pytest.raises(ValueError, match="validation must be"):  # before any training
         digit_reader.train(settings, output=tmp_path / "m.keras", run_dir=tmp_path / "run", train_size=1024,
                            validation=1024)
-    shipped_model, backups = digit_reader.outputs("continental", 0)
-    assert shipped_model == paths.reader_model_path() and backups == paths.runs_dir("reader_model")
+    assert digit_reader.outputs(None, 0) == (paths.reader_model_path(), paths.runs_dir("reader_model"))
+    candidate, candidate_backups = digit_reader.outputs("continental", 0)
+    assert candidate.parent == candidate_backups == paths.runs_dir("reader_model") / "continental"
     trial, trial_backups = digit_reader.outputs("continental", 10_000)
     assert trial != paths.reader_model_path() and trial_backups != paths.runs_dir("reader_model")
     assert digit_reader.outputs(None, 10_000) != (trial, trial_backups)  # one place per variant

@@ -289,13 +289,16 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
 
 def outputs(variant: str | None, validation: int, output: Path | None = None) -> tuple[Path, Path]:
     """Where a training writes its model and keeps its backups: the shipped model's place and
-    ``runs/reader_model/``, or for a validation run (``validation`` > 0) a place of its own per variant, so that
-    neither the shipped model nor the shipped settings' cached first phase is replaced by it."""
-    if not validation:
-        return Path(output or paths.reader_model_path()), paths.runs_dir("reader_model")
-    name = f"{variant or 'default'}-validation{validation}"
-    return (Path(output or paths.runs_dir("reader_model") / "validation" / f"{name}.keras"),
-            paths.runs_dir("reader_model") / name)
+    ``runs/reader_model/`` for the shipped settings; a variant (a candidate, copied into ``shipped/`` only once it
+    is measured) in ``runs/reader_model/<variant>/``; a validation run (``validation`` > 0) in a place of its own per
+    variant. Neither replaces the shipped model nor the shipped settings' cached first phase."""
+    runs = paths.runs_dir("reader_model")
+    if validation:
+        name = f"{variant or 'default'}-validation{validation}"
+        return Path(output or runs / "validation" / f"{name}.keras"), runs / name
+    if variant:
+        return Path(output or runs / variant / "digit_reader.keras"), runs / variant
+    return Path(output or paths.reader_model_path()), runs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"], help=f"default {SETTINGS['epochs']}")
     parser.add_argument("--output", type=Path, help="where the .keras file goes (default: the shipped model's "
-                                                     "place; with --validation, runs/reader_model/validation/)")
+                                                     "place; with --variant, runs/reader_model/<variant>/; with "
+                                                     "--validation, runs/reader_model/validation/)")
     parser.add_argument("--variant", choices=sorted(VARIANTS), help="train a variant of the settings (VARIANTS)")
     parser.add_argument("--validation", type=int, default=0, metavar="N",
                         help="hold out the last N training images and report the error on them, to choose settings "
