@@ -957,6 +957,32 @@ def test_the_command_line_scores_pages_against_a_labels_file(tmp_path, capsys):
     assert err.count("\n") == 1 and "labels.json: not a readable JSON labels file" in err
 
 
+def test_two_readings_of_labelled_pages_are_compared_with_gains_losses_and_mcnemar(tmp_path, capsys):
+    from mnist_studies.segmentation.benchmark import labels as scoring
+
+    truth = {f"p{i}.png": "123" for i in range(14)}
+    before = {**{f"p{i}.png": "123" for i in range(2)}, **{f"p{i}.png": "128" for i in range(2, 14)}}
+    after = {**{f"p{i}.png": "120" for i in range(2)}, **{f"p{i}.png": "123" for i in range(2, 14)}, "x.png": "1"}
+    result = scoring.compare(before, after, truth)
+    assert result["before"]["exact"] == 2 and result["after"]["exact"] == 12 and result["after"]["pages"] == 14
+    assert result["before"]["correct"] == 2 * 3 + 12 * 2 and result["after"]["digits"] == 42
+    assert len(result["gained"]) == 12 and len(result["lost"]) == 2
+    assert result["p_value"] == pytest.approx(2 * (1 + 14 + 91) / 2 ** 14)  # two-sided: P(<= 2 of 14 at 1/2) twice
+    assert scoring.compare(before, before, truth)["p_value"] == 1.0
+    files = {}
+    for name, reading in (("before", before), ("after", after)):
+        files[name] = tmp_path / f"{name}.json"
+        files[name].write_text(json.dumps([{"image": f"/somewhere/{k}", "text": v, "digits": []}
+                                           for k, v in reading.items()]))
+    (tmp_path / "labels.json").write_text(json.dumps(truth))
+    args = ["--labels", str(tmp_path / "labels.json"), str(files["before"]), str(files["after"])]
+    assert scoring.main(args) == 0
+    out = capsys.readouterr().out
+    assert "gained 12, lost 2 pages (McNemar's exact p = 0.013: unlikely to be chance)" in out
+    assert scoring.main([*args[:3], str(tmp_path / "labels.json")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
 def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_background():
     """A cheque's amount: a field a little taller than its digits, with a few specks of its printed background. Its
     digits are taller than half the field, which left only the specks to measure (an amount read at 8 times its
