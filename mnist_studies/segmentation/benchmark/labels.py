@@ -20,6 +20,14 @@ from pathlib import Path
 from mnist_studies.segmentation.benchmark.pages import score_text
 
 
+def _read_json(path: Path, what: str):
+    """The JSON document in ``path``, or a one-line ValueError naming the file as not ``what``."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path}: not {what} ({error})".splitlines()[0]) from None
+
+
 def read_labels(path: str | Path) -> dict[str, str]:
     """The labels file: {image file name: its digits, rows on separate lines}, separators and spaces dropped.
 
@@ -27,10 +35,7 @@ def read_labels(path: str | Path) -> dict[str, str]:
         ValueError: one line naming the file and what is wrong with it.
     """
     path = Path(path)
-    try:
-        labels = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise ValueError(f"{path}: not a readable JSON labels file ({error})".splitlines()[0]) from None
+    labels = _read_json(path, "a readable JSON labels file")
     if not isinstance(labels, dict) or not all(isinstance(v, str) for v in labels.values()):
         raise ValueError(f"{path}: labels must be a JSON object of file name -> digits as a string")
     return {Path(name).name: "\n".join(re.sub(r"\D", "", row) for row in text.strip().splitlines())
@@ -41,10 +46,14 @@ def score(results: list, labels: dict[str, str]) -> dict:
     """How read pages (``PageResult``) fare against their labels: pages exact and digits right (``score_text``),
     over the pages that have a label (the others are counted apart)."""
     scored = [(r.text, labels[Path(r.image).name]) for r in results if Path(r.image).name in labels]
+    return {**_tally(scored), "unlabelled": len(results) - len(scored)}
+
+
+def _tally(scored: list[tuple[str, str]]) -> dict:
+    """Pages exact and digits right (``score_text``) of (text read, truth) pairs."""
     digits = [score_text(text, truth) for text, truth in scored]
     return {"pages": len(scored), "exact": sum(text == truth for text, truth in scored),
-            "digits": sum(n for _, n in digits), "correct": sum(c for c, _ in digits),
-            "unlabelled": len(results) - len(scored)}
+            "digits": sum(n for _, n in digits), "correct": sum(c for c, _ in digits)}
 
 
 def describe(scores: dict) -> str:
@@ -62,12 +71,12 @@ def read_outputs(path: str | Path) -> dict[str, str]:
         ValueError: one line naming the file and what is wrong with it.
     """
     path = Path(path)
+    what = "the JSON output of mnist-read-digits --json"
+    results = _read_json(path, what)
     try:
-        results = json.loads(path.read_text())
         return {Path(r["image"]).name: r["text"] for r in results}
-    except (OSError, ValueError, TypeError, KeyError) as error:
-        raise ValueError(f"{path}: not the JSON output of mnist-read-digits --json ({error!r})".splitlines()[0]) \
-            from None
+    except (TypeError, KeyError) as error:
+        raise ValueError(f"{path}: not {what} (no {error} in an entry)".splitlines()[0]) from None
 
 
 def compare(before: dict[str, str], after: dict[str, str], labels: dict[str, str]) -> dict:
@@ -79,9 +88,7 @@ def compare(before: dict[str, str], after: dict[str, str], labels: dict[str, str
     names = sorted(set(before) & set(after) & set(labels))
     scores = {}
     for key, reading in (("before", before), ("after", after)):
-        digits = [score_text(reading[name], labels[name]) for name in names]
-        scores[key] = {"pages": len(names), "exact": sum(reading[name] == labels[name] for name in names),
-                       "digits": sum(n for _, n in digits), "correct": sum(c for c, _ in digits), "unlabelled": 0}
+        scores[key] = {**_tally([(reading[name], labels[name]) for name in names]), "unlabelled": 0}
     gained = [name for name in names if after[name] == labels[name] != before[name]]
     lost = [name for name in names if before[name] == labels[name] != after[name]]
     split = len(gained) + len(lost)

@@ -6,10 +6,10 @@
 ``models.digit_reader.build_digit_reader`` with eleven classes, in two phases: (1) the ten digits on all of MNIST's
 training images (a variant, ``VARIANTS``, redraws a share of the 1s and 9s as others write them: ``styles``)
 through augmentation that imitates a page (``StrokeWidth``, slant, rotation, scale, shift; Adam at a cosine-decayed
-rate; kept in ``runs/reader_model/digits.keras`` and reused); (2) an eleventh output, "not one digit", fine-tuned on
-the stretches the reader cuts from rows of touching training digits (``strips.make_examples``). Batch-norm statistics
-are recomputed after each phase (``batchnorm.recalibrate``); the MNIST test set is measured once per phase, never
-used to choose anything.
+rate; kept as ``digits.keras`` in the run's folder, ``outputs``, and reused); (2) an eleventh output, "not one
+digit", fine-tuned on the stretches the reader cuts from rows of touching training digits (``strips.make_examples``).
+Batch-norm statistics are recomputed after each phase (``batchnorm.recalibrate``); the MNIST test set is measured
+once per phase, never used to choose anything.
 
 Writes the model to ``paths.reader_model_path()`` and its record beside it (``digit_reader.json``: settings, seed,
 test error, histories, timings, versions, device, SHA-256); a killed training resumes from ``runs/reader_model/``.
