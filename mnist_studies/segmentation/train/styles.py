@@ -6,8 +6,10 @@ the shipped model reads as a 7 or as "not one digit" (72% of MNIST test 1s with 
 ``flag_one`` draws that stroke onto a share of MNIST's 1s, as thick as the digit's own stroke, and normalizes the
 result as the reader normalizes a box (``recognition.normalize_digit``). Many write a 9 with its stem down from the
 loop's left, like a "P", which the shipped model reads as 8 or "not one digit" (of 500 MNIST test 9s mirrored, 3
-read as 9); ``p_nine`` mirrors a 9 and gives it back its slant. Only MNIST's training images are drawn on;
-the handwriting fonts and the real development images stay measures of styles the model never saw.
+read as 9); ``p_nine`` mirrors a 9 and gives it back its slant. A 2 begun inside its top arc has that arc closed
+into a loop and is read as 9 or 8 (``looped_two``); ``crossed_seven`` crosses a 7's stem. Only MNIST's training
+images are drawn on; the handwriting fonts and the real development images stay measures of styles the model never
+saw.
 """
 
 from __future__ import annotations
@@ -84,7 +86,52 @@ def p_nine(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return renormalize(np.clip(np.round(out), 0, 255).astype(np.uint8))
 
 
-STYLES = {1: flag_one, 9: p_nine}
+def crossed_seven(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A 7 crossed through its stem, as the continental 7 is: a bar 40-70% of the digit's width, centred on the
+    stem 45-65% of the way down, tilted like a 7's top bar (within 10 degrees of level)."""
+    rows, cols = np.nonzero(image > INK)
+    if len(rows) < 10:
+        return image
+    top, height = rows.min(), rows.max() - rows.min() + 1
+    y = int(round(top + rng.uniform(0.45, 0.65) * height))
+    stem = cols[rows == y]
+    if not len(stem):
+        return image
+    x = stem.mean()
+    half = rng.uniform(0.2, 0.35) * (cols.max() - cols.min() + 1)
+    tilt = np.tan(np.radians(rng.uniform(-10, 10))) * half
+    width = stroke_width(image)
+    return renormalize(draw_segment(image, (x - half, y + tilt), (x + half, y - tilt), width))
+
+
+def draw_ring(image: np.ndarray, centre, radius: float, width: float) -> np.ndarray:
+    """``image`` with an anti-aliased circle of ``radius`` (stroke ``width``) round ``centre`` ((x, y)) drawn on it."""
+    height, cols = image.shape
+    y, x = np.mgrid[0:height, 0:cols].astype(np.float64)
+    distance = np.abs(np.hypot(x - centre[0], y - centre[1]) - radius)
+    stroke = np.clip(width / 2 + 0.5 - distance, 0.0, 1.0) * 255
+    return np.maximum(image, stroke).astype(np.uint8)
+
+
+def looped_two(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A 2 whose top arc is closed into a loop, as many write it in one movement (the stroke starts inside the arc
+    and goes round it): the circle that best fits the ink of the top 35-50% of the digit (least squares), drawn
+    round with the digit's own stroke; its radius is kept within 15-35% of the digit's height."""
+    rows, cols = np.nonzero(image > INK)
+    if len(rows) < 10:
+        return image
+    top, height = rows.min(), rows.max() - rows.min() + 1
+    upper = rows <= top + rng.uniform(0.35, 0.5) * height
+    x, y = cols[upper].astype(np.float64), rows[upper].astype(np.float64)
+    # x² + y² + D x + E y + F = 0, least squares (Kåsa's fit)
+    (d, e, f), *_ = np.linalg.lstsq(np.stack([x, y, np.ones_like(x)], 1), -(x * x + y * y), rcond=None)
+    centre = (-d / 2, -e / 2)
+    radius = np.sqrt(max(centre[0] ** 2 + centre[1] ** 2 - f, 0.0))
+    radius = float(np.clip(radius, 0.15 * height, 0.35 * height))
+    return renormalize(draw_ring(image, centre, radius, stroke_width(image)))
+
+
+STYLES = {1: flag_one, 2: looped_two, 7: crossed_seven, 9: p_nine}
 
 
 def add_styles(images: np.ndarray, labels: np.ndarray, share: dict[int, float], *, seed: int = 0) -> np.ndarray:
