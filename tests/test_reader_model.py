@@ -36,13 +36,14 @@ def test_stroke_width_makes_strokes_bolder_or_thinner_and_is_identity_at_inferen
 
 def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tmp_path):
     settings = {**digit_reader.SETTINGS, "epochs": 2, "batch_size": 64,
-                "not_a_digit": {**digit_reader.SETTINGS["not_a_digit"], "epochs": 2}}
+                "not_a_digit": {**digit_reader.SETTINGS["not_a_digit"], "epochs": 2, "separators": 3_000}}
     out = tmp_path / "shipped" / "reader.keras"
     record = digit_reader.train(settings, output=out, run_dir=tmp_path / "run", train_size=1024, validation=256,
                                 verbose=0)
     for phase in ("digits", "not_a_digit"):  # both phases learn
         assert record["history"][phase]["loss"][1] < record["history"][phase]["loss"][0]
     assert record["metrics"]["not_a_digit_on_test_digit_crops"]["examples"] > 0
+    assert record["metrics"]["separators"]["examples"] == 32  # held-out separators, scored
     assert out.stat().st_mode & 0o777 == 0o644 and not list(out.parent.glob("*.tmp*"))
     saved = json.loads(out.with_suffix(".json").read_text())
     assert saved["model_file"]["sha256"] == digit_reader.sha256(out)
@@ -138,6 +139,32 @@ def test_touching_digit_crops_are_labelled_and_repeatable():
     kept_x, kept_y = strips.drop_ambiguous(x, y, source, read)
     assert np.array_equal(kept_y, y[digits | pairs]) and len(kept_x) == (digits | pairs).sum()
     assert len(strips.drop_ambiguous(x, y, source, np.full((300, 10), 0.1))[1]) == 300
+
+
+def test_separators_alone_are_mnist_like_crops_of_every_mark_and_repeatable():
+    """The "not one digit" examples of a period, dash or "=" ending an amount: normalized as the reader normalizes a
+    box, each mark drawn, the same for the same seed."""
+    from scipy import ndimage
+
+    from mnist_studies.segmentation.train import strips
+
+    x = strips.make_separators(200, seed=3)
+    assert x.shape == (200, 28, 28, 1) and x.dtype == np.float32 and 0.0 <= x.min() and x.max() <= 1.0
+    ink = x[..., 0] > 0.5
+    assert ink.any(axis=(1, 2)).all()
+    rows, cols = ink.any(axis=2).sum(axis=1), ink.any(axis=1).sum(axis=1)
+    pieces = np.array([ndimage.label(i)[1] for i in ink])
+    flat = cols > 2 * rows
+    assert (flat & (pieces == 1)).mean() > 0.25  # dashes
+    assert ((pieces == 2) & (cols > rows)).mean() > 0.15  # "=": two strokes one above the other
+    assert ((rows > 12) & (cols > 12) & (ink.mean(axis=(1, 2)) > 0.3)).mean() > 0.15  # periods: a dot fills the box
+    assert not (rows > 2 * cols).any()  # nothing drawn like a 1
+    assert np.array_equal(x, strips.make_separators(200, seed=3))
+    assert not np.array_equal(x, strips.make_separators(200, seed=4))
+    crops, labels = np.zeros((5, 28, 28, 1), np.float32), np.arange(5)
+    more_x, more_y = digit_reader.with_separators(crops, labels, 7, seed=3)  # phase 2's examples
+    assert np.array_equal(more_x[5:], x[:7]) and more_y.tolist() == [0, 1, 2, 3, 4] + [strips.NOT_A_DIGIT] * 7
+    assert digit_reader.with_separators(crops, labels, 0, seed=3)[1] is labels
 
 
 def test_a_stretch_is_labelled_by_the_ink_it_holds():

@@ -92,8 +92,9 @@ SEPARATORS = (".", ",", "-")
 
 def draw_separator(ink: np.ndarray, kind: str, x: int, baseline: int, h: int, rng: np.random.Generator) -> int:
     """Draw a separator written by hand in a row of digits ``h`` pixels tall whose bottom is ``baseline``, from
-    column ``x``: a period (a dot on the baseline), a comma (a dot with a tail down to the left) or a dash (at half
-    height, 0.25-0.45 × ``h`` long). Returns its width in pixels."""
+    column ``x``: a period (a dot on the baseline), a comma (a dot with a tail down to the left), a dash (at half
+    height, 0.25-0.45 × ``h`` long), a long dash ("--": 0.45-1.0 × ``h``, tilted by up to 10 degrees) or an equals
+    sign ("=": two dashes 0.15-0.3 × ``h`` apart, as an amount's end is closed). Returns its width in pixels."""
     from skimage.draw import disk, line_aa
 
     pen = max(1.5, 0.09 * h)  # about MNIST's stroke at this height
@@ -110,6 +111,18 @@ def draw_separator(ink: np.ndarray, kind: str, x: int, baseline: int, h: int, rn
         y = baseline - rng.uniform(0.4, 0.55) * h
         stroke(y, x, y + rng.uniform(-0.05, 0.05) * h, x + length)
         return int(length) + 1
+    if kind == "--":
+        length = rng.uniform(0.45, 1.0) * h
+        y = baseline - rng.uniform(0.2, 0.55) * h
+        stroke(y, x, y - np.tan(np.radians(rng.uniform(-10, 10))) * length, x + length)
+        return int(length) + 1
+    if kind == "=":
+        length, gap = rng.uniform(0.25, 0.5) * h, rng.uniform(0.15, 0.3) * h
+        y = baseline - rng.uniform(0.2, 0.45) * h
+        for top in (y - gap, y):
+            start = x + rng.uniform(0, 0.1) * h
+            stroke(top, start, top + rng.uniform(-0.05, 0.05) * h, start + length)
+        return int(length + 0.1 * h) + 1
     radius = pen * rng.uniform(0.6, 0.9)
     centre = (baseline - radius - rng.uniform(0, 0.05) * h, x + radius)
     rr, cc = disk(centre, radius, shape=ink.shape)

@@ -137,6 +137,33 @@ def make_examples(images: np.ndarray, labels: np.ndarray, count: int, *, seed: i
                                                                                    dtype=np.int64)
 
 
+SEPARATOR_MARKS = (".", "-", "--", "=")  # "/" and "," are left out: alone and normalized each is drawn like a 1
+
+
+def make_separators(count: int, *, seed: int = 0) -> np.ndarray:
+    """``count`` normalized crops (float32, (count, 28, 28, 1)) of a separator written alone (``SEPARATOR_MARKS``:
+    ``pages.draw_separator``) after digits 28-55 px tall, on paper, binarized and cut to its ink as the reader cuts
+    a box: the period, dash or "=" that ends an amount (``3500.-``, ``15000=``) is a box of its own, and is
+    "not one digit" (``NOT_A_DIGIT``). Fully determined by ``seed``."""
+    from mnist_studies.segmentation import binarize, normalize_digit, shrink_to_ink
+
+    rng = np.random.default_rng(seed)
+    crops = []
+    while len(crops) < count:
+        height = int(rng.integers(28, 56))
+        ink = np.zeros((2 * height, 2 * height))
+        kind = SEPARATOR_MARKS[int(rng.integers(len(SEPARATOR_MARKS)))]
+        used = pages.draw_separator(ink, kind, height // 2, height + height // 2, height, rng)
+        grey = pages.on_paper(ink[:, :height // 2 + used + height // 2], 0.95,
+                              blur=rng.uniform(0.4, 1.0), noise=0.02, rng=rng)
+        mask = binarize(grey)
+        box = shrink_to_ink(mask, (0, 0, mask.shape[1], mask.shape[0]))
+        if box is not None:
+            x0, y0, x1, y1 = box
+            crops.append(normalize_digit(mask[y0:y1, x0:x1]))
+    return np.stack(crops)[..., None].astype(np.float32)
+
+
 def drop_ambiguous(x: np.ndarray, y: np.ndarray, source: np.ndarray, probabilities: np.ndarray,
                    *, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Leave out the pieces (``NOT_A_DIGIT`` crops cut from one digit, ``source`` >= 0) that a ten-class model (its
