@@ -96,6 +96,9 @@ def test_the_shipped_model_loads_in_safe_mode_matches_its_record_and_meets_the_b
     assert abs(errors - record["metrics"]["test_errors"]) <= 2  # other CPUs may round a borderline image otherwise
     assert errors / len(y_test) <= digit_reader.TEST_ERROR_BOUND
     assert record["config"]["train_images"] == 60_000 and record["config"]["augmentation"]
+    for key, value in digit_reader.SETTINGS.items():  # `make reader-model` trains what ships
+        assert record["config"].get(key) == json.loads(json.dumps(value)), f"{key}: settings not shipped"
+    assert record["config"].get("styles", {}) == digit_reader.SETTINGS.get("styles", {})
 
 
 def test_the_command_line_reads_with_the_shipped_model_without_study_code(tmp_path):
