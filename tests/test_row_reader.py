@@ -106,6 +106,16 @@ def test_training_rows_can_hold_separators_that_belong_to_no_digit_and_are_not_r
         assert (mask & ~grown).sum() >= 4, "no separator drawn"
     _, y = strips.make_rows(x_train[:300], y_train[:300], 20, seed=5, separators=1.0)
     assert np.all((y > 0).sum(axis=1) >= 1) and y.max() <= 10
+    # marks of one's choosing: "=" draws two strokes apart from every digit, one above the other
+    bars = 0
+    for seed in range(6):
+        mask, owner, digits = strips._row(np.random.default_rng(seed), x_train[:300], y_train[:300], 3,
+                                          separators=1.0, marks=("=",))
+        assert len(digits) == 3
+        marks, count = ndimage.label(mask & ~ndimage.binary_dilation(owner >= 0, iterations=2))
+        sizes = ndimage.sum(np.ones_like(marks), marks, range(1, count + 1))
+        bars += int(np.sum(sizes >= 6)) >= 2
+    assert bars >= 4, "'=' not drawn as two strokes"
 
 
 def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tmp_path):
@@ -119,6 +129,7 @@ def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tm
     assert saved["metrics"]["test_rows"]["rows"] == 64 and saved["config"]["augmentation"]
     assert saved["metrics"]["test_rows_small_tail"]["rows"] == 64 and saved["config"]["small_tail"] == 0.3
     assert saved["metrics"]["test_rows_separators"]["rows"] == 64 and saved["config"]["separators"] == 0.3
+    assert saved["metrics"]["test_rows_closing_marks"]["rows"] == 64
     assert sequence.load_row_model(out).count_params() == saved["metrics"]["parameters"]
 
 

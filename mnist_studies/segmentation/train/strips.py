@@ -25,16 +25,16 @@ SMALL_TAIL = (0.45, 0.75)  # ``small_tail``: the last digits' height, a share of
 
 
 def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count: int, *, jitter: float = 0.0,
-         small_tail: float = 0.0, separators: float = 0.0):
+         small_tail: float = 0.0, separators: float = 0.0, marks: tuple[str, ...] = pages.SEPARATORS):
     """``count`` random digits side by side at one height, each touching or overlapping its left neighbour (0-12%
     of the height) and moved up or down by up to ``jitter`` × the height (a hand's baseline wanders; a page of the
     families moves each digit by up to 3 px), written on paper as ``pages.make_page`` writes them and binarized by
     the reader. With probability ``small_tail`` the row's last one to three digits are written smaller
     (``SMALL_TAIL`` of the height) on the same baseline, as the trailing zeros of an amount often are (``20.000``).
-    With probability ``separators`` a period, comma or dash (``pages.draw_separator``, at the height of the digit
-    before it) follows the last digit, one inside the row, or both, touching or near its neighbours (``1.500``,
-    ``3500.-``); it is not a digit and has no label. Returns (ink mask, owner: the index of the digit each pixel
-    belongs to or -1, labels of the digits left to right)."""
+    With probability ``separators`` one of ``marks`` (a period, comma or dash by default; ``pages.draw_separator``,
+    at the height of the digit before it) follows the last digit, one inside the row, or both, touching or near its
+    neighbours (``1.500``, ``3500.-``); it is not a digit and has no label. Returns (ink mask, owner: the index of
+    the digit each pixel belongs to or -1, labels of the digits left to right)."""
     from skimage.transform import resize
 
     from mnist_studies.segmentation import binarize
@@ -64,8 +64,7 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
         if k in after:
             x += int(rng.uniform(-0.05, 0.15) * tall)
             mark = np.zeros((height + 2 * margin, tall + 6))
-            used = pages.draw_separator(mark, pages.SEPARATORS[int(rng.integers(len(pages.SEPARATORS)))], 1,
-                                        top + tall, tall, rng)
+            used = pages.draw_separator(mark, marks[int(rng.integers(len(marks)))], 1, top + tall, tall, rng)
             glyphs.append((x, 0, mark[:, :used + 3], None))
             x += used + 3 + int(rng.uniform(0.0, 0.1) * tall)
     ink = np.zeros((height + 2 * margin, x + margin))
@@ -178,15 +177,14 @@ MAX_DIGITS = 9  # the most digits in one row of ``make_rows`` (a page's row of t
 
 
 def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int = 0,
-              max_digits: int = MAX_DIGITS, jitter: float = 0.0, small_tail: float = 0.0, separators: float = 0.0
-              ) -> tuple[np.ndarray, np.ndarray]:
+              max_digits: int = MAX_DIGITS, jitter: float = 0.0, small_tail: float = 0.0, separators: float = 0.0,
+              marks: tuple[str, ...] = pages.SEPARATORS) -> tuple[np.ndarray, np.ndarray]:
     """``count`` rows of one to ``max_digits`` random digits, each touching or overlapping its left neighbour as
     in ``make_examples``, moved up or down by up to ``jitter`` × the row's height, in a share ``small_tail`` of
-    the rows the last digits smaller and in a share ``separators`` with unlabelled separators (``_row``), normalized
-    as the
-    reader shows a blob to its row reader (``sequence.normalize_blob``): float32 (count, 32, 256, 1) images, and
-    their digits as CTC targets (int64 (count, ``max_digits``): digit d as d + 1, padded with the blank, 0). Fully
-    determined by ``seed``."""
+    the rows the last digits smaller and in a share ``separators`` with unlabelled separators (``marks``, ``_row``),
+    normalized as the reader shows a blob to its row reader (``sequence.normalize_blob``): float32 (count, 32, 256,
+    1) images, and their digits as CTC targets (int64 (count, ``max_digits``): digit d as d + 1, padded with the
+    blank, 0). Fully determined by ``seed``."""
     from mnist_studies.segmentation import sequence
 
     rng = np.random.default_rng(seed)
@@ -194,7 +192,7 @@ def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int =
     y = np.zeros((count, max_digits), dtype=np.int64)
     for i in range(count):
         mask, _, digits = _row(rng, images, labels, int(rng.integers(1, max_digits + 1)), jitter=jitter,
-                               small_tail=small_tail, separators=separators)
+                               small_tail=small_tail, separators=separators, marks=marks)
         x[i, ..., 0] = sequence.normalize_blob(mask)[0]
         y[i, :len(digits)] = np.asarray(digits) + 1
     return x, y
