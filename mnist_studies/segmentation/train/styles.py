@@ -1,5 +1,5 @@
-"""Writing styles MNIST barely has, drawn onto MNIST training digits for the digit model (``digit_reader.SETTINGS``:
-the shipped model has 30% of its training 1s and 9s redrawn; ``VARIANTS``: the others, tried; docs/experiments.md).
+"""Writing styles MNIST barely has, drawn onto MNIST training digits for a variant of the digit model
+(``digit_reader.VARIANTS``; the shipped model is trained without them, docs/experiments.md).
 
 Real amounts (cheques, forms) are often written in the continental way: a 1 with a long up-stroke ("flag"), which
 the shipped model reads as a 7 or as "not one digit" (72% of MNIST test 1s with the flag drawn here read as 1).
