@@ -109,33 +109,33 @@ def _holes_in_upper_half(image: np.ndarray) -> int:
                if k not in border and np.nonzero(labels == k)[0].mean() < middle)
 
 
-def test_a_looped_two_has_its_top_arc_closed_into_a_loop():
+def _drawn(digit: int, style) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(MNIST training digit, the same drawn in ``style``) for the first 30 ``digit``s, each drawing checked to be
+    an MNIST-like uint8 image fitted in the 20 x 20 box."""
     (x, y), _ = data.load_mnist()
-    twos = x[y == 2][:30]
     rng = np.random.default_rng(0)
-    closed = 0
-    for two in twos:
-        drawn = styles.looped_two(two, rng)
+    pairs = [(image, style(image, rng)) for image in x[y == digit][:30]]
+    for _, drawn in pairs:
         assert drawn.shape == (28, 28) and drawn.dtype == np.uint8
         rows, cols = np.nonzero(drawn > styles.INK)
-        assert rows.max() - rows.min() <= 21 and cols.max() - cols.min() <= 21  # fitted in MNIST's 20 x 20 box
-        closed += _holes_in_upper_half(drawn) > _holes_in_upper_half(two)
+        assert rows.max() - rows.min() <= 21 and cols.max() - cols.min() <= 21
+    return pairs
+
+
+def test_a_looped_two_has_its_top_arc_closed_into_a_loop():
+    closed = sum(_holes_in_upper_half(drawn) > _holes_in_upper_half(two) for two, drawn in _drawn(2, styles.looped_two))
     assert closed >= 24, f"only {closed} of 30 twos got a loop at the top"
 
 
 def test_a_crossed_seven_has_a_bar_across_its_stem_below_the_top():
-    (x, y), _ = data.load_mnist()
-    sevens = x[y == 7][:30]
-    rng = np.random.default_rng(0)
     crossed = 0
-    for seven in sevens:
-        drawn = styles.crossed_seven(seven, rng)
-        assert drawn.shape == (28, 28) and drawn.dtype == np.uint8
+    for seven, drawn in _drawn(7, styles.crossed_seven):
         rows, cols = np.nonzero(drawn > styles.INK)
         top, height = rows.min(), rows.max() - rows.min() + 1
         band = (rows > top + 0.35 * height) & (rows < top + 0.75 * height)  # away from the top bar
         widest = max(np.ptp(cols[rows == r]) + 1 for r in np.unique(rows[band]))
         crossed += widest >= 0.35 * (cols.max() - cols.min() + 1) and widest > 2.5 * styles.stroke_width(seven)
     assert crossed >= 25, f"only {crossed} of 30 sevens were crossed"
+    (x, y), _ = data.load_mnist()
     styled = styles.add_styles(x[:2000], y[:2000], {2: 0.5, 7: 0.5}, seed=1)
     assert set(y[:2000][np.any(styled != x[:2000], axis=(1, 2))]) == {2, 7}

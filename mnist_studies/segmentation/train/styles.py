@@ -38,9 +38,12 @@ def draw_segment(image: np.ndarray, start, end, width: float) -> np.ndarray:
     (x0, y0), (x1, y1) = start, end
     dx, dy = x1 - x0, y1 - y0
     t = np.clip(((x - x0) * dx + (y - y0) * dy) / max(dx * dx + dy * dy, 1e-9), 0.0, 1.0)
-    distance = np.hypot(x - (x0 + t * dx), y - (y0 + t * dy))
-    stroke = np.clip(width / 2 + 0.5 - distance, 0.0, 1.0) * 255
-    return np.maximum(image, stroke).astype(np.uint8)
+    return _ink_within(image, np.hypot(x - (x0 + t * dx), y - (y0 + t * dy)), width)
+
+
+def _ink_within(image: np.ndarray, distance: np.ndarray, width: float) -> np.ndarray:
+    """``image`` with full ink where ``distance`` (to a stroke's centre line) is under half ``width``, anti-aliased."""
+    return np.maximum(image, np.clip(width / 2 + 0.5 - distance, 0.0, 1.0) * 255).astype(np.uint8)
 
 
 def renormalize(image: np.ndarray) -> np.ndarray:
@@ -108,9 +111,7 @@ def draw_ring(image: np.ndarray, centre, radius: float, width: float) -> np.ndar
     """``image`` with an anti-aliased circle of ``radius`` (stroke ``width``) round ``centre`` ((x, y)) drawn on it."""
     height, cols = image.shape
     y, x = np.mgrid[0:height, 0:cols].astype(np.float64)
-    distance = np.abs(np.hypot(x - centre[0], y - centre[1]) - radius)
-    stroke = np.clip(width / 2 + 0.5 - distance, 0.0, 1.0) * 255
-    return np.maximum(image, stroke).astype(np.uint8)
+    return _ink_within(image, np.abs(np.hypot(x - centre[0], y - centre[1]) - radius), width)
 
 
 def looped_two(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
