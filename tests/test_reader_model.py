@@ -165,9 +165,33 @@ def test_separators_alone_are_mnist_like_crops_of_every_mark_and_repeatable():
     assert np.array_equal(x, strips.make_separators(200, seed=3))
     assert not np.array_equal(x, strips.make_separators(200, seed=4))
     crops, labels = np.zeros((5, 28, 28, 1), np.float32), np.arange(5)
-    more_x, more_y = digit_reader.with_separators(crops, labels, 7, seed=3)  # phase 2's examples
+    more_x, more_y = digit_reader.with_rejects(crops, labels, {"separators": 7}, seed=3)  # phase 2's examples
     assert np.array_equal(more_x[5:], x[:7]) and more_y.tolist() == [0, 1, 2, 3, 4] + [strips.NOT_A_DIGIT] * 7
-    assert digit_reader.with_separators(crops, labels, 0, seed=3)[1] is labels
+    assert digit_reader.with_rejects(crops, labels, {"separators": 0}, seed=3)[1] is labels
+    both_x, both_y = digit_reader.with_rejects(crops, labels, {"clutter": 4, "separators": 7}, seed=3)
+    assert np.array_equal(both_x[5:12], x[:7]) and np.array_equal(both_x[12:], strips.make_clutter(4, seed=4))
+    assert both_y.tolist() == [0, 1, 2, 3, 4] + [strips.NOT_A_DIGIT] * 11
+
+
+def test_backgrounds_with_nothing_written_are_crops_of_many_pieces_and_never_drawn_like_a_1():
+    """The "not one digit" examples of a printed pattern, noise or dots behind an amount: normalized as the reader
+    normalizes a box, each of more than two strokes or holes (one stroke may be a 1 or a dash, two an "=" or a 7),
+    none a narrow bar, every kind drawn, the same for the same seed."""
+    from scipy import ndimage
+
+    from mnist_studies.segmentation.train import strips
+
+    x = strips.make_clutter(120, seed=3)
+    assert x.shape == (120, 28, 28, 1) and x.dtype == np.float32 and 0.0 <= x.min() and x.max() <= 1.0
+    ink = x[..., 0] > 0.3 * x.max(axis=(1, 2, 3))[:, None, None]  # fine dots normalize to faint grey
+    rows, cols = ink.any(axis=2).sum(axis=1), ink.any(axis=1).sum(axis=1)
+    assert (cols >= 0.2 * rows).all()  # the normalized box keeps the slab's shape: no 1-like bar
+    pieces = np.array([ndimage.label(i)[1] for i in ink])
+    holes = np.array([ndimage.label(~np.pad(i, 1))[1] - 1 for i in ink])
+    assert (np.maximum(pieces, holes) > 2).mean() > 0.95  # normalizing may close a hole or join two specks
+    assert (pieces > 8).mean() > 0.3 and (holes > 2).mean() > 0.3  # dots and waves, noise with holes
+    assert np.array_equal(x, strips.make_clutter(120, seed=3))
+    assert not np.array_equal(x, strips.make_clutter(120, seed=4))
 
 
 def test_a_stretch_is_labelled_by_the_ink_it_holds():

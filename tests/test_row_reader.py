@@ -133,6 +133,31 @@ def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tm
     assert sequence.load_row_model(out).count_params() == saved["metrics"]["parameters"]
 
 
+def test_training_rows_can_be_written_in_other_styles(monkeypatch):
+    """A variant's ``styles`` redraw its share of the training digits before they are put into rows (the digit
+    model's styles: continental 1s, mirrored 9s); the test rows stay MNIST's own."""
+    from mnist_studies.segmentation.train import styles
+
+    used = []
+    real = strips.make_rows
+    monkeypatch.setattr(strips, "make_rows", lambda images, *a, **k: used.append(images) or real(images, *a, **k))
+    class RowsMade(Exception):
+        pass
+
+    def stop():
+        raise RowsMade
+
+    monkeypatch.setattr(row_reader, "build_row_reader", stop)  # the rows are all that is checked
+    (train_images, train_labels), (test_images, _) = data.load_mnist()
+    with pytest.raises(RowsMade):
+        row_reader.train({**row_reader.SETTINGS, "styles": {"1": 1.0}}, train_size=256, verbose=0)
+    ones = train_labels[:256] == 1
+    assert np.array_equal(used[0], styles.add_styles(train_images[:256], train_labels[:256], {1: 1.0}, seed=1))
+    assert (used[0][ones] != train_images[:256][ones]).any(axis=(1, 2)).all()  # every 1 redrawn
+    assert np.array_equal(used[0][~ones], train_images[:256][~ones])
+    assert all(np.array_equal(rows, test_images) for rows in used[1:])
+
+
 def test_a_digit_model_is_refused_as_a_row_reader_in_one_line():
     with pytest.raises(segmentation.PageError, match="expected a row reader") as error:
         sequence.load_row_model(paths.reader_model_path())

@@ -56,7 +56,8 @@ SETTINGS = {
         "ambiguous_above": 0.5,  # a piece phase 1 reads as its own digit above this is left out
         "seed": 1,
         "test_examples": 5_000,  # cut from MNIST test digits, to measure the eleventh class
-        # "separators": n: n more "not one digit" examples, a period, dash or "=" alone (strips.make_separators)
+        # "separators": n: n more "not one digit" examples, a period, dash or "=" alone (strips.make_separators);
+        # "clutter": n: n of a background with nothing written, noise, wavy lines or dots (strips.make_clutter)
     },
 }
 # Tried, not shipped (docs/experiments.md): "continental": dev amounts 282 -> 289 exact, but 0.52% MNIST test error;
@@ -65,6 +66,9 @@ SETTINGS = {
 VARIANTS = {"continental": {"augmentation": {**SETTINGS["augmentation"], "zoom_width": 0.25}, "styles": {"1": 0.3}},
             "continental-p9": {"augmentation": {**SETTINGS["augmentation"], "zoom_width": 0.25},
                                "styles": {"1": 0.3, "9": 0.3}},
+            "continental-p9-clutter": {"augmentation": {**SETTINGS["augmentation"], "zoom_width": 0.25},
+                                       "styles": {"1": 0.3, "9": 0.3},
+                                       "not_a_digit": {**SETTINGS["not_a_digit"], "clutter": 6000}},
             "continental-styles": {"augmentation": {**SETTINGS["augmentation"], "zoom_width": 0.25},
                                    "styles": {"1": 0.3, "2": 0.3, "7": 0.3, "9": 0.3}}}
 TEST_ERROR_BOUND = 0.005  # the issue's target: at most 0.5% MNIST test error
@@ -220,18 +224,23 @@ def not_a_digit_scores(model: keras.Model, x, y) -> dict:
             "digits_called_not_a_digit": float(np.mean(said[~reject]))}
 
 
-def with_separators(x: np.ndarray, y: np.ndarray, count: int, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Crops ``x`` and labels ``y`` with ``count`` separators written alone (``strips.make_separators``) added
-    after them, labelled "not one digit"."""
-    if not count:
-        return x, y
-    return (np.concatenate([x, strips.make_separators(count, seed=seed)]),
-            np.concatenate([y, np.full(count, strips.NOT_A_DIGIT, dtype=y.dtype)]))
+REJECTS = {"separators": strips.make_separators, "clutter": strips.make_clutter}  # phase 2's extra "not one digit"
 
 
-def separator_scores(model: keras.Model, x) -> dict:
-    """How the model reads separators written alone (``strips.make_separators``): the share it calls "not one
-    digit", and the share the photo method drops (``pipeline.NOT_A_DIGIT_ABOVE``)."""
+def with_rejects(x: np.ndarray, y: np.ndarray, counts: dict, *, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Crops ``x`` and labels ``y`` with ``counts[kind]`` crops of each kind of ``REJECTS`` (separators written
+    alone, backgrounds with nothing written) added after them, labelled "not one digit"; the ``k``-th kind is drawn
+    with ``seed + k``."""
+    for k, kind in enumerate(REJECTS):
+        if counts.get(kind, 0):
+            x = np.concatenate([x, REJECTS[kind](counts[kind], seed=seed + k)])
+            y = np.concatenate([y, np.full(counts[kind], strips.NOT_A_DIGIT, dtype=y.dtype)])
+    return x, y
+
+
+def rejection_scores(model: keras.Model, x) -> dict:
+    """How the model reads crops that are not one digit (``REJECTS``): the share it calls "not one digit", and the
+    share the photo method drops (``pipeline.NOT_A_DIGIT_ABOVE``)."""
     from mnist_studies.segmentation.pipeline import NOT_A_DIGIT_ABOVE
 
     read = model.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0)
@@ -276,8 +285,8 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
         return strips.drop_ambiguous(x, y, source, read, threshold=phase["ambiguous_above"])
 
     x_crops, y_crops = examples(train_raw, train_labels, count, phase["seed"])
-    marks = phase.get("separators", 0) if train_size is None else min(phase.get("separators", 0), 64)
-    x_crops, y_crops = with_separators(x_crops, y_crops, marks, seed=phase["seed"] + 2)
+    rejects = {kind: phase.get(kind, 0) if train_size is None else min(phase.get(kind, 0), 64) for kind in REJECTS}
+    x_crops, y_crops = with_rejects(x_crops, y_crops, rejects, seed=phase["seed"] + 2)
     x_held, y_held = examples(x_test_raw, y_test, phase["test_examples"] if train_size is None else 256,
                               phase["seed"] + 1)
     training.set_seed(phase["seed"], deterministic=False)
@@ -304,8 +313,9 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
                         "digits_phase_validation_errors": digits_record["metrics"]["validation_errors"]}
                        if held is not None else {}),
                     "not_a_digit_on_test_digit_crops": not_a_digit_scores(model, x_held, y_held),
-                    "separators": separator_scores(model, strips.make_separators(
-                        1000 if train_size is None else 32, seed=phase["seed"] + 3))},
+                    **{kind: rejection_scores(model, make(1000 if train_size is None else 32,
+                                                          seed=phase["seed"] + len(REJECTS) + 2 + k))
+                       for k, (kind, make) in enumerate(REJECTS.items())}},
         "history": {"digits": digits_record["history"], "not_a_digit": fitted.history},
         "timings": {"wall_seconds": time.perf_counter() - start,
                     "digits_phase_seconds": digits_record["timings"]["wall_seconds"],

@@ -24,7 +24,7 @@ from mnist_studies import data, paths, training
 from mnist_studies.models.row_reader import build_row_reader
 from mnist_studies.segmentation import sequence
 from mnist_studies.segmentation.benchmark import pages
-from mnist_studies.segmentation.train import digit_reader, strips
+from mnist_studies.segmentation.train import digit_reader, strips, styles
 
 SETTINGS = {
     "rows": 50_000,  # rows of touching training digits (strips.make_rows; 1-9 digits each)
@@ -38,6 +38,7 @@ SETTINGS = {
     "small_tail": 0.3,  # the share of rows that end in smaller digits (strips.SMALL_TAIL of the height)
     "separators": 0.3,  # the share of rows with a period, comma or dash after or between digits (not read)
     # "separator_marks": the marks drawn there (default pages.SEPARATORS: ".", ",", "-"; pages.draw_separator)
+    # "styles": {"1": share, ...}: that share of the training digits redrawn in another style (styles.add_styles)
     "augmentation": {"stroke_width": 0.8, "shear": 0.15},
     "test_rows": 2_000,  # rows of MNIST test digits, to measure it
     "test_seed": 2,
@@ -49,7 +50,9 @@ SETTINGS = {
 VARIANTS = {"small-tail": {"small_tail": 0.3, "separators": 0.0},
             # rows closed by "=" or a long dash, as amounts often are (15000=): the shipped reader reads 68% and 91% of
             # such test rows exactly, 97% with a period, comma or dash
-            "closing-marks": {"separator_marks": [".", ",", "-", "--", "="]}}
+            "closing-marks": {"separator_marks": [".", ",", "-", "--", "="]},
+            # and rows of digits restyled as the digit model's "continental-p9" variant (continental 1s, mirrored 9s)
+            "styles-closing-marks": {"separator_marks": [".", ",", "-", "--", "="], "styles": {"1": 0.3, "9": 0.3}}}
 CLOSING_MARKS = ("--", "=")  # the marks of the record's "test_rows_closing_marks"
 
 
@@ -92,7 +95,10 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
     count = settings["rows"] if train_size is None else train_size
     jitter = settings["jitter"]
     marks = tuple(settings.get("separator_marks", strips.pages.SEPARATORS))
-    x, y = strips.make_rows(train_raw[:train_size], train_labels[:train_size], count, seed=settings["rows_seed"],
+    train_raw, train_labels = train_raw[:train_size], train_labels[:train_size]
+    train_raw = styles.add_styles(train_raw, train_labels, {int(k): v for k, v in settings.get("styles", {}).items()},
+                                  seed=settings["rows_seed"])
+    x, y = strips.make_rows(train_raw, train_labels, count, seed=settings["rows_seed"],
                             jitter=jitter, small_tail=settings.get("small_tail", 0.0),
                             separators=settings.get("separators", 0.0), marks=marks)
     test_count = settings["test_rows"] if train_size is None else max(8, train_size // 4)

@@ -163,6 +163,63 @@ def make_separators(count: int, *, seed: int = 0) -> np.ndarray:
     return np.stack(crops)[..., None].astype(np.float32)
 
 
+CLUTTER_KINDS = ("noise", "waves", "dots")  # ``make_clutter``'s backgrounds
+CLUTTER_MIN_ASPECT = 0.25  # a narrower slab of clutter is drawn like a 1: left out
+CLUTTER_MIN_PIECES = 2  # a slab of at most this many strokes and holes may be drawn like a digit: left out
+
+
+def _clutter(rng: np.random.Generator, kind: str, size: int) -> np.ndarray:
+    """A ``size`` × ``size`` grey background with nothing written: random noise (smoothed or not), a printed pattern
+    of wavy lines (guilloche) at a random angle, period and width, or a halftone of dots."""
+    from scipy import ndimage
+
+    if kind == "noise":
+        field = ndimage.gaussian_filter(rng.uniform(0, 1, (size, size)), rng.uniform(0, 1.5))
+        return np.clip(0.5 + (field - field.mean()) / (field.std() + 1e-9) * rng.uniform(0.1, 0.3), 0, 1)
+    y, x = np.mgrid[:size, :size].astype(float)
+    angle = rng.uniform(0, np.pi)
+    u, v = np.cos(angle) * x + np.sin(angle) * y, -np.sin(angle) * x + np.cos(angle) * y
+    if kind == "waves":
+        phase = u / rng.uniform(4, 12) + rng.uniform(0, 6) * np.sin(v / rng.uniform(10, 40))
+        ink = np.abs(np.sin(phase)) < rng.uniform(0.08, 0.35)
+    else:
+        period = rng.uniform(4, 10)
+        ink = (np.sin(u * np.pi / period) * np.sin(v * np.pi / period)) ** 2 > rng.uniform(0.3, 0.8)
+    return np.clip(rng.uniform(0.85, 0.95) - rng.uniform(0.3, 0.6) * ink + rng.normal(0, 0.02, ink.shape), 0, 1)
+
+
+def _pieces(mask: np.ndarray) -> int:
+    """Connected pieces of ``mask`` larger than a speck (at least 4 px and a tenth of its largest piece)."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(mask)
+    sizes = np.bincount(labels.ravel())[1:]
+    return int(np.sum(sizes >= max(4, 0.1 * sizes.max()))) if count else 0
+
+
+def make_clutter(count: int, *, seed: int = 0) -> np.ndarray:
+    """``count`` normalized crops (float32, (count, 28, 28, 1)) of a page with nothing written (``CLUTTER_KINDS``),
+    binarized as the reader does and cut into a slab 28-60 px tall and at least ``CLUTTER_MIN_ASPECT`` as wide as
+    its ink is high, as the reader cuts a blob of such a background, of more than ``CLUTTER_MIN_PIECES`` strokes or
+    holes (no digit has three): "not one digit" (``NOT_A_DIGIT``). Fully determined by ``seed``."""
+    from mnist_studies.segmentation import binarize, normalize_digit, shrink_to_ink
+
+    rng = np.random.default_rng(seed)
+    crops = []
+    while len(crops) < count:
+        height = int(rng.integers(28, 61))
+        mask = binarize(_clutter(rng, CLUTTER_KINDS[int(rng.integers(len(CLUTTER_KINDS)))], 3 * height))
+        width = int(height * rng.uniform(CLUTTER_MIN_ASPECT, 1.5))
+        y0, x0 = int(rng.integers(0, 2 * height)), int(rng.integers(0, 3 * height - width))
+        box = shrink_to_ink(mask, (x0, y0, x0 + width, y0 + height))
+        if box is None or box[2] - box[0] < CLUTTER_MIN_ASPECT * (box[3] - box[1]):
+            continue
+        ink = mask[box[1]:box[3], box[0]:box[2]]
+        if max(_pieces(ink), _pieces(~np.pad(ink, 1)) - 1) > CLUTTER_MIN_PIECES:  # strokes, and holes in them
+            crops.append(normalize_digit(ink))
+    return np.stack(crops)[..., None].astype(np.float32)
+
+
 def drop_ambiguous(x: np.ndarray, y: np.ndarray, source: np.ndarray, probabilities: np.ndarray,
                    *, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Leave out the pieces (``NOT_A_DIGIT`` crops cut from one digit, ``source`` >= 0) that a ten-class model (its
