@@ -772,7 +772,8 @@ def test_an_underline_beneath_a_row_is_not_read_as_digits():
 
 def test_a_second_look_with_lighter_ink_reads_faint_digits_whose_light_strokes_were_lost():
     """Faint pencil (tuning page 5013): a slanted 1 keeps only its darkest strokes after binarization and reads as an
-    unsure 8; read again with the lighter ink connected to it, it reads right."""
+    unsure other digit (an 8 with the shipped model; a candidate model misread the row's 6 too); read again with the
+    lighter ink connected to it, the row reads right."""
     from mnist_studies import paths
     from mnist_studies.segmentation.benchmark import families
 
@@ -780,7 +781,7 @@ def test_a_second_look_with_lighter_ink_reads_faint_digits_whose_light_strokes_w
     grey = image / 255.0
     model = seg.load_digit_model(paths.reader_model_path())
     first = seg.recognize_page("p", model, grey=grey, method="photo", second_look=0)
-    assert first.text.split("\n")[1] == "6331853" != text.split("\n")[1]
+    assert first.text.split("\n")[0] == text.split("\n")[0] and first.text.split("\n")[1] != text.split("\n")[1]
     assert min(d.probability for d in first.digits) < seg.SECOND_LOOK_BELOW
     assert seg.recognize_page("p", model, grey=grey, method="photo").text == text == "71043\n6331153"
     prepared = seg.prepare_page(grey, method="photo")
@@ -898,8 +899,8 @@ def test_a_digit_broken_in_two_is_merged_and_two_close_digits_are_not(tiny_model
 
 def test_a_short_stroke_cut_from_a_touching_row_is_not_read_as_a_digit(monkeypatch):
     """Touching pairs (tuning page 5039): without the height penalty a stroke cut from the end of the 4 in "904",
-    14 px high in a 40 px row, reads as an extra 8; with it the row is read as three digits (the 4 and that stroke
-    then read together as a 1, one of the errors left on that family)."""
+    14 px high in a 40 px row, reads as an extra digit (an 8 with the shipped model, a 9 with a candidate); with it
+    the row is read as three digits."""
     from mnist_studies import paths
     from mnist_studies.segmentation import touching
     from mnist_studies.segmentation.benchmark import families
@@ -913,7 +914,8 @@ def test_a_short_stroke_cut_from_a_touching_row_is_not_read_as_a_digit(monkeypat
     split = seg.split_by_recognition
     no_height = lambda *args, **kwargs: split(*args, **{**kwargs, "min_height": 0})  # noqa: E731
     monkeypatch.setattr(touching, "split_by_recognition", no_height)  # the module that calls it
-    assert seg.recognize_page("p", model, grey=grey, method="photo").text.split("\n")[0] == "9048"
+    extra = seg.recognize_page("p", model, grey=grey, method="photo").text.split("\n")[0]
+    assert len(extra) == 4 and extra.startswith("904")
 
 
 def test_the_reader_s_stages_import_only_earlier_stages_and_never_its_benchmark_or_training():
