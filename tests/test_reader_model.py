@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 
@@ -231,3 +232,36 @@ def test_an_eleven_class_model_reads_digits_over_its_first_ten_outputs():
     read = segmentation.digit_probabilities(eleven, mask, box)
     assert read.shape == (1, 10) and read.sum() < 1.0  # "not one digit" takes its share
     assert strips.NOT_A_DIGIT == 10
+
+
+def test_elastic_distortion_bends_each_digit_its_own_smooth_way_and_only_while_training():
+    """``Elastic``: identity at inference; while training each image gets its own field (not one per batch), the
+    fields along x and along y differ (``keras.ops.image.elastic_transform`` draws them alike), they are smooth, and
+    the digit stays where it was, bent by about a pixel."""
+    from mnist_studies import data
+
+    (x, _), _ = data.load_mnist()
+    digits = data.to_float(np.repeat(x[:1], 8, axis=0))
+    assert np.array_equal(np.asarray(digit_reader.Elastic(3.5, 4.0, seed=0)(digits, training=False)), digits)
+    bent = np.asarray(digit_reader.Elastic(3.5, 4.0, seed=0)(digits, training=True))
+    assert bent.shape == digits.shape and not np.allclose(bent[0], bent[1])  # a field per image
+    assert 0.0 < np.abs(bent - digits).mean() and np.corrcoef(bent[0].ravel(), digits[0].ravel())[0, 1] > 0.5
+    rows, cols = np.mgrid[:28, :28].astype(np.float32)
+    moved = {}
+    for axis, ramp in (("x", cols), ("y", rows)):  # linear interpolation of a ramp returns the displacement exactly
+        layer = digit_reader.Elastic(3.5, 4.0, seed=7)  # the same seed: the same noise for both ramps
+        moved[axis] = (np.asarray(layer(np.repeat(ramp[None, ..., None], 8, axis=0), training=True))[..., 0]
+                       - ramp)[:, 8:20, 8:20]  # inside: the fill outside the image stays away
+    for field in moved.values():
+        assert 0.3 < np.abs(field).mean() < 3.0  # about a pixel
+        assert np.abs(np.diff(field, axis=2)).mean() < 0.3 * np.abs(field).mean()  # smooth
+    assert np.corrcoef(moved["x"].ravel(), moved["y"].ravel())[0, 1] < 0.5
+    assert digit_reader.augmentation({**digit_reader.SETTINGS["augmentation"], "elastic": {"alpha": 3.5,
+                                                                                          "sigma": 4.0}},
+                                     seed=0).layers[0].name.startswith("elastic")
+    assert not any(isinstance(layer, digit_reader.Elastic)
+                   for layer in digit_reader.augmentation(digit_reader.SETTINGS["augmentation"]).layers)
+    model = keras.Sequential([keras.Input((28, 28, 1)), digit_reader.Elastic(3.5, 4.0, seed=0), keras.layers.Flatten(),
+                              keras.layers.Dense(10)])  # in a compiled graph the batch size is unknown until it runs
+    model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    assert np.isfinite(model.fit(digits, np.zeros(8), batch_size=4, verbose=0).history["loss"][0])
