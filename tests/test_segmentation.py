@@ -899,10 +899,10 @@ def test_a_digit_broken_in_two_is_merged_and_two_close_digits_are_not(tiny_model
 
 def test_a_short_stroke_cut_from_a_touching_row_is_not_read_as_a_digit(monkeypatch):
     """Touching pairs (tuning page 5039): without the height penalty a stroke cut from the end of the 4 in "904",
-    14 px high in a 40 px row, reads as an extra digit (an 8 with the shipped model, a 9 with a candidate); with it
-    the row is read as three digits."""
+    14 px high in a 40 px row, reads as an extra digit (an 8 with the shipped model, a 9 with a candidate) unless,
+    ending the row, it is dropped as a closing mark; with the penalty the row is read as three digits."""
     from mnist_studies import paths
-    from mnist_studies.segmentation import touching
+    from mnist_studies.segmentation import pipeline, touching
     from mnist_studies.segmentation.benchmark import families
 
     image, text = families.make("touching pairs", 5039)
@@ -914,6 +914,8 @@ def test_a_short_stroke_cut_from_a_touching_row_is_not_read_as_a_digit(monkeypat
     split = seg.split_by_recognition
     no_height = lambda *args, **kwargs: split(*args, **{**kwargs, "min_height": 0})  # noqa: E731
     monkeypatch.setattr(touching, "split_by_recognition", no_height)  # the module that calls it
+    assert seg.recognize_page("p", model, grey=grey, method="photo").text.split("\n")[0] == "904"  # it ends the
+    monkeypatch.setattr(pipeline, "drop_closing_marks", lambda boxes, _: np.arange(len(boxes)))  # row: a closing mark
     extra = seg.recognize_page("p", model, grey=grey, method="photo").text.split("\n")[0]
     assert len(extra) == 4 and extra.startswith("904")
 
@@ -1082,3 +1084,30 @@ def test_remove_bars_takes_long_thin_blobs_at_any_angle_and_leaves_digits_and_st
     out = seg.remove_bars(mask, 160)
     assert not out[bar].any() and out[20:60, 20:23].all() and out[330:370, 20:340].all()
     assert seg.remove_bars(mask, 400)[bar].all()  # shorter than a line of the page's scale: stays
+
+
+def test_an_unsure_low_box_that_ends_a_row_is_a_closing_mark_and_dropped():
+    """``pipeline.drop_closing_marks``: "15000=" on a cheque, the "=" a box of its own lower than the digits and read
+    as an unsure 2, is dropped; a small digit read surely, a box as tall as the digits, a low box inside the row or
+    in a row of two boxes stay; each row is judged by its own boxes."""
+    from mnist_studies.segmentation.pipeline import CLOSING_MARK, drop_closing_marks
+
+    lower, unsure = CLOSING_MARK
+    digits = [(0, (x, 0, x + 20, 40)) for x in range(0, 100, 25)]
+    mark = (0, (110, 14, 135, 14 + int(lower * 40) - 1))  # just under the share of the row
+    sure, doubtful = np.eye(10)[[1]], np.full((1, 10), 0.01) + np.eye(10)[[2]] * (unsure - 0.02)
+
+    def kept(boxes, last):
+        return drop_closing_marks(boxes, np.vstack([np.eye(10)[[5]]] * (len(boxes) - 1) + [last])).tolist()
+
+    assert kept(digits + [mark], doubtful) == [0, 1, 2, 3]
+    assert kept(digits + [mark], sure) == [0, 1, 2, 3, 4]  # a small digit, surely read
+    assert kept(digits + [(0, (110, 14, 135, 14 + int(lower * 40) + 1))], doubtful) == [0, 1, 2, 3, 4]
+    assert kept(digits[:2] + [mark], doubtful) == [0, 1]  # "10="
+    assert kept(digits[:1] + [mark], doubtful) == [0, 1]  # a row of two: too little to measure the mark against
+    assert kept([mark] + digits, doubtful) == [0, 1, 2, 3, 4]  # read left to right: the mark is first
+    other_row = [(1, (x, 60, x + 20, 75)) for x in range(0, 75, 25)]  # a row of small digits below
+    assert kept(digits + other_row + [mark], doubtful) == [0, 1, 2, 3, 4, 5, 6]  # its row's last box is a digit
+    assert kept(other_row + digits + [mark], doubtful) == [0, 1, 2, 3, 4, 5, 6]
+    second = [(1, (x, 100, x + 20, 140)) for x in range(0, 75, 25)] + [(1, (80, 114, 100, 120))]  # "123=" below
+    assert kept(digits + second, doubtful) == [0, 1, 2, 3, 4, 5, 6]

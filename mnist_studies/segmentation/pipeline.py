@@ -19,6 +19,8 @@ from mnist_studies.segmentation.touching import merge_by_recognition, split_touc
 SECOND_LOOK_BELOW = 0.9  # the photo method reads a digit it is less sure of again with its lighter ink
 NOT_A_DIGIT_ABOVE = 0.999  # the photo method drops a box the 11-class model is this sure is not one digit
 SMALL_DIGIT = 0.3  # the photo method keeps a low box on the baseline this tall (× the row) as a digit of its own
+CLOSING_MARK = (0.6, 0.9)  # the photo method drops a row's last box lower than this × its other boxes (their
+# median height) and read less surely than this: the "=", "-" or ".-" that closes an amount (``drop_closing_marks``)
 LARGE_PIXELS = 1_000_000  # a larger photo is read at a reduced size (``read_photo``)
 PREVIEW_PIXELS = 500_000  # ... chosen on a preview of about this size
 
@@ -72,8 +74,28 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
     probabilities = read_digits(model, prepared, boxes, cache, second_look=second_look if method == "photo" else 0)
     if method == "photo":  # what the model calls "not one digit" almost surely (noise, a pattern, a texture)
         kept = np.flatnonzero(probabilities.sum(axis=1) > 1.0 - NOT_A_DIGIT_ABOVE)
+        kept = kept[drop_closing_marks([boxes[i] for i in kept], probabilities[kept])]
         boxes, probabilities = [boxes[i] for i in kept], probabilities[kept]
     return build_result(path, prepared, boxes, probabilities)
+
+
+def drop_closing_marks(boxes: Boxes, probabilities: np.ndarray, *, lower: float = CLOSING_MARK[0],
+                       unsure: float = CLOSING_MARK[1]) -> np.ndarray:
+    """The indices of ``boxes`` to keep: all but the last box of each row of three or more that is lower than
+    ``lower`` × the median height of the row's other boxes and whose digit is less probable than ``unsure``. Amounts
+    end in "=", "-" or ".-" (``15000=``), a mark the model never learned and reads as an unsure 2, 3 or 6; a small
+    digit that ends a row (``3.400``'s zeros) is read surely and stays."""
+    keep = np.ones(len(boxes), dtype=bool)
+    for row in {row for row, _ in boxes}:
+        members = sorted((i for i, (r, _) in enumerate(boxes) if r == row), key=lambda i: boxes[i][1][0])
+        if len(members) < 3:
+            continue
+        *others, last = members
+        heights = [boxes[i][1][3] - boxes[i][1][1] for i in others]
+        x0, y0, x1, y1 = boxes[last][1]
+        if y1 - y0 < lower * float(np.median(heights)) and probabilities[last].max() < unsure:
+            keep[last] = False
+    return np.flatnonzero(keep)
 
 
 def find_digits(mask: np.ndarray, *, method: str) -> Boxes:
