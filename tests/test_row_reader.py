@@ -141,6 +141,7 @@ def test_training_rows_can_be_written_in_other_styles(monkeypatch):
     used = []
     real = strips.make_rows
     monkeypatch.setattr(strips, "make_rows", lambda images, *a, **k: used.append(images) or real(images, *a, **k))
+
     class RowsMade(Exception):
         pass
 

@@ -1107,7 +1107,7 @@ def test_an_unsure_low_box_that_ends_a_row_is_a_closing_mark_and_dropped():
     assert kept(digits[:1] + [mark], doubtful) == [0, 1]  # a row of two: too little to measure the mark against
     assert kept([mark] + digits, doubtful) == [0, 1, 2, 3, 4]  # read left to right: the mark is first
     other_row = [(1, (x, 60, x + 20, 75)) for x in range(0, 75, 25)]  # a row of small digits below
-    assert kept(digits + other_row + [mark], doubtful) == [0, 1, 2, 3, 4, 5, 6]  # its row's last box is a digit
+    assert kept(digits + other_row + [mark], doubtful) == [0, 1, 2, 3, 4, 5, 6]  # row 1 ends in a digit: kept
     assert kept(other_row + digits + [mark], doubtful) == [0, 1, 2, 3, 4, 5, 6]
     second = [(1, (x, 100, x + 20, 140)) for x in range(0, 75, 25)] + [(1, (80, 114, 100, 120))]  # "123=" below
     assert kept(digits + second, doubtful) == [0, 1, 2, 3, 4, 5, 6]

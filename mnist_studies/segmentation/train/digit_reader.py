@@ -120,7 +120,7 @@ class Elastic(keras.layers.Layer):
         if not training or not self.alpha:
             return images
         ops = keras.ops
-        batch, height, width = ops.shape(images)[0], ops.shape(images)[1], ops.shape(images)[2]
+        batch, height, width = ops.shape(images)[:3]
         noise = keras.random.normal((batch, height, width, 2), stddev=self.sigma, seed=self.seed_generator)
         across = ops.convert_to_tensor(np.tile(self.taps.reshape(1, -1, 1, 1), (1, 1, 2, 1)))
         down = ops.convert_to_tensor(np.tile(self.taps.reshape(-1, 1, 1, 1), (1, 1, 2, 1)))
@@ -131,11 +131,11 @@ class Elastic(keras.layers.Layer):
         flat = ops.reshape(images, (-1,))
         top, left = ops.floor(y), ops.floor(x)
 
+        bottom, right = ops.cast(height - 1, "float32"), ops.cast(width - 1, "float32")
+
         def pixel(row, col):  # bilinear sampling by hand: map_coordinates needs the batch size before it runs
-            inside = (row >= 0) & (row <= ops.cast(height, "float32") - 1) & (col >= 0) & (col <= ops.cast(width,
-                                                                                                      "float32") - 1)
-            row = ops.cast(ops.clip(row, 0, ops.cast(height, "float32") - 1), "int32")
-            col = ops.cast(ops.clip(col, 0, ops.cast(width, "float32") - 1), "int32")
+            inside = (row >= 0) & (row <= bottom) & (col >= 0) & (col <= right)
+            row, col = ops.cast(ops.clip(row, 0, bottom), "int32"), ops.cast(ops.clip(col, 0, right), "int32")
             return ops.where(inside, ops.take(flat, first + row * width + col), 0.0)
 
         down, across = y - top, x - left

@@ -197,6 +197,14 @@ def _pieces(mask: np.ndarray) -> int:
     return int(np.sum(sizes >= max(4, 0.1 * sizes.max()))) if count else 0
 
 
+def _holes(mask: np.ndarray) -> int:
+    """Holes in ``mask``: pieces of its background enclosed by ink, of at least 4 px."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(~np.pad(mask, 1))  # padded: the background outside is one piece, label 1
+    return int(np.sum(np.bincount(labels.ravel())[2:] >= 4)) if count > 1 else 0
+
+
 def make_clutter(count: int, *, seed: int = 0) -> np.ndarray:
     """``count`` normalized crops (float32, (count, 28, 28, 1)) of a page with nothing written (``CLUTTER_KINDS``),
     binarized as the reader does and cut into a slab 28-60 px tall and at least ``CLUTTER_MIN_ASPECT`` as wide as
@@ -215,7 +223,7 @@ def make_clutter(count: int, *, seed: int = 0) -> np.ndarray:
         if box is None or box[2] - box[0] < CLUTTER_MIN_ASPECT * (box[3] - box[1]):
             continue
         ink = mask[box[1]:box[3], box[0]:box[2]]
-        if max(_pieces(ink), _pieces(~np.pad(ink, 1)) - 1) > CLUTTER_MIN_PIECES:  # strokes, and holes in them
+        if max(_pieces(ink), _holes(ink)) > CLUTTER_MIN_PIECES:
             crops.append(normalize_digit(ink))
     return np.stack(crops)[..., None].astype(np.float32)
 
