@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from mnist_studies import data, paths, segmentation
-from mnist_studies.models.digit_reader import build_digit_reader
-from mnist_studies.segmentation.train import digit_reader
+from mnist_studies.models.digit_reader import build_digit_reader, build_ensemble
+from mnist_studies.segmentation.train import digit_reader, ensemble
 
 
 def test_the_builder_gives_the_documented_network():
@@ -24,6 +24,67 @@ def test_the_builder_gives_the_documented_network():
         build_digit_reader(input_shape=(14, 14, 1))
     with pytest.raises(ValueError, match="dropout"):
         build_digit_reader(dropout=1.0)
+
+
+def test_the_ensemble_reads_the_mean_of_its_members_probabilities():
+    members = [build_digit_reader(num_classes=11) for _ in range(2)]
+    model = build_ensemble(members)
+    assert model.name == "digit_reader_ensemble" and model.output_shape == (None, 11)
+    assert model.count_params() == 2 * members[0].count_params()
+    x = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
+    mean = (members[0].predict(x, verbose=0) + members[1].predict(x, verbose=0)) / 2
+    np.testing.assert_allclose(model.predict(x, verbose=0), mean, atol=1e-6)
+    with pytest.raises(ValueError, match="at least two"):
+        build_ensemble(members[:1])
+    with pytest.raises(ValueError, match="shapes differ"):
+        build_ensemble([members[0], build_digit_reader()])
+
+
+def test_a_member_is_reused_only_when_its_record_says_it_was_trained_with_its_settings(tmp_path, monkeypatch):
+    settings = ensemble.member_settings("continental-p9-clutter")
+    record = {"config": {**json.loads(json.dumps(settings)), "train_images": 60_000}}
+    assert ensemble.trained_with(record, settings)
+    assert not ensemble.trained_with(record, ensemble.member_settings("default"))  # styles and clutter differ
+    default = {**json.loads(json.dumps(digit_reader.SETTINGS)), "train_images": 60_000}
+    assert ensemble.trained_with({"config": default}, digit_reader.SETTINGS)
+    assert not ensemble.trained_with({"config": {**default, "styles": {"1": 0.3}}}, digit_reader.SETTINGS)
+    assert not ensemble.trained_with({"config": {**record["config"], "styles": {}}}, settings)
+    assert not ensemble.trained_with({"config": {**record["config"], "train_images": 50_000}}, settings)
+    assert not ensemble.trained_with({"config": {**record["config"], "validation_images": 10_000}}, settings)
+    with pytest.raises(ValueError, match="unknown member"):
+        ensemble.member_settings("no-such-variant")
+
+    folder = tmp_path / "default"  # a member on disk, trained on 64 images
+    folder.mkdir()
+    saved = folder / "digit_reader.keras"
+    build_digit_reader(num_classes=11).save(saved)
+    on_disk = {"config": {**json.loads(json.dumps(digit_reader.SETTINGS)), "train_images": 64},
+               "model_file": {"sha256": digit_reader.sha256(saved)}}
+    saved.with_suffix(".json").write_text(json.dumps(on_disk))
+    trained = []
+    monkeypatch.setattr(digit_reader, "train", lambda settings, **kw: trained.append(kw["output"]) or on_disk)
+    ensemble.member("default", run_root=tmp_path, train_size=64, verbose=0)
+    assert trained == []  # reused
+    ensemble.member("default", run_root=tmp_path, train_size=128, verbose=0)  # other images: trained again
+    assert trained == [saved]
+
+
+def test_combining_writes_the_mean_with_its_record_and_onnx_export(tmp_path):
+    _, (x_test, y_test) = data.load_mnist()
+    x, y = data.to_float(x_test[:256]), y_test[:256].astype(np.int64)
+    members = {name: (build_digit_reader(num_classes=11), {"seed": k, "config": {}, "timings": {"wall_seconds": 1.0}})
+               for k, name in enumerate(("default", "continental-p9-clutter"))}
+    record = ensemble.combine(members, tmp_path / "digit_reader.keras", x_test=x, y_test=y)
+    saved = json.loads((tmp_path / "digit_reader.json").read_text())
+    assert saved["config"]["members"] == ["default", "continental-p9-clutter"] == list(saved["members"])
+    assert saved["model_file"]["sha256"] == digit_reader.sha256(tmp_path / "digit_reader.keras")
+    assert (tmp_path / "digit_reader.onnx").is_file() and saved["onnx_file"]["largest_difference"] <= 1e-4
+    model = segmentation.load_digit_model(tmp_path / "digit_reader.keras")
+    assert record["metrics"]["test_errors"] == digit_reader.test_errors(model, x, y)
+    alone = {name: digit_reader.test_errors(m, x, y) for name, (m, _) in members.items()}
+    assert record["metrics"]["member_test_errors"] == alone
+    assert record["metrics"]["parameters"] == model.count_params()
+    assert record["metrics"]["separators"]["examples"] == record["metrics"]["clutter"]["examples"] == 1000
 
 
 def test_stroke_width_makes_strokes_bolder_or_thinner_and_is_identity_at_inference():
@@ -72,7 +133,8 @@ def test_a_variant_or_a_validation_run_never_replaces_the_shipped_model(tmp_path
     with pytest.raises(ValueError, match="validation must be"):  # before any training
         digit_reader.train(settings, output=tmp_path / "m.keras", run_dir=tmp_path / "run", train_size=1024,
                            validation=1024)
-    assert digit_reader.outputs(None, 0) == (paths.reader_model_path(), paths.runs_dir("reader_model"))
+    default, default_backups = digit_reader.outputs(None, 0)  # a member of the shipped mean, never the mean itself
+    assert default.parent == default_backups == paths.runs_dir("reader_model") / "default"
     candidate, candidate_backups = digit_reader.outputs("continental", 0)
     assert candidate.parent == candidate_backups == paths.runs_dir("reader_model") / "continental"
     trial, trial_backups = digit_reader.outputs("continental", 10_000)
@@ -96,10 +158,9 @@ def test_the_shipped_model_loads_in_safe_mode_matches_its_record_and_meets_the_b
     errors = digit_reader.test_errors(model, data.to_float(x_test), y_test)
     assert abs(errors - record["metrics"]["test_errors"]) <= 2  # other CPUs may round a borderline image otherwise
     assert errors / len(y_test) <= digit_reader.TEST_ERROR_BOUND
-    assert record["config"]["train_images"] == 60_000 and record["config"]["augmentation"]
-    for key, value in digit_reader.SETTINGS.items():  # `make reader-model` trains what ships
-        assert record["config"].get(key) == json.loads(json.dumps(value)), f"{key}: settings not shipped"
-    assert record["config"].get("styles", {}) == digit_reader.SETTINGS.get("styles", {})
+    assert record["config"]["members"] == list(ensemble.MEMBERS)  # `make reader-model` trains what ships
+    for name in ensemble.MEMBERS:
+        assert ensemble.trained_with(record["members"][name], ensemble.member_settings(name)), f"{name}: not shipped"
 
 
 def test_the_command_line_reads_with_the_shipped_model_without_study_code(tmp_path):

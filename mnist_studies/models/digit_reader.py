@@ -60,3 +60,25 @@ def build_digit_reader(
     x = keras.layers.Dropout(dropout)(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def build_ensemble(members, *, name: str = "digit_reader_ensemble") -> keras.Model:
+    """The mean of several trained digit readers' class probabilities, as one model (one file, one call per batch).
+
+    Averaging models trained with different settings cancels part of each one's mistakes: the shipped pair makes
+    fewer MNIST test errors than either member alone (docs/experiments.md). Not one of the papers' networks.
+
+    Args:
+        members: two or more ``keras.Model`` with the same input and output shapes (probabilities). Each is wrapped
+            under a name of its own (``member_0``, ``member_1``, ...), sharing its layers and weights.
+    """
+    members = list(members)
+    if len(members) < 2:
+        raise ValueError(f"an ensemble needs at least two members, got {len(members)}")
+    shapes = {(tuple(m.input_shape[1:]), tuple(m.output_shape[1:])) for m in members}
+    if len(shapes) != 1:
+        raise ValueError(f"the members' (input, output) shapes differ: {sorted(shapes)}")
+    inputs = keras.Input(members[0].input_shape[1:])
+    wrapped = [keras.Model(m.input, m.output, name=f"member_{i}") for i, m in enumerate(members)]
+    outputs = keras.layers.Average(name="mean_probabilities")([m(inputs) for m in wrapped])
+    return keras.Model(inputs, outputs, name=name)

@@ -1,4 +1,4 @@
-"""Train the digit model that ships with the page reader (``make reader-model``).
+"""Train one of the digit models whose mean ships with the page reader (``train/ensemble.py``, ``make reader-model``).
 
     python -m mnist_studies.segmentation.train.digit_reader [--epochs N] [--output PATH.keras] [--variant NAME]
                                                             [--validation N]
@@ -11,8 +11,9 @@ digit", fine-tuned on the stretches the reader cuts from rows of touching traini
 Batch-norm statistics are recomputed after each phase (``batchnorm.recalibrate``); the MNIST test set is measured
 once per phase, never used to choose anything.
 
-Writes the model to ``paths.reader_model_path()`` and its record beside it (``digit_reader.json``: settings, seed,
-test error, histories, timings, versions, device, SHA-256); a killed training resumes from ``runs/reader_model/``.
+Writes the model to ``runs/reader_model/<variant or "default">/digit_reader.keras`` and its record beside it
+(``digit_reader.json``: settings, seed, test error, histories, timings, versions, device, SHA-256); a killed training
+resumes from there.
 """
 
 from __future__ import annotations
@@ -198,7 +199,7 @@ def _phase_settings(settings: dict) -> dict:
     return {k: v for k, v in settings.items() if k != "not_a_digit"}
 
 
-def _save_model(model: keras.Model, output: Path) -> None:
+def save_model(model: keras.Model, output: Path) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     tmp = output.with_name(output.stem + ".tmp.keras")
     model.save(tmp)  # never compiled itself: no optimizer state in the file
@@ -242,7 +243,7 @@ def train_digits(settings: dict, x_train, y_train, x_test, y_test, *, run_dir: P
     fitted = _fit(model, settings, settings["augmentation"], x_train, y_train, seed=seed, run_dir=run_dir / "digits",
                   verbose=verbose)
     errors = test_errors(model, x_test, y_test)
-    _save_model(model, saved)
+    save_model(model, saved)
     metrics = {"test_errors": errors, "test_error": errors / len(y_test)}
     if validation is not None:
         metrics["validation_errors"] = test_errors(model, *validation)
@@ -348,7 +349,7 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
                   verbose=verbose)
     read = model.predict(x_test, batch_size=training.EVAL_BATCH_SIZE, verbose=0)
     errors = int(np.sum(np.argmax(read[:, :10], axis=1) != y_test))  # as test_errors counts them
-    _save_model(model, output)
+    save_model(model, output)
     record = {
         "name": "digit_reader",
         "config": {**settings, "train_images": len(x_train), "validation_images": validation,
@@ -378,26 +379,22 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
 
 
 def outputs(variant: str | None, validation: int, output: Path | None = None) -> tuple[Path, Path]:
-    """Where a training writes its model and keeps its backups: the shipped model's place and
-    ``runs/reader_model/`` for the shipped settings; a variant (a candidate, copied into ``shipped/`` only once it
-    is measured) in ``runs/reader_model/<variant>/``; a validation run (``validation`` > 0) in a place of its own per
-    variant. Neither replaces the shipped model nor the shipped settings' cached first phase."""
-    runs = paths.runs_dir("reader_model")
+    """Where a training writes its model and keeps its backups: ``runs/reader_model/<variant>/`` ("default" for
+    the default settings; where ``train/ensemble.py`` looks for its members); a validation run (``validation`` > 0)
+    in a place of its own per variant. Never the shipped model: that is the members' mean (``train/ensemble.py``)."""
+    runs, name = paths.runs_dir("reader_model"), variant or "default"
     if validation:
-        name = f"{variant or 'default'}-validation{validation}"
-        return Path(output or runs / "validation" / f"{name}.keras"), runs / name
-    if variant:
-        return Path(output or runs / variant / "digit_reader.keras"), runs / variant
-    return Path(output or paths.reader_model_path()), runs
+        held = f"{name}-validation{validation}"
+        return Path(output or runs / "validation" / f"{held}.keras"), runs / held
+    return Path(output or runs / name / "digit_reader.keras"), runs / name
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.train.digit_reader",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"], help=f"default {SETTINGS['epochs']}")
-    parser.add_argument("--output", type=Path, help="where the .keras file goes (default: the shipped model's "
-                                                     "place; with --variant, runs/reader_model/<variant>/; with "
-                                                     "--validation, runs/reader_model/validation/)")
+    parser.add_argument("--output", type=Path, help="where the .keras file goes (default: runs/reader_model/<variant "
+                                                     "or default>/; with --validation, runs/reader_model/validation/)")
     parser.add_argument("--variant", choices=sorted(VARIANTS), help="train a variant of the settings (VARIANTS)")
     parser.add_argument("--validation", type=int, default=0, metavar="N",
                         help="hold out the last N training images and report the error on them, to choose settings "

@@ -120,7 +120,7 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
                                                     clipnorm=settings["clip_norm"]), loss=keras.losses.CTC())
     fitted = training.fit(trainer, x, y, epochs=settings["epochs"], batch_size=settings["batch_size"],
                           seed=settings["seed"], run_dir=run_dir, verbose=verbose)
-    digit_reader._save_model(model, output)
+    digit_reader.save_model(model, output)
     record = {
         "name": "row_reader",
         "config": {**settings, "train_images": len(train_labels[:train_size]),
