@@ -809,18 +809,6 @@ def test_digits_in_a_table_are_read_without_its_lines():
     assert seg.recognize_page("p", model, grey=grey, method="photo").text == page.text
 
 
-def test_a_printed_patterns_many_dashes_do_not_set_the_digits_height():
-    """Eleven 40 px digits among sixty 6 px dashes (what a wavy security pattern leaves once binarized): the dashes
-    outnumber the digits, not their ink, and the page is not rescaled as if its digits were 6 px tall."""
-    mask = np.zeros((400, 900), dtype=bool)
-    for k in range(11):
-        mask[40:80, 30 + 70 * k:54 + 70 * k] = True  # a 40 px tall, 24 px wide blob of ink
-    for k in range(60):
-        y, x = 120 + k // 12 * 50, 20 + k % 12 * 70
-        mask[y:y + 6, x:x + 2] = True
-    assert seg.digit_height(mask) == 40 and seg.working_scale(mask) == 1.0
-
-
 def test_the_working_scale_never_makes_a_huge_page():
     specks = np.zeros((3000, 4000), dtype=bool)  # a 12-megapixel photo whose only marks are 5 px specks
     for y, x in np.random.default_rng(0).integers(0, 2990, (40, 2)):

@@ -1,9 +1,9 @@
 """The page reader's own digit classifier (not one of the five papers' networks).
 
 Paper 004 (Lu & Ke) reads pages with its improved LeNet-5 (0.90% MNIST test error in its paper profile). The model
-that ships with the command line (``mnist_studies/segmentation/train/digit_reader.py`` trains it) must do better than
-0.5% and hold up to what pages do to digits, so it is a deeper all-convolutional network in the style of the
-improved LeNet-5 (ReLU, dropout, softmax output) with batch normalization:
+that ships with the command line (the mean of three of these, ``build_ensemble``; ``segmentation/train/`` trains
+them) must do better than 0.5% and hold up to what pages do to digits, so it is a deeper all-convolutional network
+in the style of the improved LeNet-5 (ReLU, dropout, softmax output) with batch normalization:
 
     2 × [conv 3×3, conv 3×3, conv 5×5 stride 2] with 32 then 64 filters, each conv followed by batch normalization
     and ReLU, dropout after each block; conv 4×4 with 128 filters; dropout; 10-way softmax.

@@ -10,7 +10,6 @@ from mnist_studies.segmentation import imaging
 DIGIT_HEIGHT = 40  # px: the photo method's working scale, the middle of the synthetic pages' 32-64 px rows
 
 
-FAINT_SHARE = 0.1  # blobs with less ink than this share of a typical blob's do not set the digits' height
 KEEP_SCALE = (0.5, 2.0)  # pages whose digits are within these factors of DIGIT_HEIGHT (20-80 px) are not rescaled
 
 
@@ -87,29 +86,18 @@ def deskew(grey: np.ndarray, mask: np.ndarray, *, min_degrees: float = 0.5) -> t
 
 
 def digit_height(mask: np.ndarray) -> float | None:
-    """The median height of the ink blobs (8-connected components) of ``mask``, leaving out blobs of under
-    ``FAINT_SHARE`` of the ink of a typical blob (the size half the ink is in blobs under): a printed pattern's
-    hundreds of short dashes outnumber a page's digits, not their ink (docs/experiments.md, "Printed patterns and the
-    working scale"). Also leaves out blobs under 4 pixels tall,
+    """The median height of the ink blobs (8-connected components) of ``mask``, leaving out those under 4 pixels,
     those over half the page wide (a table's frame) and those over half the page tall and six times taller than wide
     (a shadow's edge): the digits of a small field, taller than half of it, count. None when fewer than three remain.
     Pass a mask without rules (``remove_rules``): the grid of squared paper joins every digit into one blob."""
 
     labels, _ = imaging.label(mask, structure=np.ones((3, 3)))
     height, width = mask.shape
-    sizes = np.bincount(labels.ravel())
-    heights, inks = [], []
-    for k, s in enumerate(imaging.find_objects(labels), start=1):
+    heights = []
+    for s in imaging.find_objects(labels):
         h, w = s[0].stop - s[0].start, s[1].stop - s[1].start
         if 4 <= h and w <= width / 2 and not (h > height / 2 and h > 6 * w):
             heights.append(h)
-            inks.append(sizes[k])
-    heights, inks = np.asarray(heights), np.asarray(inks, dtype=np.float64)
-    if len(heights) >= 3:  # the blob size that half the ink is in blobs under: a digit's, however many dashes
-        order = np.argsort(inks)
-        cumulative = np.cumsum(inks[order])
-        typical = inks[order][np.searchsorted(cumulative, cumulative[-1] / 2)]
-        heights = heights[inks >= typical * FAINT_SHARE]
     return float(np.median(heights)) if len(heights) >= 3 else None
 
 
