@@ -27,9 +27,13 @@ STAMP_NAME = "reproduce.stamp"
 SITTING_NAME = "sitting.json"
 # what one sitting of `make reproduce` was: kept beside the runs' working files, never committed
 SITTING_KEYS = ("pid", "host", "started", "finished", "spent_seconds", "last_wall_seconds", "reused", "trained")
-# Committed results a notebook's figures draw, by the module that reads them: data, not code, so no import closure
-# finds them (notebook 05 draws the last `make bench-pages`); a new result redraws the figures, reruns nothing.
-FIGURE_DATA = {"mnist_studies.segmentation.benchmark.evaluate": "benchmarks/results/pages-*.json"}
+# Committed files a notebook's figures draw, by the module that reads them: data, not code, so no import closure
+# finds them (notebook 05 draws the last `make bench-pages`; 05's hard page and 06's examples are read with the
+# shipped models); a new file redraws the figures, reruns nothing.
+SHIPPED_MODELS = "mnist_studies/segmentation/shipped/*"
+FIGURE_DATA = {"mnist_studies.segmentation.benchmark.evaluate": ("benchmarks/results/pages-*.json",),
+               "mnist_studies.segmentation": (SHIPPED_MODELS,),
+               "mnist_studies.studies.your_pages": (SHIPPED_MODELS,)}
 STATES = ("running", "done")
 
 
@@ -146,8 +150,9 @@ def figure_data(modules: set[str]) -> dict[str, str]:
     """``{path: hash}`` of the committed results (``FIGURE_DATA``) that ``modules`` read for figures."""
     found = {}
     for module in sorted(set(FIGURE_DATA) & set(modules)):
-        for path in sorted(paths.PROJECT_ROOT.glob(FIGURE_DATA[module])):
-            found[shown(path)] = _sha(path.read_bytes())
+        for pattern in FIGURE_DATA[module]:
+            for path in sorted(paths.PROJECT_ROOT.glob(pattern)):
+                found[shown(path)] = _sha(path.read_bytes())
     return found
 
 

@@ -117,6 +117,22 @@ def test_a_new_benchmark_result_redraws_only_the_notebook_that_draws_it(tmp_path
     assert after[0]["results"] == before[0]["results"] and after[1] == before[1]
 
 
+def test_a_new_shipped_model_redraws_the_notebooks_that_read_with_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path)
+    model = tmp_path / "mnist_studies" / "segmentation" / "shipped" / "digit_reader.onnx"
+    model.parent.mkdir(parents=True)
+    model.write_bytes(b"one model")
+    pages, yours, pairs = (paths.NOTEBOOKS_DIR / name for name in (
+        "05_lenet5_and_page_recognition.ipynb", "06_read_your_pages.ipynb", "04_digit_pairs.ipynb"))
+    before = [stamps.study_inputs(notebook, "smoke") for notebook in (pages, yours, pairs)]
+    model.write_bytes(b"another model")  # make reader-model shipped a new one
+    after = [stamps.study_inputs(notebook, "smoke") for notebook in (pages, yours, pairs)]
+    name = "mnist_studies/segmentation/shipped/digit_reader.onnx"
+    for old, new in zip(before[:2], after[:2]):
+        assert stamps.changed(old["figures"], new["figures"]) == [name] and old["results"] == new["results"]
+    assert after[2] == before[2]
+
+
 def test_records_written_after_a_mid_run_edit_carry_the_loaded_codes_fingerprint(package_copy, isolated_outputs):
     fingerprints.forget_running()
     before = fingerprints.running_code_fingerprint("mnist_studies.studies.lenet5")  # the study starts
