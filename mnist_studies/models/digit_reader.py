@@ -65,8 +65,8 @@ def build_digit_reader(
 def build_ensemble(members, *, name: str = "digit_reader_ensemble") -> keras.Model:
     """The mean of several trained digit readers' class probabilities, as one model (one file, one call per batch).
 
-    Averaging models trained with different settings cancels part of each one's mistakes: the shipped pair makes
-    fewer MNIST test errors than either member alone (docs/experiments.md). Not one of the papers' networks.
+    Averaging models trained with different settings cancels part of each one's mistakes: the shipped mean makes
+    fewer MNIST test errors than any of its members alone (docs/experiments.md). Not one of the papers' networks.
 
     Args:
         members: two or more ``keras.Model`` with the same input and output shapes (probabilities). Each is wrapped

@@ -3,17 +3,13 @@
     python -m mnist_studies.segmentation.train.digit_reader [--epochs N] [--output PATH.keras] [--variant NAME]
                                                             [--validation N]
 
-``models.digit_reader.build_digit_reader`` with eleven classes, in two phases: (1) the ten digits on all of MNIST's
-training images (a variant, ``VARIANTS``, redraws a share of the 1s, 2s, 7s and 9s as others write them: ``styles``)
-through augmentation that imitates a page (``StrokeWidth``, slant, rotation, scale, shift; Adam at a cosine-decayed
-rate; kept as ``digits.keras`` in the run's folder, ``outputs``, and reused); (2) an eleventh output, "not one
-digit", fine-tuned on the stretches the reader cuts from rows of touching training digits (``strips.make_examples``).
-Batch-norm statistics are recomputed after each phase (``batchnorm.recalibrate``); the MNIST test set is measured
-once per phase, never used to choose anything.
-
-Writes the model to ``runs/reader_model/<variant or "default">/digit_reader.keras`` and its record beside it
-(``digit_reader.json``: settings, seed, test error, histories, timings, versions, device, SHA-256); a killed training
-resumes from there.
+``models.digit_reader.build_digit_reader`` with eleven classes, in two phases: (1) the ten digits on MNIST's training
+images (a variant, ``VARIANTS``, may redraw some 1s, 2s, 7s and 9s: ``styles``) through augmentation that imitates a
+page (``StrokeWidth``, slant, rotation, scale, shift), kept as ``digits.keras`` and reused; (2) an eleventh output,
+"not one digit", fine-tuned on the stretches the reader cuts from rows of touching digits (``strips``). Batch-norm
+statistics are recomputed after each phase; the MNIST test set is measured, never used to choose anything. Writes the
+model and its record (settings, seed, metrics, histories, timings, versions, device, SHA-256) to
+``runs/reader_model/<variant or "default">/``, where a killed training resumes.
 """
 
 from __future__ import annotations

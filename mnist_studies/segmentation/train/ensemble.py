@@ -73,9 +73,10 @@ def combine(members: dict, output: Path, *, x_test: np.ndarray, y_test: np.ndarr
     start = time.perf_counter()
     models = [model for model, _ in members.values()]
     model = build_ensemble(models)
-    read = model.predict(x_test, batch_size=training.EVAL_BATCH_SIZE, verbose=0)
-    alone = {name: np.argmax(m.predict(x_test, batch_size=training.EVAL_BATCH_SIZE, verbose=0)[:, :10], axis=1)
-             for name, m in zip(members, models)}
+    probabilities = {name: m.predict(x_test, batch_size=training.EVAL_BATCH_SIZE, verbose=0)
+                     for name, m in zip(members, models)}
+    read = np.mean(list(probabilities.values()), axis=0)  # what the mean model reads, without running them again
+    alone = {name: np.argmax(p[:, :10], axis=1) for name, p in probabilities.items()}
     errors = int(np.sum(np.argmax(read[:, :10], axis=1) != y_test))  # as digit_reader.test_errors counts them
     seed = digit_reader.SETTINGS["not_a_digit"]["seed"] + len(digit_reader.REJECTS) + 2  # the members' held-out sets
     first, *others = alone.values()
