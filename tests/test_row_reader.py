@@ -118,6 +118,26 @@ def test_training_rows_can_hold_separators_that_belong_to_no_digit_and_are_not_r
     assert bars >= 4, "'=' not drawn as two strokes"
 
 
+def test_training_rows_can_be_joined_up_by_strokes_that_belong_to_no_digit():
+    (x_train, y_train), _ = data.load_mnist()
+    linked = 0
+    for seed in range(6):
+        args = (x_train[:300], y_train[:300], 4)
+        mask, owner, digits = strips._row(np.random.default_rng(seed), *args, ligatures=1.0)
+        assert len(digits) == 4 and set(np.unique(owner)) == {-1, 0, 1, 2, 3}, "a join is not a digit"
+        parts = [set(np.unique(ndimage.label(mask)[0][owner == k])) - {0} for k in range(4)]
+        linked += sum(bool(a & b) for a, b in zip(parts, parts[1:]))  # two digits in one piece of ink
+        grown = ndimage.binary_dilation(owner >= 0, iterations=2)
+        assert (mask & ~grown).sum() >= 3, "no stroke drawn between the digits"
+    assert linked >= 12, f"only {linked} of 18 neighbours joined"
+    # without ligatures the rows are those made before the setting existed (no random draw is added)
+    plain = strips._row(np.random.default_rng(0), x_train[:300], y_train[:300], 4)
+    none = strips._row(np.random.default_rng(0), x_train[:300], y_train[:300], 4, ligatures=0.0)
+    assert np.array_equal(plain[0], none[0])
+    _, y = strips.make_rows(x_train[:300], y_train[:300], 10, seed=5, ligatures=1.0)
+    assert np.all((y > 0).sum(axis=1) >= 1) and y.max() <= 10
+
+
 def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tmp_path):
     settings = {**row_reader.SETTINGS, "epochs": 2, "batch_size": 32}
     out = tmp_path / "shipped" / "rows.keras"
@@ -130,6 +150,7 @@ def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tm
     assert saved["metrics"]["test_rows_small_tail"]["rows"] == 64 and saved["config"]["small_tail"] == 0.3
     assert saved["metrics"]["test_rows_separators"]["rows"] == 64 and saved["config"]["separators"] == 0.3
     assert saved["metrics"]["test_rows_closing_marks"]["rows"] == 64
+    assert saved["metrics"]["test_rows_joined"]["rows"] == 64
     assert sequence.load_row_model(out).count_params() == saved["metrics"]["parameters"]
 
 

@@ -39,6 +39,7 @@ SETTINGS = {
     "separators": 0.3,  # the share of rows with a period, comma or dash after or between digits (not read)
     # "separator_marks": the marks drawn there (default pages.SEPARATORS: ".", ",", "-"; pages.draw_separator)
     # "styles": {"1": share, ...}: that share of the training digits redrawn in another style (styles.add_styles)
+    # "ligatures": share: that share of the rows joined up, neighbours linked by a stroke (strips.make_rows)
     "augmentation": {"stroke_width": 0.8, "shear": 0.15},
     "test_rows": 2_000,  # rows of MNIST test digits, to measure it
     "test_seed": 2,
@@ -52,7 +53,10 @@ VARIANTS = {"small-tail": {"small_tail": 0.3, "separators": 0.0},
             # such test rows exactly, 97% with a period, comma or dash
             "closing-marks": {"separator_marks": [".", ",", "-", "--", "="]},
             # and rows of digits restyled as the digit model's "continental-p9" variant (continental 1s, mirrored 9s)
-            "styles-closing-marks": {"separator_marks": [".", ",", "-", "--", "="], "styles": {"1": 0.3, "9": 0.3}}}
+            "styles-closing-marks": {"separator_marks": [".", ",", "-", "--", "="], "styles": {"1": 0.3, "9": 0.3}},
+            # and looped 2s, and 30% of the rows joined up as cursive writing joins them (the zeros of "1.000")
+            "joined-styles-closing-marks": {"separator_marks": [".", ",", "-", "--", "="],
+                                            "styles": {"1": 0.3, "2": 0.3, "9": 0.3}, "ligatures": 0.3}}
 CLOSING_MARKS = ("--", "=")  # the marks of the record's "test_rows_closing_marks"
 
 
@@ -100,7 +104,8 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
                                   seed=settings["rows_seed"])
     x, y = strips.make_rows(train_raw, train_labels, count, seed=settings["rows_seed"],
                             jitter=jitter, small_tail=settings.get("small_tail", 0.0),
-                            separators=settings.get("separators", 0.0), marks=marks)
+                            separators=settings.get("separators", 0.0), marks=marks,
+                            ligatures=settings.get("ligatures", 0.0))
     test_count = settings["test_rows"] if train_size is None else max(8, train_size // 4)
     x_test, y_test = strips.make_rows(test_raw, test_labels, test_count, seed=settings["test_seed"], jitter=jitter)
     tails = strips.make_rows(test_raw, test_labels, test_count, seed=settings["test_seed"], jitter=jitter,
@@ -109,6 +114,8 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
                               separators=1.0)
     closed = strips.make_rows(test_raw, test_labels, test_count, seed=settings["test_seed"], jitter=jitter,
                               separators=1.0, marks=CLOSING_MARKS)
+    joined = strips.make_rows(test_raw, test_labels, test_count, seed=settings["test_seed"], jitter=jitter,
+                              ligatures=1.0)
     made = time.perf_counter() - start
     training.set_seed(settings["seed"], deterministic=False)
     model = build_row_reader()
@@ -131,7 +138,8 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
                     "test_rows": scores(model, x_test, y_test),
                     "test_rows_small_tail": scores(model, *tails),
                     "test_rows_separators": scores(model, *marked),
-                    "test_rows_closing_marks": scores(model, *closed)},
+                    "test_rows_closing_marks": scores(model, *closed),
+                    "test_rows_joined": scores(model, *joined)},
         "history": fitted.history,
         "timings": {"wall_seconds": time.perf_counter() - start, "rows_seconds": made,
                     "epoch_seconds": fitted.epoch_seconds},
@@ -156,12 +164,13 @@ def main(argv: list[str] | None = None) -> int:
           f"MNIST training digits, {training.describe_device()}); backups in {run_dir}", flush=True)
     record = train({**SETTINGS, **VARIANTS.get(args.variant, {}), "epochs": args.epochs}, output=output,
                    run_dir=run_dir)
-    m, tail, mark, closed = (record["metrics"][key] for key in ("test_rows", "test_rows_small_tail",
-                                                                 "test_rows_separators", "test_rows_closing_marks"))
+    m, tail, mark, closed, joined = (record["metrics"][key] for key in (
+        "test_rows", "test_rows_small_tail", "test_rows_separators", "test_rows_closing_marks", "test_rows_joined"))
     print(f"Rows of test digits: {100 * m['rows_exact']:.1f}% read exactly, {100 * m['digit_accuracy']:.2f}% of "
           f"their digits (ending in smaller digits: {100 * tail['rows_exact']:.1f}%, "
           f"{100 * tail['digit_accuracy']:.2f}%; with separators: {100 * mark['rows_exact']:.1f}%, "
-          f"{100 * mark['digit_accuracy']:.2f}%; closed by '=' or a long dash: {100 * closed['rows_exact']:.1f}%), "
+          f"{100 * mark['digit_accuracy']:.2f}%; closed by '=' or a long dash: {100 * closed['rows_exact']:.1f}%; "
+          f"joined up: {100 * joined['rows_exact']:.1f}%), "
           f"in {record['timings']['wall_seconds'] / 60:.0f} min: "
           f"{output} and {output.with_suffix('.json')}")
     return 0

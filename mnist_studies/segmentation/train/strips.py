@@ -25,7 +25,8 @@ SMALL_TAIL = (0.45, 0.75)  # ``small_tail``: the last digits' height, a share of
 
 
 def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count: int, *, jitter: float = 0.0,
-         small_tail: float = 0.0, separators: float = 0.0, marks: tuple[str, ...] = pages.SEPARATORS):
+         small_tail: float = 0.0, separators: float = 0.0, marks: tuple[str, ...] = pages.SEPARATORS,
+         ligatures: float = 0.0):
     """``count`` random digits side by side at one height, each touching or overlapping its left neighbour (0-12%
     of the height) and moved up or down by up to ``jitter`` × the height (a hand's baseline wanders; a page of the
     families moves each digit by up to 3 px), written on paper as ``pages.make_page`` writes them and binarized by
@@ -33,8 +34,10 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
     (``SMALL_TAIL`` of the height) on the same baseline, as the trailing zeros of an amount often are (``20.000``).
     With probability ``separators`` one of ``marks`` (a period, comma or dash by default; ``pages.draw_separator``,
     at the height of the digit before it) follows the last digit, one inside the row, or both, touching or near its
-    neighbours (``1.500``, ``3500.-``); it is not a digit and has no label. Returns (ink mask, owner: the index of
-    the digit each pixel belongs to or -1, labels of the digits left to right)."""
+    neighbours (``1.500``, ``3500.-``); it is not a digit and has no label. With probability ``ligatures`` the row
+    is written joined up: its digits further apart and each two neighbours linked by a stroke (``_ligature``), as
+    cursive zeros are (``1.000``). Returns (ink mask, owner: the index of the digit each pixel belongs to or -1,
+    labels of the digits left to right)."""
     from skimage.transform import resize
 
     from mnist_studies.segmentation import binarize
@@ -50,6 +53,7 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
             after.add(count - 1)
         if count > 1 and (not after or rng.random() < 0.4):
             after.add(int(rng.integers(0, count - 1)))
+    joined = bool(ligatures) and count > 1 and rng.random() < ligatures  # no draw without ligatures, as above
     glyphs, x = [], margin
     for k, index in enumerate(rng.integers(len(images), size=count)):
         digit = pages._tight(images[index]) / 255.0
@@ -57,6 +61,8 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
         width = max(3, round(digit.shape[1] * tall / digit.shape[0]))
         if glyphs:
             x -= int(rng.uniform(0.0, 0.12) * tall)
+            if joined:
+                x += int(rng.uniform(0.1, 0.4) * tall)
         shift = round(jitter * height)
         top = margin + height - tall + (int(rng.integers(-shift, shift + 1)) if shift else 0)
         glyphs.append((x, top, resize(digit, (tall, width), anti_aliasing=True), int(labels[index])))
@@ -77,8 +83,42 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
         if label is not None:  # a separator belongs to no digit
             owner[y0:y0 + glyph.shape[0], x0:x0 + glyph.shape[1]][stronger] = len(digits)
             digits.append(label)
+    if joined:
+        for left, right in zip(glyphs, glyphs[1:]):
+            if left[3] is not None and right[3] is not None and rng.random() < 0.85:
+                _ligature(ink, left, right, rng)
     grey = pages.on_paper(ink, 0.95, blur=rng.uniform(0.4, 1.0), noise=0.02, rng=rng)
     return binarize(grey), owner, digits
+
+
+def _ligature(ink: np.ndarray, left, right, rng: np.random.Generator) -> None:
+    """Join two neighbouring glyphs ((x, y, image, label), placed on ``ink``) by a stroke as a hand writing them in
+    one movement does: from the right edge of the left one's ink, at a random height, to the left edge of the right
+    one's, sagging or rising a little on the way (a quadratic curve), as thick as a digit's stroke."""
+    from skimage.draw import line_aa
+
+    ends = []
+    for (x0, y0, glyph, _), side in ((left, -1), (right, 0)):
+        rows = np.flatnonzero((glyph > 0.5).any(axis=1))
+        band = rows[int(rng.uniform(0.1, 0.9) * (len(rows) - 1))]
+        cols = np.flatnonzero(glyph[max(band - 1, 0):band + 2].max(axis=0) > 0.5)
+        ends.append((y0 + band, x0 + cols[side]))
+    (ya, xa), (yb, xb) = ends
+    if xb <= xa:
+        return
+    h = left[2].shape[0]
+    sag = rng.uniform(-0.15, 0.3) * h  # down (positive) more often than up: a join dips towards the baseline
+    pen = max(1.5, 0.09 * h)
+    t = np.linspace(0.0, 1.0, 12)
+    ys = (1 - t) ** 2 * ya + 2 * t * (1 - t) * ((ya + yb) / 2 + sag) + t ** 2 * yb
+    xs = (1 - t) * xa + t * xb
+    height, width = ink.shape
+    for offset in np.arange(-pen / 2, pen / 2 + 0.01, 0.7):
+        for k in range(len(t) - 1):
+            rr, cc, value = line_aa(int(round(ys[k] + offset)), int(round(xs[k])), int(round(ys[k + 1] + offset)),
+                                    int(round(xs[k + 1])))
+            keep = (rr >= 0) & (rr < height) & (cc >= 0) & (cc < width)
+            ink[rr[keep], cc[keep]] = np.maximum(ink[rr[keep], cc[keep]], value[keep])
 
 
 def _label(mask: np.ndarray, owner: np.ndarray, totals: np.ndarray, box, digits: list[int], *,
@@ -243,10 +283,11 @@ MAX_DIGITS = 9  # the most digits in one row of ``make_rows`` (a page's row of t
 
 def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int = 0,
               max_digits: int = MAX_DIGITS, jitter: float = 0.0, small_tail: float = 0.0, separators: float = 0.0,
-              marks: tuple[str, ...] = pages.SEPARATORS) -> tuple[np.ndarray, np.ndarray]:
+              marks: tuple[str, ...] = pages.SEPARATORS, ligatures: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """``count`` rows of one to ``max_digits`` random digits, each touching or overlapping its left neighbour as
     in ``make_examples``, moved up or down by up to ``jitter`` × the row's height, in a share ``small_tail`` of
-    the rows the last digits smaller and in a share ``separators`` with unlabelled separators (``marks``, ``_row``),
+    the rows the last digits smaller, in a share ``separators`` with unlabelled separators (``marks``, ``_row``) and
+    in a share ``ligatures`` joined up by strokes,
     normalized as the reader shows a blob to its row reader (``sequence.normalize_blob``): float32 (count, 32, 256,
     1) images, and their digits as CTC targets (int64 (count, ``max_digits``): digit d as d + 1, padded with the
     blank, 0). Fully determined by ``seed``."""
@@ -257,7 +298,7 @@ def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int =
     y = np.zeros((count, max_digits), dtype=np.int64)
     for i in range(count):
         mask, _, digits = _row(rng, images, labels, int(rng.integers(1, max_digits + 1)), jitter=jitter,
-                               small_tail=small_tail, separators=separators, marks=marks)
+                               small_tail=small_tail, separators=separators, marks=marks, ligatures=ligatures)
         x[i, ..., 0] = sequence.normalize_blob(mask)[0]
         y[i, :len(digits)] = np.asarray(digits) + 1
     return x, y
