@@ -61,6 +61,20 @@ def test_grey_closing_and_median_filter_match_ndimage_for_odd_and_even_windows()
                                           ndimage.median_filter(image, size=size, mode="nearest"))
 
 
+def test_distance_transform_and_maximum_filter_match_ndimage():
+    rng = np.random.default_rng(5)
+    for shape in _shapes(rng, 60, high=80):
+        mask = rng.random(shape) < rng.uniform(0.3, 0.95)
+        mask.flat[rng.integers(mask.size)] = False  # at least one background pixel to measure from
+        np.testing.assert_allclose(imaging.distance_transform_edt(mask), ndimage.distance_transform_edt(mask),
+                                   atol=1e-4)
+        image = rng.random(shape).astype(np.float32)
+        for size in (3, 5):
+            np.testing.assert_array_equal(imaging.maximum_filter(image, size),
+                                          ndimage.maximum_filter(image, size=size, mode="reflect"))
+    assert np.isinf(imaging.distance_transform_edt(np.ones((3, 4), dtype=bool))).all()
+
+
 def test_nearest_indices_point_at_a_nearest_false_pixel():
     """OpenCV's distance is within a few per cent of the exact one: the pixel found is as near, or nearly."""
     rng = np.random.default_rng(3)

@@ -86,19 +86,28 @@ def deskew(grey: np.ndarray, mask: np.ndarray, *, min_degrees: float = 0.5) -> t
 
 
 def digit_height(mask: np.ndarray) -> float | None:
-    """The median height of the ink blobs (8-connected components) of ``mask``, leaving out those under 4 pixels,
-    those over half the page wide (a table's frame) and those over half the page tall and six times taller than wide
-    (a shadow's edge): the digits of a small field, taller than half of it, count. None when fewer than three remain.
-    Pass a mask without rules (``remove_rules``): the grid of squared paper joins every digit into one blob."""
+    """The height of the ink blobs (8-connected components) of ``mask``, their median weighted by ink, leaving out
+    those under 4 pixels, those over half the page wide (a table's frame) and those over half the page tall and six
+    times taller than wide (a shadow's edge): the digits of a small field, taller than half of it, count. None when
+    fewer than three remain. Weighted by ink, the many short pieces a printed pattern leaves do not outvote the
+    digits. Pass a mask without rules (``remove_rules``): the grid of squared paper joins every digit into one blob."""
 
-    labels, _ = imaging.label(mask, structure=np.ones((3, 3)))
+    labels, count = imaging.label(mask, structure=np.ones((3, 3)))
     height, width = mask.shape
-    heights = []
-    for s in imaging.find_objects(labels):
+    ink = np.bincount(labels.ravel(), minlength=count + 1)
+    heights, weights = [], []
+    for k, s in enumerate(imaging.find_objects(labels, count), start=1):
+        if s is None:
+            continue
         h, w = s[0].stop - s[0].start, s[1].stop - s[1].start
         if 4 <= h and w <= width / 2 and not (h > height / 2 and h > 6 * w):
             heights.append(h)
-    return float(np.median(heights)) if len(heights) >= 3 else None
+            weights.append(ink[k])
+    if len(heights) < 3:
+        return None
+    order = np.argsort(heights, kind="stable")
+    cumulative = np.cumsum(np.asarray(weights)[order])
+    return float(np.asarray(heights)[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
 def working_scale(mask: np.ndarray, *, target: int = DIGIT_HEIGHT, keep: tuple[float, float] = KEEP_SCALE,

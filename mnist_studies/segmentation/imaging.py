@@ -85,6 +85,23 @@ def binary_fill_holes(mask: np.ndarray) -> np.ndarray:
     return enclosed[labels]
 
 
+def distance_transform_edt(mask: np.ndarray) -> np.ndarray:
+    """Each pixel's Euclidean distance to the nearest pixel of the image that is not in ``mask`` (0 outside it; the
+    edge of the image is not background, as in ndimage), float32; infinite everywhere when there is no such pixel."""
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.size or mask.all():
+        return np.full(mask.shape, np.inf, dtype=np.float32)
+    return cv2.distanceTransform(_u8(mask), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+
+
+def maximum_filter(image: np.ndarray, size: int) -> np.ndarray:
+    """The maximum of each odd ``size`` × ``size`` window, edges reflected (ndimage's ``mode="reflect"``)."""
+    if size % 2 == 0:
+        raise ValueError(f"maximum_filter takes an odd window, got {size}")
+    image = np.ascontiguousarray(image, dtype=np.float32)
+    return cv2.dilate(image, np.ones((size, size), dtype=np.uint8), borderType=cv2.BORDER_REFLECT)
+
+
 def grey_closing(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """A flat ``size`` maximum then minimum, edges reflected (ndimage's ``mode="reflect"`` and window origins)."""
     image = np.ascontiguousarray(image, dtype=np.float64)

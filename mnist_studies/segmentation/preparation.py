@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnist_studies.segmentation import geometry, light, lines, patterns, textures
+from mnist_studies.segmentation import fine_lines, geometry, light, lines, patterns, textures
 from mnist_studies.segmentation.binarization import binarize, ink_is_dark, remove_specks
 
 METHODS = ("paper", "photo")  # the paper's pipeline; with the photo stages of light, geometry, lines first
@@ -54,7 +54,8 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
     (``light.ink_contrast``; ``image`` may be RGB), light flattened
     (``light.flatten_illumination``), rescaled when its digits are far from 40 px tall (``geometry.working_scale``, then
     flattened again at that scale), rotated level (``geometry.deskew``), then the binarization, and ruled or squared
-    lines removed (``lines.remove_rules``); a texture's streaks (``textures``) give an empty mask. Returns the page
+    lines removed (``lines.remove_rules``), and a printed background's fine lines (``fine_lines``); a texture's
+    streaks (``textures``) give an empty mask. Returns the page
     the mask belongs to (the photo method's is flattened, rescaled and levelled), the mask, and the map back to the
     input (``PreparedPage.to_input``: ``recognize_page`` gives its boxes on the input image)."""
     if method not in METHODS:
@@ -72,11 +73,22 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
         flat = look.flattened(geometry.rescale(look.grey, factor))
         ink = binarize(flat)
     levelled_from = flat.shape
-    flat, angle = geometry.deskew(flat, ink)
+    flat, angle = geometry.deskew(flat, _without_fine_lines(ink, look, factor))
     if angle:  # a page already level keeps the binarization it has
         ink = binarize(flat)
-    return PreparedPage(flat, remove_specks(lines.remove_rules(ink)), look.grey.shape[:2], factor, angle,
-                        levelled_from)
+    mask = _without_fine_lines(lines.remove_rules(ink), look, factor)
+    return PreparedPage(flat, remove_specks(mask), look.grey.shape[:2], factor, angle, levelled_from)
+
+
+def _without_fine_lines(mask: np.ndarray, look: FirstLook, factor: float) -> np.ndarray:
+    """``mask`` without the fine printed lines the first look found (``fine_lines``): stripped as found at the page's
+    own scale, looked for again at another (the lines' width has changed with it)."""
+    if not look.fine_lines:
+        return mask
+    if factor == 1.0:
+        return fine_lines.strip(mask)
+    found = fine_lines.find(mask)
+    return mask if found is None else found
 
 
 @dataclass
@@ -90,6 +102,7 @@ class FirstLook:
     ink: np.ndarray = field(repr=False)
     scale_mask: np.ndarray = field(repr=False)
     dark_ink: bool
+    fine_lines: bool = False  # a printed background's fine lines found in the ink (``fine_lines``)
 
     def flattened(self, grey: np.ndarray) -> np.ndarray:
         return _flattened(grey, self.dark_ink)
@@ -103,10 +116,13 @@ def _flattened(grey: np.ndarray, dark_ink: bool) -> np.ndarray:
 
 def first_look(image: np.ndarray) -> FirstLook:
     """The photo method's first pass (``FirstLook``): the desk painted out, the ink's channel, light flattened,
-    binarized."""
+    binarized; fine printed lines looked for once rules are removed."""
     luminance = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
     dark_ink = light.ink_is_dark_locally(luminance)  # judged once, for every stage
     grey = light.ink_contrast(light.only_paper(image, dark_ink=dark_ink))
     flat = _flattened(grey, dark_ink)
     ink = binarize(flat)
-    return FirstLook(grey, flat, ink, remove_specks(lines.remove_rules(ink, min_length=None)), dark_ink)
+    ruled_out = lines.remove_rules(ink, min_length=None)
+    stripped = fine_lines.find(ruled_out)
+    return FirstLook(grey, flat, ink, remove_specks(ruled_out if stripped is None else stripped), dark_ink,
+                     stripped is not None)
