@@ -6,8 +6,8 @@ Some printed backgrounds (wavy guilloche lines a pixel or two wide) are not peri
 middle of a line (its ridge: the pixels farthest from the paper) the distance to the paper is half its width. A page
 has fine lines when at least ``THIN_SHARE`` of its ridge is within ``THIN_RIDGE`` px of the paper (lines up to 3 px
 wide) while at least ``THICK_MIN`` ridge pixels lie ``THICK_RIDGE`` px or more inside the ink (strokes about 5 px wide
-or more), and when what would be removed runs long: at least ``LONG_SHARE`` of it in pieces ``LONG_LINES`` digit
-heights long (a background's lines cross the page; a thin stroke of handwriting stays within its digit). Then only
+or more), and when what would be removed runs long: at least ``LONG_SHARE`` of it in pieces of ink ``LONG_LINES``
+digit heights long (a background's lines cross the page; a thin stroke of handwriting stays within its digit). Then only
 the ink within ``REACH`` px of a thick stroke's core is kept (``strip``). Thin writing (a fine pen, small digits) has
 no thick strokes and is left alone. Settings chosen on the tuning pages; numbers in docs/experiments.md.
 """
@@ -24,7 +24,7 @@ THIN_SHARE = 0.4  # of the ridge pixels thin...
 THICK_MIN = 50  # ...and at least this many thick ones
 CORE = 2.2  # px from the paper: a thick stroke's core, which no line up to 3 px wide has
 REACH = 4.0  # px around the cores kept: the strokes they are the middle of
-LONG_LINES = 3.0  # a removed piece this many digit heights long (or wide) is a printed line...
+LONG_LINES = 3.0  # ink removed from a piece (of the page's ink) this many digit heights long or wide is a line's...
 LONG_SHARE = 0.1  # ...and the page has fine lines when this share of the removed ink is in such pieces
 
 
@@ -50,9 +50,9 @@ def find(mask: np.ndarray) -> np.ndarray | None:
     removed = mask & ~kept
     if height is None or not removed.any():
         return None
-    labels, count = imaging.label(removed, structure=np.ones((3, 3)))
-    ink = np.bincount(labels.ravel(), minlength=count + 1)
-    long_ink = sum(int(ink[k]) for k, box in enumerate(imaging.find_objects(labels, count), start=1)
-                   if box is not None and max(box[0].stop - box[0].start, box[1].stop - box[1].start)
-                   >= LONG_LINES * height)
+    labels, count = imaging.label(mask, structure=np.ones((3, 3)))  # the pieces of ink the removed parts were in
+    long = np.zeros(count + 1, dtype=bool)
+    for k, box in enumerate(imaging.find_objects(labels, count), start=1):
+        long[k] = box is not None and max(box[0].stop - box[0].start, box[1].stop - box[1].start) >= LONG_LINES * height
+    long_ink = int(np.count_nonzero(long[labels[removed]]))
     return kept if long_ink >= LONG_SHARE * removed.sum() else None
