@@ -90,21 +90,29 @@ def make_page(seed: int, *, rows: int | None = None, width: int = 640, dark_ink:
 SEPARATORS = (".", ",", "-")
 
 
+def draw_stroke(ink: np.ndarray, y0: float, x0: float, y1: float, x1: float, pen: float) -> None:
+    """Draw on ``ink`` (0-1) a straight pen stroke ``pen`` pixels thick from (y0, x0) to (y1, x1): anti-aliased
+    lines side by side, clipped to the image."""
+    from skimage.draw import line_aa
+
+    height, width = ink.shape
+    for offset in np.arange(-pen / 2, pen / 2 + 0.01, 0.7):
+        rr, cc, value = line_aa(int(round(y0 + offset)), int(round(x0)), int(round(y1 + offset)), int(round(x1)))
+        keep = (rr >= 0) & (rr < height) & (cc >= 0) & (cc < width)
+        ink[rr[keep], cc[keep]] = np.maximum(ink[rr[keep], cc[keep]], value[keep])
+
+
 def draw_separator(ink: np.ndarray, kind: str, x: int, baseline: int, h: int, rng: np.random.Generator) -> int:
     """Draw a separator written by hand in a row of digits ``h`` pixels tall whose bottom is ``baseline``, from
     column ``x``: a period (a dot on the baseline), a comma (a dot with a tail down to the left), a dash (at half
     height, 0.25-0.45 × ``h`` long), a long dash ("--": 0.45-1.0 × ``h``, tilted by up to 10 degrees) or an equals
     sign ("=": two dashes 0.15-0.3 × ``h`` apart, as an amount's end is closed). Returns its width in pixels."""
-    from skimage.draw import disk, line_aa
+    from skimage.draw import disk
 
     pen = max(1.5, 0.09 * h)  # about MNIST's stroke at this height
-    height, width = ink.shape
 
     def stroke(y0, x0, y1, x1):
-        for offset in np.arange(-pen / 2, pen / 2 + 0.01, 0.7):
-            rr, cc, value = line_aa(int(round(y0 + offset)), int(round(x0)), int(round(y1 + offset)), int(round(x1)))
-            keep = (rr >= 0) & (rr < height) & (cc >= 0) & (cc < width)
-            ink[rr[keep], cc[keep]] = np.maximum(ink[rr[keep], cc[keep]], value[keep])
+        draw_stroke(ink, y0, x0, y1, x1, pen)
 
     if kind == "-":
         length = rng.uniform(0.25, 0.45) * h

@@ -95,8 +95,6 @@ def _ligature(ink: np.ndarray, left, right, rng: np.random.Generator) -> None:
     """Join two neighbouring glyphs ((x, y, image, label), placed on ``ink``) by a stroke as a hand writing them in
     one movement does: from the right edge of the left one's ink, at a random height, to the left edge of the right
     one's, sagging or rising a little on the way (a quadratic curve), as thick as a digit's stroke."""
-    from skimage.draw import line_aa
-
     ends = []
     for (x0, y0, glyph, _), side in ((left, -1), (right, 0)):
         rows = np.flatnonzero((glyph > 0.5).any(axis=1))
@@ -112,13 +110,8 @@ def _ligature(ink: np.ndarray, left, right, rng: np.random.Generator) -> None:
     t = np.linspace(0.0, 1.0, 12)
     ys = (1 - t) ** 2 * ya + 2 * t * (1 - t) * ((ya + yb) / 2 + sag) + t ** 2 * yb
     xs = (1 - t) * xa + t * xb
-    height, width = ink.shape
-    for offset in np.arange(-pen / 2, pen / 2 + 0.01, 0.7):
-        for k in range(len(t) - 1):
-            rr, cc, value = line_aa(int(round(ys[k] + offset)), int(round(xs[k])), int(round(ys[k + 1] + offset)),
-                                    int(round(xs[k + 1])))
-            keep = (rr >= 0) & (rr < height) & (cc >= 0) & (cc < width)
-            ink[rr[keep], cc[keep]] = np.maximum(ink[rr[keep], cc[keep]], value[keep])
+    for k in range(len(t) - 1):
+        pages.draw_stroke(ink, ys[k], xs[k], ys[k + 1], xs[k + 1], pen)
 
 
 def _label(mask: np.ndarray, owner: np.ndarray, totals: np.ndarray, box, digits: list[int], *,
