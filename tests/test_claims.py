@@ -450,3 +450,23 @@ def test_adam_better_than_sgd_compares_each_at_its_best_rate_and_can_fail():
             _cell(m, "sgd", a, [sgd + 0.001 * i], rate=0.1), _cell(m, "sgd", a, [0.50], rate=1e-3))]
     assert claim.measure(grid(0.98, 0.95)).verdict == REPRODUCED  # Adam's diverged rate does not count
     assert claim.measure(grid(0.95, 0.98)).verdict == NOT_REPRODUCED
+
+
+def _curve(rate, loss, val_accuracy, optimizer="sgd"):
+    record = _cell("mlp", optimizer, "sigmoid", val_accuracy, rate=rate)
+    record["history"]["loss"] = loss
+    return record
+
+
+def test_local_minimum_needs_a_stopped_run_behind_the_best_rate():
+    claim = _claim(choice_claims.CLAIMS, "A too-low learning rate")
+    best = _curve(0.1, [2.0, 1.0, 0.5, 0.3, 0.2, 0.15], [0.5, 0.8, 0.9, 0.94, 0.96, 0.97])
+    stuck = _curve(0.001, [2.3, 1.5, 1.2, 1.19, 1.19, 1.18], [0.3, 0.6, 0.71, 0.71, 0.705, 0.70])
+    assert claim.measure([best, stuck]).verdict == REPRODUCED
+    learning = _curve(0.001, [2.30, 2.29, 2.28, 2.27, 2.26, 2.25], [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])  # 1% loss fall
+    assert claim.measure([best, learning]).verdict == INCONCLUSIVE
+    falling = _curve(0.001, [2.3, 1.5, 1.2, 0.9, 0.7, 0.5], [0.3, 0.6, 0.71, 0.71, 0.705, 0.70])  # accuracy flat
+    assert claim.measure([best, falling]).verdict == INCONCLUSIVE
+    close = _curve(0.001, stuck["history"]["loss"], [0.5, 0.8, 0.9, 0.94, 0.95, 0.95])  # stopped, within 5 points
+    assert claim.measure([best, close]).verdict == NOT_REPRODUCED
+    assert claim.measure([best]) is None  # one rate: no smallest rate to compare

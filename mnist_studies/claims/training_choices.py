@@ -84,6 +84,50 @@ def _measure_adam_better(study_records: list[dict]):
                               decision.interval())
 
 
+PLATEAU = 0.05  # over the last third of the epochs: the training loss fell by under 5% of its value ...
+STILL_RISING = 0.01  # ... and the best validation accuracy rose by under 1 point: the run has stopped learning
+
+
+def _stopped(history: dict) -> bool:
+    """The run has stopped learning: over its last third of the epochs (at least 3) the training loss fell by under
+    ``PLATEAU`` of its value and the best validation accuracy rose by under ``STILL_RISING`` over the epochs before.
+    A slow steady fall (sigmoid with a small rate: the loss falls 1% while the accuracy climbs) is not a stop."""
+    loss, accuracy = history["loss"], history["val_accuracy"]
+    tail = max(3, len(loss) // 3)
+    if len(loss) < tail + 1:
+        return False
+    return loss[-1] >= (1 - PLATEAU) * loss[-tail] and max(accuracy[-tail:]) - max(accuracy[:-tail]) < STILL_RISING
+
+
+def _measure_local_minimum(study_records: list[dict]):
+    """The grid's smallest rate in each model/optimizer/activation group: stuck when its training loss has stopped
+    falling while its best validation accuracy stays at least ``UNSTABLE_DROP`` below the group's best rate's."""
+    groups = {}
+    for r in study_records:
+        c = r["config"]
+        if r["name"].endswith(claims.NEEDS_GPU_SUFFIX) or not {"loss", "val_accuracy"} <= set(r.get("history", {})):
+            continue
+        groups.setdefault((c["model"], c["optimizer"], c["activation"]), {})[c["learning_rate"]] = r
+    groups = {k: v for k, v in groups.items() if len(v) > 1}
+    if not groups:
+        return claims.needs_gpu(study_records, "grid")
+    stuck, moving = [], []
+    for (model, optimizer, activation), runs in sorted(groups.items()):
+        smallest = runs[min(runs)]
+        best = max(100 * r["metrics"]["max_val_accuracy"] for r in runs.values())
+        low = 100 * smallest["metrics"]["max_val_accuracy"]
+        name = f"{model}/{optimizer}/{activation}"
+        if best - low >= 100 * UNSTABLE_DROP and _stopped(smallest["history"]):
+            stuck.append(f"{name} (loss {smallest['history']['loss'][-1]:.3g}, {low:.1f}% vs {best:.1f}%)")
+        elif best - low >= 100 * UNSTABLE_DROP:
+            moving.append(f"{name} (still learning)")
+    rate = min(min(runs) for runs in groups.values())
+    value = (f"at the grid's smallest rate ({rate:g}), stuck in {len(stuck)} of {len(groups)} groups"
+             + (f": {'; '.join(stuck)}" if stuck else "") + (f"; behind but {', '.join(moving)}" if moving else ""))
+    verdict = claims.REPRODUCED if stuck else claims.INCONCLUSIVE if moving else claims.NOT_REPRODUCED
+    return claims.Measurement(value, len(groups), verdict)
+
+
 CLAIMS = [
     Claim("The CNN has 421,642 parameters", "model summary", f"{PAPER_CNN_PARAMETERS:,}", "exactly equal",
           _measure_parameters, needs_runs=False),
@@ -107,4 +151,12 @@ CLAIMS = [
           "best validation accuracy with ReLU above sigmoid's over the grid's cells (same model, optimizer, rate), "
           "paired: the 90% interval above 0 and ReLU better in most cells: reproduced; the interval at or below 0: "
           "not reproduced", _measure_relu_better),
+    Claim("A too-low learning rate finds only a local minimum", "§5, §8", "qualitative",
+          "a loss curve cannot tell a local minimum from a saddle; read as a plateau above the best: at the grid's "
+          f"smallest rate the run has stopped learning (over the last third of the epochs the training loss fell by "
+          f"under {100 * PLATEAU:.0f}% and the best validation accuracy rose by under {100 * STILL_RISING:.0f} point) "
+          f"while its best validation accuracy stays ≥ {100 * UNSTABLE_DROP:.0f} "
+          "points below the group's best rate, in at least one model/optimizer/activation group (the paper says "
+          "\"can\"): reproduced; every group's smallest rate within that of its best: not reproduced; behind but "
+          "still learning (more epochs would tell): inconclusive", _measure_local_minimum),
 ]
