@@ -133,8 +133,9 @@ def _download():
         return keras.datasets.mnist.load_data()
     except Exception as error:  # Keras raises a bare Exception for a failed fetch
         files = ", ".join(FILES.values())
+        why = (str(error).splitlines() or [""])[0]
         raise MnistDataError(
-            f"MNIST is not here and could not be downloaded ({type(error).__name__}: {(str(error).splitlines() or [""])[0]}); "
+            f"MNIST is not here and could not be downloaded ({type(error).__name__}: {why}); "
             f"set MNIST_STUDIES_DATA to a folder that holds {files} and {CHECKSUMS_FILE} (the checkout's data/mnist)"
         ) from error
 
