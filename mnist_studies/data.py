@@ -106,24 +106,38 @@ def load_mnist(data_dir: str | Path | None = None):
     Args:
         data_dir: folder with the four gzipped IDX files and ``SHA256SUMS``. Default: ``$MNIST_STUDIES_DATA``
             or the vendored ``data/mnist``. When neither is given and no vendored copy exists at all, falls back to
-            ``keras.datasets.mnist.load_data()`` (which needs the internet).
+            ``keras.datasets.mnist.load_data()`` (which needs the internet; a failed download is one clear line).
 
     Returns:
         ``(x_train, y_train), (x_test, y_test)`` as fresh uint8 arrays.
 
     Raises:
-        MnistDataError: a file is missing, truncated or altered (checksum mismatch).
+        MnistDataError: a file is missing, truncated or altered (checksum mismatch), or MNIST is not here and the
+            download failed.
     """
     explicit = data_dir is not None or bool(os.environ.get("MNIST_STUDIES_DATA", "").strip())
     folder = Path(data_dir).resolve() if data_dir is not None else paths.mnist_dir()
     if not folder.exists():
         if explicit:
             raise MnistDataError(f"{folder}: MNIST folder does not exist; {RESTORE_HINT}")
-        import keras  # only for the online fallback
-
-        return keras.datasets.mnist.load_data()
+        return _download()
     x_train, y_train, x_test, y_test = (a.copy() for a in _load_verified(folder))
     return (x_train, y_train), (x_test, y_test)
+
+
+def _download():
+    """MNIST through Keras' download, for an installed package without ``MNIST_STUDIES_DATA``; one line if it fails."""
+    import keras  # only for the online fallback
+
+    try:
+        return keras.datasets.mnist.load_data()
+    except Exception as error:  # Keras raises a bare Exception for a failed fetch
+        files = ", ".join(FILES.values())
+        why = (str(error).splitlines() or [""])[0]
+        raise MnistDataError(
+            f"MNIST is not here and could not be downloaded ({type(error).__name__}: {why}); "
+            f"set MNIST_STUDIES_DATA to a folder that holds {files} and {CHECKSUMS_FILE} (the checkout's data/mnist)"
+        ) from error
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -72,6 +72,26 @@ def test_environment_variable_selects_the_folder(mnist_copy, monkeypatch):
         data.load_mnist()
 
 
+def test_no_mnist_here_and_no_download_is_one_line_naming_the_variable_and_the_files(tmp_path, monkeypatch):
+    """An installed package outside the checkout, offline: Keras' own error says nothing of what to do."""
+    import keras
+
+    from mnist_studies import paths
+
+    def offline():
+        raise Exception("URL fetch failure on https://storage.googleapis.com/mnist.npz: None -- [Errno -2] Name or "
+                        "service not known")
+
+    monkeypatch.delenv("MNIST_STUDIES_DATA", raising=False)
+    monkeypatch.setattr(paths, "mnist_dir", lambda: tmp_path / "no-checkout" / "data" / "mnist")
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
+    with pytest.raises(data.MnistDataError) as raised:
+        data.load_mnist()
+    message = str(raised.value)
+    assert "\n" not in message and "MNIST_STUDIES_DATA" in message and "could not be downloaded" in message
+    assert all(name in message for name in (*data.FILES.values(), data.CHECKSUMS_FILE)), message
+
+
 def test_to_float_and_pad_to_32():
     images = np.full((3, 28, 28), 255, dtype=np.uint8)
     scaled = data.to_float(images)
