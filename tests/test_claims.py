@@ -470,3 +470,22 @@ def test_local_minimum_needs_a_stopped_run_behind_the_best_rate():
     close = _curve(0.001, stuck["history"]["loss"], [0.5, 0.8, 0.9, 0.94, 0.95, 0.95])  # stopped, within 5 points
     assert claim.measure([best, close]).verdict == NOT_REPRODUCED
     assert claim.measure([best]) is None  # one rate: no smallest rate to compare
+
+
+def test_more_kernels_help_up_to_32_and_64_are_not_better_each_part_can_fail():
+    claim = _claim(lenet5_claims.CLAIMS, "More convolutional kernels")
+
+    def runs(relu, k32, k64):
+        made = []
+        for step, errors in (("+ReLU", relu), ("+32 kernels", k32), ("64 kernels", k64)):
+            for k, error in enumerate(errors):
+                made.append(_step(step, k, [[500, 0.99]], error=error))
+                made[-1]["timings"] = {"wall_seconds": 100.0 * (4 if step == "64 kernels" else 1)}
+        return made
+
+    assert claim.measure(runs([1.1, 1.0, 1.2], [0.82, 0.86, 0.82], [])) is None  # no 64-kernel runs: not run
+    assert claim.measure(runs([1.1, 1.0, 1.2], [0.82, 0.86, 0.82], [0.80, 0.85, 0.83])).verdict == REPRODUCED
+    measured = claim.measure(runs([1.1, 1.0, 1.2], [0.82, 0.86, 0.82], [0.60, 0.66, 0.61]))  # 64 clearly better
+    assert measured.verdict == PARTLY and "4.0x as long" in measured.value
+    assert claim.measure(runs([0.80, 0.84, 0.81], [0.82, 0.86, 0.82], [0.60, 0.66, 0.61])).verdict == NOT_REPRODUCED
+    assert claim.measure(runs([1.1, 1.0, 1.2], [0.82, 0.86, 0.82], [0.70, 0.90, 0.75])).verdict == INCONCLUSIVE

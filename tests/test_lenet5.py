@@ -65,6 +65,10 @@ def test_ablation_steps_add_one_change_at_a_time():
     names = [name for name, _, _ in study.ABLATION]
     assert names[0] == "classic" and study.IMPROVED_STEP in names
     assert study.build_step("+SPP").get_layer("spp")
+    # beside the chain: "+32 kernels" with 64 (§5's "more kernels are not better"), listed after the chain's steps
+    assert study.build_step("64 kernels").count_params() == 307_262 > study.build_step("+32 kernels").count_params()
+    records = [{"config": {"step": step}, "metrics": {"test_error_percent": 1.0}} for step in ("64 kernels", "classic")]
+    assert study.steps_in_order(records) == ["classic", "64 kernels"]
     with pytest.raises(ValueError, match="unknown ablation step"):
         study.build_step("+batchnorm")
     with pytest.raises(ValueError, match="unknown activation 'gelu'"):

@@ -17,6 +17,7 @@ from mnist_studies.studies import lenet5 as study
 def plot_accuracy_every(study_records: list[dict]):
     """Test accuracy every ``evaluate_every`` iterations for each ablation step (mean over seeds)."""
     fig, ax = plt.subplots(figsize=(7, 3.6))
+    colours = len(study.ABLATION) + len(study.MORE_KERNELS)
     for i, step in enumerate(study.steps_in_order(study_records)):
         curves = [r["history"]["test_accuracy_every"] for r in study_records
                   if study.is_training_run(r) and r["config"]["step"] == step]
@@ -24,7 +25,7 @@ def plot_accuracy_every(study_records: list[dict]):
             continue
         iterations = [p[0] for p in curves[0]]
         mean = 100 * np.mean([[p[1] for p in c] for c in curves], axis=0)
-        ax.plot(iterations, mean, marker=".", color=plt.cm.viridis(i / max(1, len(study.ABLATION) - 1)), label=step)
+        ax.plot(iterations, mean, marker=".", color=plt.cm.viridis(i / max(1, colours - 1)), label=step)
     ax.set(xlabel="iteration", ylabel="test accuracy (%)", title="Test accuracy during training")
     ax.set_ylim(bottom=max(0.0, ax.get_ylim()[0]))
     ax.grid(alpha=0.3)

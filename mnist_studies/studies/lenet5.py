@@ -42,6 +42,10 @@ ABLATION = (
                                    "dropout": 0.5, "deform": True}),
 )
 IMPROVED_STEP = "+LeakyReLU"  # the network of §3 (the deformations are §4.2's proposal for further work)
+# Beside the chain, not a step of it: the "+32 kernels" network with twice the kernels, for §5's "more convolutional
+# kernels are not better" (claims/lenet5.py pairs it with "+32 kernels" over the compared seeds)
+MORE_KERNELS = (("64 kernels", "improved", {"activation": "relu", "filters": 64, "spp_levels": None, "dropout": 0.0,
+                                            "c1_kernels": (5,)}),)
 
 
 def study_model_path(profile: str) -> Path:
@@ -52,11 +56,12 @@ def study_model_path(profile: str) -> Path:
 
 def build_step(step: str) -> keras.Model:
     """The model of one ablation step, by name."""
-    for name, builder, kwargs in ABLATION:
+    for name, builder, kwargs in ABLATION + MORE_KERNELS:
         if name == step:
             model = build_lenet5(**kwargs) if builder == "lenet5" else build_improved_lenet5(**kwargs)
             return model
-    raise ValueError(f"unknown ablation step {step!r}; valid steps: {', '.join(n for n, _, _ in ABLATION)}")
+    raise ValueError(f"unknown ablation step {step!r}; valid steps: "
+                     f"{', '.join(n for n, _, _ in ABLATION + MORE_KERNELS)}")
 
 
 class EvaluateEvery(keras.callbacks.Callback):
@@ -331,9 +336,10 @@ def describe_settings(cfg: dict) -> str:
 
 
 def steps_in_order(study_records: list[dict]) -> list[str]:
-    """The ablation steps present in ``study_records``, in the ablation's order (not the training order)."""
+    """The ablation steps present in ``study_records``, in the ablation's order (not the training order), then the
+    networks beside it (``MORE_KERNELS``)."""
     present = {r["config"]["step"] for r in study_records if is_training_run(r)}
-    return [name for name, _, _ in ABLATION if name in present]
+    return [name for name, _, _ in ABLATION + MORE_KERNELS if name in present]
 
 
 def ablation_rows(study_records: list[dict]) -> list[dict]:
