@@ -7,6 +7,8 @@ run records stale (this package is outside every run's code fingerprint, ``finge
 
 from __future__ import annotations
 
+import numpy as np
+
 from mnist_studies import claims
 from mnist_studies.claims import Claim, stats
 from mnist_studies.studies.lenet5 import IMPROVED_STEP, PAPER_ERROR, PAPER_PAGE_ACCURACY, is_training_run
@@ -132,13 +134,13 @@ def _measure_more_kernels(study_records: list[dict]):
         relu, kernels32, _ = fewer
         rise = stats.paired_greater(relu, kernels32)
         parts.append(rise)
-        shown.append(f"6/16 -> 32 kernels: {rise.interval()}")
+        shown.append(f"6/16 -> 32 kernels, error fallen by: {rise.interval()}")
     kernels32, kernels64, _ = more
     gain = stats.paired_not_greater(kernels32, kernels64, KERNEL_MARGIN)
     parts.append(gain)
     shown.append(f"32 -> 64 kernels, error fallen by: {gain.interval()}")
     runs32, runs64 = _step_runs(study_records, "+32 kernels"), _step_runs(study_records, "64 kernels")
-    seconds = lambda runs: sum(r["timings"]["wall_seconds"] for r in runs.values())  # noqa: E731
+    seconds = lambda runs: np.mean([r["timings"]["wall_seconds"] for r in runs.values()])  # noqa: E731
     value = (f"test error: 32 kernels {claims.format_mean_std(kernels32, '%', 2)}, 64 kernels "
              f"{claims.format_mean_std(kernels64, '%', 2)}"
              + (f", LeNet-5's 6/16 (+ReLU) {claims.format_mean_std(relu, '%', 2)}" if fewer is not None else "")
