@@ -139,3 +139,35 @@ def test_a_crossed_seven_has_a_bar_across_its_stem_below_the_top():
     (x, y), _ = data.load_mnist()
     styled = styles.add_styles(x[:2000], y[:2000], {2: 0.5, 7: 0.5}, seed=1)
     assert set(y[:2000][np.any(styled != x[:2000], axis=(1, 2))]) == {2, 7}
+
+
+def test_a_marked_digit_gets_a_small_blob_beside_its_foot_and_stays_mnist_like():
+    bar = styles.draw_segment(np.zeros((28, 28), np.uint8), (14, 4), (14, 23), width=3.0)  # a "1"
+    from scipy import ndimage
+
+    apart = 0
+    for seed in range(20):
+        marked = styles.with_mark(bar, np.random.default_rng(seed))
+        ink = marked > styles.INK
+        rows = np.flatnonzero(ink.any(axis=1))
+        assert marked.dtype == np.uint8 and rows[-1] - rows[0] + 1 <= 20  # fitted again into MNIST's 20x20 box
+        labels, count = ndimage.label(ink, structure=np.ones((3, 3)))
+        sizes = np.bincount(labels.ravel())[1:]
+        assert count in (1, 2)  # the bar and its mark, apart or touching (as on a page)
+        if count == 1:
+            continue
+        apart += 1
+        mark = np.argmin(sizes) + 1
+        mark_rows = np.flatnonzero((labels == mark).any(axis=1))
+        assert sizes.min() < 0.5 * sizes.max() and mark_rows.min() > rows[0] + 0.6 * (rows[-1] - rows[0])
+    assert apart >= 10
+
+
+def test_marks_go_on_the_share_asked_seeded():
+    (x, _), _ = data.load_mnist()
+    digits = x[:200]
+    marked = styles.add_marks(digits, 0.5, seed=3)
+    assert sum(not np.array_equal(a, b) for a, b in zip(marked, digits)) == 100
+    assert np.array_equal(styles.add_marks(digits, 0.5, seed=3), marked)
+    with pytest.raises(ValueError, match="share of marked digits"):
+        styles.add_marks(digits, 1.5)
