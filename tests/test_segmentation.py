@@ -1087,6 +1087,44 @@ def test_remove_bars_takes_long_thin_blobs_at_any_angle_and_leaves_digits_and_st
     assert seg.remove_bars(mask, 400)[bar].all()  # shorter than a line of the page's scale: stays
 
 
+def test_a_row_of_boxes_all_far_lower_than_the_other_rows_is_dropped():
+    """``pipeline.drop_small_rows``: pieces of a printed line cut by the page's edge (a form's rule above a cheque's
+    amount, a pattern's crests) form a row of short boxes; a row is dropped when its tallest box is lower than
+    ``SMALL_ROW`` × the median box of the other rows. A page of one row, a row with one box of the writing's size and
+    a row just at the share stay."""
+    from mnist_studies.segmentation.pipeline import SMALL_ROW, drop_small_rows
+
+    digits = [(1, (x, 40, x + 20, 80)) for x in range(0, 100, 25)]
+    limit = int(SMALL_ROW * 40)
+    crests = [(0, (x, 0, x + 5, limit - 1)) for x in range(0, 300, 60)]
+    assert drop_small_rows(crests + digits).tolist() == [5, 6, 7, 8]
+    assert drop_small_rows(digits + crests).tolist() == [0, 1, 2, 3]
+    assert drop_small_rows(crests).tolist() == [0, 1, 2, 3, 4]  # one row: nothing to measure it against
+    at_share = [(0, (x, 0, x + 5, limit)) for x in range(0, 300, 60)]
+    assert drop_small_rows(at_share + digits).tolist() == list(range(9))
+    with_a_digit = crests + [(0, (310, 0, 330, 40))]
+    assert drop_small_rows(with_a_digit + digits).tolist() == list(range(10))
+    small_below = [(2, (x, 100, x + 10, 100 + limit - 1)) for x in range(0, 50, 15)]  # rows judged one by one
+    assert drop_small_rows(digits + small_below).tolist() == [0, 1, 2, 3]
+
+
+def test_crests_of_a_pattern_cut_by_the_top_edge_are_not_read_as_a_row_of_ones(monkeypatch):
+    """A page whose top edge cuts a printed pattern's crests (short strokes across the page, as a cheque's guilloche
+    leaves them) reads as its writing alone; without ``drop_small_rows`` they read as a row of 1s."""
+    from mnist_studies import paths
+    from mnist_studies.segmentation import pipeline
+    from mnist_studies.segmentation.benchmark import families
+
+    image, text = families.make("clean", 5003)
+    grey = np.pad(image / 255.0, ((26, 0), (0, 0)), mode="edge")
+    for x in range(30, grey.shape[1] - 30, 90):
+        grey[0:21, x:x + 5] = 0.25  # about a third of the digits' height, at the edge
+    model = seg.load_digit_model(paths.reader_model_path())
+    assert seg.recognize_page("p", model, grey=grey, method="photo").text == text
+    monkeypatch.setattr(pipeline, "drop_small_rows", lambda boxes: np.arange(len(boxes)))
+    assert seg.recognize_page("p", model, grey=grey, method="photo").text == "1" * 7 + "\n" + text
+
+
 def test_an_unsure_low_box_that_ends_a_row_is_a_closing_mark_and_dropped():
     """``pipeline.drop_closing_marks``: "15000=" on a cheque, the "=" a box of its own lower than the digits and read
     as an unsure 2, is dropped; a small digit read surely, a box as tall as the digits, a low box inside the row or

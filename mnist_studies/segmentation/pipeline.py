@@ -19,6 +19,7 @@ from mnist_studies.segmentation.touching import merge_by_recognition, split_touc
 SECOND_LOOK_BELOW = 0.9  # the photo method reads a digit it is less sure of again with its lighter ink
 NOT_A_DIGIT_ABOVE = 0.999  # the photo method drops a box the 11-class model is this sure is not one digit
 SMALL_DIGIT = 0.3  # the photo method keeps a low box on the baseline this tall (× the row) as a digit of its own
+SMALL_ROW = 0.5  # the photo method drops a row whose boxes are all lower than this × the other rows' median box
 CLOSING_MARK = (0.6, 0.9)  # the photo method drops a row's last box lower than this × its other boxes (their
 # median height) and read less surely than this: the "=", "-" or ".-" that closes an amount (``drop_closing_marks``)
 LARGE_PIXELS = 1_000_000  # a larger photo is read at a reduced size (``read_photo``)
@@ -75,6 +76,7 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
     if method == "photo":  # what the model calls "not one digit" almost surely (noise, a pattern, a texture)
         kept = np.flatnonzero(probabilities.sum(axis=1) > 1.0 - NOT_A_DIGIT_ABOVE)
         kept = kept[drop_closing_marks([boxes[i] for i in kept], probabilities[kept])]
+        kept = kept[drop_small_rows([boxes[i] for i in kept])]
         boxes, probabilities = [boxes[i] for i in kept], probabilities[kept]
     return build_result(path, prepared, boxes, probabilities)
 
@@ -95,6 +97,21 @@ def drop_closing_marks(boxes: Boxes, probabilities: np.ndarray, *, lower: float 
         x0, y0, x1, y1 = boxes[last][1]
         if y1 - y0 < lower * float(np.median(heights)) and probabilities[last].max() < unsure:
             keep[last] = False
+    return np.flatnonzero(keep)
+
+
+def drop_small_rows(boxes: Boxes, *, lower: float = SMALL_ROW) -> np.ndarray:
+    """The indices of ``boxes`` to keep: all but those of a row whose boxes are all lower than ``lower`` × the median
+    height of the other rows' boxes. Pieces of a printed line or pattern that the page's edge cuts off (a form's rule
+    above a cheque's amount, a guilloche's crests) form a row of short boxes read as 1s or 4s; handwriting's rows
+    are of one size. A page of one row keeps it."""
+    rows = np.array([row for row, _ in boxes])
+    heights = np.array([box[3] - box[1] for _, box in boxes], dtype=np.float64)
+    keep = np.ones(len(boxes), dtype=bool)
+    for row in np.unique(rows):
+        others = heights[rows != row]
+        if len(others) and heights[rows == row].max() < lower * float(np.median(others)):
+            keep[rows == row] = False
     return np.flatnonzero(keep)
 
 
