@@ -88,6 +88,15 @@ VARIANTS = {"continental": {"augmentation": {**SETTINGS["augmentation"], "zoom_w
                                                    "styles": {"1": 0.3, "2": 0.3, "9": 0.3}, "marks": 0.15, "seed": 6,
                                                    "not_a_digit": {**SETTINGS["not_a_digit"], "clutter": 6000,
                                                                    "seed": 7}},
+            # two more marked members, so that a mean of marked members is not outvoted on marked digits
+            "continental-p9-loop2-marks-clutter-seed8": {
+                "augmentation": {**SETTINGS["augmentation"], "zoom_width": 0.25},
+                "styles": {"1": 0.3, "2": 0.3, "9": 0.3}, "marks": 0.15, "seed": 8,
+                "not_a_digit": {**SETTINGS["not_a_digit"], "clutter": 6000, "seed": 9}},
+            "continental-p9-loop2-marks-clutter-seed10": {
+                "augmentation": {**SETTINGS["augmentation"], "zoom_width": 0.25},
+                "styles": {"1": 0.3, "2": 0.3, "9": 0.3}, "marks": 0.15, "seed": 10,
+                "not_a_digit": {**SETTINGS["not_a_digit"], "clutter": 6000, "seed": 11}},
             "continental-styles": {"augmentation": {**SETTINGS["augmentation"], "zoom_width": 0.25},
                                    "styles": {"1": 0.3, "2": 0.3, "7": 0.3, "9": 0.3}}}
 TEST_ERROR_BOUND = 0.005  # the issue's target: at most 0.5% MNIST test error
