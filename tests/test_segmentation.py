@@ -1044,6 +1044,48 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
     assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == ""
 
 
+def test_a_box_of_many_parallel_strokes_is_not_one_digit():
+    """``pipeline.too_many_strokes``: more than ``MANY_STROKES`` pieces of ink in a box, each at least half its height,
+    are parallel lines, not a digit; as many shorter pieces (a digit broken into bits, specks) and a whole digit are
+    not counted against it."""
+    from mnist_studies.segmentation.pipeline import MANY_STROKES, too_many_strokes
+
+    def strokes(n, height=40):
+        mask = np.zeros((50, 12 * n + 10), dtype=bool)
+        for i in range(n):
+            mask[5:5 + height, 5 + 12 * i:8 + 12 * i] = True
+        return mask, (0, 0, mask.shape[1], 50)
+
+    assert too_many_strokes(*strokes(MANY_STROKES + 1))
+    assert not too_many_strokes(*strokes(MANY_STROKES))
+    mask, box = strokes(MANY_STROKES)
+    mask[47, ::6] = True  # specks below: more pieces, no more tall ones
+    assert not too_many_strokes(mask, box)
+    assert not too_many_strokes(*strokes(MANY_STROKES + 3, height=24))  # under half the box's 50 rows
+    assert too_many_strokes(*strokes(MANY_STROKES + 1, height=25))  # at half
+    digit = np.zeros((50, 40), dtype=bool)
+    digit[5:45, 18:23] = True  # a 1, and specks around it
+    digit[2, ::4] = True
+    assert not too_many_strokes(digit, (0, 0, 40, 50))
+
+
+def test_a_printed_pattern_of_parallel_wavy_lines_reads_as_empty_even_when_the_model_is_unsure(monkeypatch):
+    """The wavy printed pattern of ``test_a_page_with_nothing_written_reads_as_empty`` becomes one box of 56 lines,
+    read as "not one digit" only by the model (a digit model trained with periods beside its digits read it a 1
+    with 0.3% probability, under the 99.9% cut); ``too_many_strokes`` drops it whatever the model says."""
+    from mnist_studies import paths
+    from mnist_studies.segmentation import pipeline
+
+    y, x = np.mgrid[:600, :800]
+    page = 0.9 - 0.35 * (np.abs(np.sin(x / 7 + 4 * np.sin(y / 23))) < 0.15)
+    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
+    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    monkeypatch.setattr(pipeline, "NOT_A_DIGIT_ABOVE", 1.0)  # keep every box the model gives any digit probability
+    assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == ""
+    monkeypatch.setattr(pipeline, "too_many_strokes", lambda mask, box: False)
+    assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text != ""
+
+
 def test_a_small_digit_on_the_baseline_is_a_digit_of_its_own_and_a_period_or_a_piece_is_not():
     """``3.400`` with its zeros half as tall as the 3 and the 4 (real cheques): with ``small_digit`` a low box on
     the baseline, beside the digits, at least as wide as tall, is a digit; a period (narrower, lower) and a piece

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_studies.segmentation import geometry
+from mnist_studies.segmentation import geometry, imaging
 from mnist_studies.segmentation.binarization import lighter_ink
 from mnist_studies.segmentation.loading import page_size, read_page
 from mnist_studies.segmentation.preparation import PreparedPage, first_look, prepare_page
@@ -19,6 +19,7 @@ from mnist_studies.segmentation.touching import merge_by_recognition, split_touc
 SECOND_LOOK_BELOW = 0.9  # the photo method reads a digit it is less sure of again with its lighter ink
 NOT_A_DIGIT_ABOVE = 0.999  # the photo method drops a box the 11-class model is this sure is not one digit
 SMALL_DIGIT = 0.3  # the photo method keeps a low box on the baseline this tall (× the row) as a digit of its own
+MANY_STROKES = 4  # the photo method drops a box holding more pieces of ink than this, each at least half its height
 SMALL_ROW = 0.5  # the photo method drops a row whose boxes are all lower than this × the other rows' median box
 CLOSING_MARK = (0.6, 0.9)  # the photo method drops a row's last box lower than this × its other boxes (their
 # median height) and read less surely than this: the "=", "-" or ".-" that closes an amount (``drop_closing_marks``)
@@ -77,6 +78,7 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
         kept = np.flatnonzero(probabilities.sum(axis=1) > 1.0 - NOT_A_DIGIT_ABOVE)
         kept = kept[drop_closing_marks([boxes[i] for i in kept], probabilities[kept])]
         kept = kept[drop_small_rows([boxes[i] for i in kept])]
+        kept = kept[[not too_many_strokes(prepared.mask, boxes[i][1]) for i in kept]]
         boxes, probabilities = [boxes[i] for i in kept], probabilities[kept]
     return build_result(path, prepared, boxes, probabilities)
 
@@ -98,6 +100,18 @@ def drop_closing_marks(boxes: Boxes, probabilities: np.ndarray, *, lower: float 
         if y1 - y0 < lower * float(np.median(heights)) and probabilities[last].max() < unsure:
             keep[last] = False
     return np.flatnonzero(keep)
+
+
+def too_many_strokes(mask: np.ndarray, box, *, most: int = MANY_STROKES) -> bool:
+    """Whether the box of ``mask`` holds more than ``most`` separate pieces of ink each at least half its height: not
+    one digit, whatever the model reads, but parallel lines (a printed pattern's wavy lines taken as one box). A digit
+    is one stroke or a few, broken ones shorter."""
+    x0, y0, x1, y1 = box
+    labels, count = imaging.label(mask[y0:y1, x0:x1], structure=np.ones((3, 3), dtype=bool))
+    if count <= most:
+        return False
+    tall = [s for s in imaging.find_objects(labels) if s is not None and s[0].stop - s[0].start >= 0.5 * (y1 - y0)]
+    return len(tall) > most
 
 
 def drop_small_rows(boxes: Boxes, *, lower: float = SMALL_ROW) -> np.ndarray:
