@@ -141,6 +141,33 @@ def test_a_crossed_seven_has_a_bar_across_its_stem_below_the_top():
     assert set(y[:2000][np.any(styled != x[:2000], axis=(1, 2))]) == {2, 7}
 
 
+
+def test_a_tailed_zero_keeps_its_loop_and_gets_a_stroke_out_of_its_right_side():
+    tailed = closed = 0
+    for zero, drawn in _drawn(0, styles.tailed_zero):
+        rows, cols = np.nonzero(drawn > styles.INK)
+        top, height, width = rows.min(), rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
+        closed += _holes(drawn) >= min(1, _holes(zero))  # squeezed narrower, a thick 0 may close up
+        right = cols > cols.min() + 0.75 * width  # the right quarter: the tail, level, in the lower part
+        tail_rows = rows[right]
+        tailed += (width / height > _aspect(zero) + 0.2 and np.ptp(tail_rows) < 0.45 * height
+                   and tail_rows.mean() > top + 0.3 * height)
+    assert tailed >= 25, f"only {tailed} of 30 zeros got a tail"
+    assert closed >= 24, f"only {closed} of 30 zeros kept their loop"
+
+
+def _aspect(image: np.ndarray) -> float:
+    rows, cols = np.nonzero(image > styles.INK)
+    return (cols.max() - cols.min() + 1) / (rows.max() - rows.min() + 1)
+
+
+def _holes(image: np.ndarray) -> int:
+    from scipy import ndimage
+
+    labels, count = ndimage.label(image <= styles.INK)
+    border = set(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]).tolist())
+    return sum(1 for k in range(1, count + 1) if k not in border)
+
 def test_a_marked_digit_gets_a_small_blob_beside_its_foot_and_stays_mnist_like():
     bar = styles.draw_segment(np.zeros((28, 28), np.uint8), (14, 4), (14, 23), width=3.0)  # a "1"
     from scipy import ndimage
