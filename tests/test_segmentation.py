@@ -1192,3 +1192,54 @@ def test_an_unsure_low_box_that_ends_a_row_is_a_closing_mark_and_dropped():
     assert kept(other_row + digits + [mark], doubtful) == [0, 1, 2, 3, 4, 5, 6]
     second = [(1, (x, 100, x + 20, 140)) for x in range(0, 75, 25)] + [(1, (80, 114, 100, 120))]  # "123=" below
     assert kept(digits + second, doubtful) == [0, 1, 2, 3, 4, 5, 6]
+
+
+class _ReadsAs:
+    """A stand-in digit model that reads every crop as ``digit`` (an 11-class output) with ``probability``."""
+
+    input_shape, output_shape = (None, 28, 28, 1), (None, 11)
+
+    def __init__(self, digit: int, probability: float = 0.99):
+        self.digit, self.probability = digit, probability
+
+    def predict_on_batch(self, x):
+        out = np.full((len(x), 11), (1.0 - self.probability) / 10, dtype=np.float32)
+        out[:, self.digit] = self.probability
+        return out
+
+
+def test_two_ones_in_one_box_are_parted_and_a_one_with_its_flag_apart_is_not():
+    """``touching.split_two_strokes``: two slanted 1s sharing a column are one box; read as 1, its two tall strokes
+    become two boxes cut where they share columns. A 1 whose flag is written apart (a short piece), a box read as
+    another digit, and two strokes over most of the same columns stay whole."""
+    from mnist_studies.segmentation.touching import TWO_STROKES, split_two_strokes
+
+    def stroke(mask, x_foot, x_top, top=5, bottom=45, width=3):
+        for y in range(top, bottom):
+            x = round(x_foot + (x_top - x_foot) * (bottom - y) / (bottom - top))
+            mask[y, x:x + width] = True
+
+    mask = np.zeros((50, 40), dtype=bool)
+    stroke(mask, 4, 14)
+    stroke(mask, 16, 26, top=10)  # shares columns 16-16 with the first one's top
+    box = [(0, (4, 5, 29, 45))]
+    (_, left), (_, right) = split_two_strokes(mask, box, _ReadsAs(1))
+    assert left[0] == 4 and right[2] == 29 and left[2] == right[0] and 15 <= left[2] <= 18
+    assert left[1] == 5 and right[1] == 10  # each box as tall as its own stroke
+    assert split_two_strokes(mask, box, _ReadsAs(4)) == box  # not read as a 1: left to the model
+    assert split_two_strokes(mask, box, _ReadsAs(1, probability=0.4)) == box  # its parts are not sure digits either
+    cut = [(0, (6, 5, 29, 45))]  # the first stroke goes on left of the box: a neighbour's sliver left by a cut
+    assert split_two_strokes(mask, cut, _ReadsAs(1)) == cut
+
+    flag = np.zeros((50, 40), dtype=bool)
+    stroke(flag, 20, 24)
+    stroke(flag, 8, 18, top=8, bottom=8 + int(TWO_STROKES * 40) - 2)  # a flag apart, under TWO_STROKES × 40 tall
+    assert split_two_strokes(flag, [(0, (8, 5, 27, 45))], _ReadsAs(1)) == [(0, (8, 5, 27, 45))]
+
+    doubled = np.zeros((50, 40), dtype=bool)
+    stroke(doubled, 4, 20)
+    stroke(doubled, 9, 25)  # apart, but over most of the same columns: a stroke gone over twice, not two digits
+    from scipy import ndimage
+
+    assert ndimage.label(doubled, structure=np.ones((3, 3)))[1] == 2
+    assert split_two_strokes(doubled, [(0, (4, 5, 28, 45))], _ReadsAs(1)) == [(0, (4, 5, 28, 45))]

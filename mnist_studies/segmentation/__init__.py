@@ -53,21 +53,24 @@ from mnist_studies.segmentation.splitting import (
 )
 from mnist_studies.segmentation.touching import (
                                                  SEQUENCE_FROM,
+                                                 TWO_STROKES,
                                                  candidate_stretches,
                                                  merge_by_recognition,
                                                  split_by_recognition,
                                                  split_touching,
+                                                 split_two_strokes,
 )
 
 __all__ = [
     "BACKENDS", "Boxes", "DIGIT_HEIGHT", "Digit", "FirstLook", "LARGE_PIXELS", "MAX_PIXELS", "MAX_WORKING_PIXELS",
     "METHODS", "MIN_CONTRAST", "ONE_WIDE_DIGIT", "OnnxModel", "PageError", "PageResult", "PreparedPage",
-    "ROW_FINDERS", "SECOND_LOOK_BELOW", "SEQUENCE_FROM", "SLANTS", "TOUCHING", "UNCERTAIN", "annotate", "binarize",
-    "candidate_stretches", "deskew", "digit_height", "digit_probabilities", "digit_width_share", "find_rows",
+    "ROW_FINDERS", "SECOND_LOOK_BELOW", "SEQUENCE_FROM", "SLANTS", "TOUCHING", "TWO_STROKES", "UNCERTAIN",
+    "annotate", "binarize", "candidate_stretches", "deskew", "digit_height", "digit_probabilities",
+    "digit_width_share", "find_rows",
     "first_look", "flatten_illumination", "ink_contrast", "ink_is_dark", "ink_is_dark_locally", "ink_mask",
     "ink_runs", "lighter_ink", "load_digit_model", "load_network", "load_row_model", "merge_by_recognition",
     "merge_fragments", "normalize_digit", "only_paper", "page_size", "paper_region", "prepare_page", "read_page",
     "read_photo", "recognize_page", "remove_bars", "remove_frames", "remove_rules", "remove_specks", "rescale",
     "rows_of_blobs", "segment", "shipped_path", "shrink_to_ink", "skew_angle", "slanted_pieces",
-    "split_by_recognition", "split_row", "split_touching", "working_scale",
+    "split_by_recognition", "split_row", "split_touching", "split_two_strokes", "working_scale",
 ]

@@ -14,7 +14,7 @@ from mnist_studies.segmentation.preparation import PreparedPage, first_look, pre
 from mnist_studies.segmentation.recognition import digit_probabilities
 from mnist_studies.segmentation.result import Digit, PageResult
 from mnist_studies.segmentation.splitting import Boxes, segment
-from mnist_studies.segmentation.touching import merge_by_recognition, split_touching
+from mnist_studies.segmentation.touching import merge_by_recognition, split_touching, split_two_strokes
 
 SECOND_LOOK_BELOW = 0.9  # the photo method reads a digit it is less sure of again with its lighter ink
 NOT_A_DIGIT_ABOVE = 0.999  # the photo method drops a box the 11-class model is this sure is not one digit
@@ -70,9 +70,10 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
     if not boxes:
         return PageResult(str(path), "", [])
     cache: dict = {}  # each box is read once, whichever stage asks first
-    if method == "photo":  # broken strokes merged, touching digits split
+    if method == "photo":  # broken strokes merged, touching digits split, two 1s in one box parted
         boxes = split_touching(prepared.mask, merge_by_recognition(prepared.mask, boxes, model, cache=cache), model,
                                row_model, cache=cache)
+        boxes = split_two_strokes(prepared.mask, boxes, model, cache=cache)
     probabilities = read_digits(model, prepared, boxes, cache, second_look=second_look if method == "photo" else 0)
     if method == "photo":  # what the model calls "not one digit" almost surely (noise, a pattern, a texture)
         kept = np.flatnonzero(probabilities.sum(axis=1) > 1.0 - NOT_A_DIGIT_ABOVE)

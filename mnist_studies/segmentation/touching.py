@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mnist_studies.segmentation import sequence
+from mnist_studies.segmentation import imaging, sequence
 from mnist_studies.segmentation.recognition import digit_probabilities
 from mnist_studies.segmentation.splitting import Boxes, shrink_to_ink
 
@@ -155,3 +155,48 @@ def split_touching(mask: np.ndarray, boxes: Boxes, model, row_model=None, *, min
         else:
             out.extend((row, digit_box) for digit_box in next(cut))
     return out
+
+
+TWO_STROKES = 0.6  # a box read as 1 holding two strokes this tall (× the box), side by side, is read as both
+
+
+def split_two_strokes(mask: np.ndarray, boxes: Boxes, model, *, tall: float = TWO_STROKES, overlap: float = 0.5,
+                      sure: float = 0.5, cache: dict | None = None) -> Boxes:
+    """Two 1s side by side (``11``) whose slanted strokes share a column are one box to the row finder, and the
+    model reads the pair as one 1 (a wide 1 is still a 1). A box the model reads as 1 that holds exactly two separate
+    pieces of ink at least ``tall`` × its height, sharing at most ``overlap`` × the narrower one's columns, each read
+    as a digit with at least ``sure``, becomes two boxes, cut in the middle of the columns they share. One 1 is one
+    stroke: a flag or foot written apart is shorter. A stroke that goes on outside the box (a neighbour's sliver
+    left in it by a cut) leaves the box whole."""
+    pairs = {}
+    for i, (_, box) in enumerate(boxes):
+        x0, y0, x1, y1 = box
+        # a pixel round the box: a stroke that goes on outside it is a piece of a neighbour cut off, not a 1
+        top, left = max(y0 - 1, 0), max(x0 - 1, 0)
+        around = mask[top:y1 + 1, left:x1 + 1]
+        labels, count = imaging.label(around, structure=np.ones((3, 3), dtype=bool))
+        if count < 2:
+            continue
+        dy, dx = top - y0, left - x0  # to the box's own coordinates
+        strokes = [(slice(r.start + dy, r.stop + dy), slice(c.start + dx, c.stop + dx))
+                   for r, c in (s for s in imaging.find_objects(labels) if s is not None)
+                   if r.stop - r.start >= tall * (y1 - y0)]
+        inside = all(r.start >= 0 and r.stop <= y1 - y0 and c.start >= 0 and c.stop <= x1 - x0 for r, c in strokes)
+        if len(strokes) != 2 or not inside:
+            continue
+        (rows_a, cols_a), (rows_b, cols_b) = sorted(strokes, key=lambda s: s[1].start)
+        shared = cols_a.stop - cols_b.start
+        if shared > overlap * min(cols_a.stop - cols_a.start, cols_b.stop - cols_b.start):
+            continue
+        left_end, right_start = x0 + cols_a.stop, x0 + cols_b.start
+        if shared > 0:  # each box cut where the columns they share are halved
+            left_end = right_start = x0 + (cols_a.stop + cols_b.start) // 2
+        pairs[i] = ((x0 + cols_a.start, y0 + rows_a.start, left_end, y0 + rows_a.stop),
+                    (right_start, y0 + rows_b.start, x0 + cols_b.stop, y0 + rows_b.stop))
+    if not pairs:
+        return boxes
+    whole = digit_probabilities(model, mask, [boxes[i][1] for i in pairs], cache)
+    parts = digit_probabilities(model, mask, [part for pair in pairs.values() for part in pair], cache)
+    split = {i: pair for k, (i, pair) in enumerate(pairs.items())
+             if whole[k].argmax() == 1 and parts[2 * k:2 * k + 2].max(axis=1).min() >= sure}
+    return [(row, part) for i, (row, box) in enumerate(boxes) for part in split.get(i, (box,))]
