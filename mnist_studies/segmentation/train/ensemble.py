@@ -26,8 +26,8 @@ from mnist_studies.models.digit_reader import build_ensemble
 from mnist_studies.segmentation.train import digit_reader, strips
 
 # Why these (docs/experiments.md, "A mean of two members trained with marks"): alone they make 46 and 56 MNIST test
-# errors (the second over the 0.5% bound); their mean makes 44 and reads 343 of the 500 development amounts (the
-# mean of three it replaced: 325)
+# errors (the second over the 0.5% bound); their mean makes 44 and reads 343 of the 500 development amounts (345 with
+# touching.split_two_strokes; the mean of three it replaced: 325; a third member with tailed 0s: 337)
 MEMBERS = ("continental-p9-loop2-marks-clutter", "continental-p9-loop2-marks-clutter-seed8")
 
 
