@@ -97,16 +97,20 @@ def test_a_p_nine_is_the_nine_mirrored_and_leaning_as_it_did():
     assert set(y[:2000][np.any(styled != x[:2000], axis=(1, 2))]) == {9}
 
 
-def _holes_in_upper_half(image: np.ndarray) -> int:
-    """Background regions that ink encloses (not touching the border) with their centre in the digit's upper half."""
+def _holes(image: np.ndarray) -> list[np.ndarray]:
+    """The background regions that ink encloses (not touching the border), as masks."""
     from scipy import ndimage
 
-    rows = np.nonzero(image > styles.INK)[0]
-    middle = (rows.min() + rows.max()) / 2
     labels, count = ndimage.label(image <= styles.INK)
     border = set(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]).tolist())
-    return sum(1 for k in range(1, count + 1)
-               if k not in border and np.nonzero(labels == k)[0].mean() < middle)
+    return [labels == k for k in range(1, count + 1) if k not in border]
+
+
+def _holes_in_upper_half(image: np.ndarray) -> int:
+    """Enclosed background regions (``_holes``) with their centre in the digit's upper half."""
+    rows = np.nonzero(image > styles.INK)[0]
+    middle = (rows.min() + rows.max()) / 2
+    return sum(1 for hole in _holes(image) if np.nonzero(hole)[0].mean() < middle)
 
 
 def _drawn(digit: int, style) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -141,13 +145,12 @@ def test_a_crossed_seven_has_a_bar_across_its_stem_below_the_top():
     assert set(y[:2000][np.any(styled != x[:2000], axis=(1, 2))]) == {2, 7}
 
 
-
 def test_a_tailed_zero_keeps_its_loop_and_gets_a_stroke_out_of_its_right_side():
     tailed = closed = 0
     for zero, drawn in _drawn(0, styles.tailed_zero):
         rows, cols = np.nonzero(drawn > styles.INK)
         top, height, width = rows.min(), rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
-        closed += _holes(drawn) >= min(1, _holes(zero))  # squeezed narrower, a thick 0 may close up
+        closed += len(_holes(drawn)) >= min(1, len(_holes(zero)))  # squeezed narrower, a thick 0 may close up
         right = cols > cols.min() + 0.75 * width  # the right quarter: the tail, level, in the lower part
         tail_rows = rows[right]
         tailed += (width / height > _aspect(zero) + 0.2 and np.ptp(tail_rows) < 0.45 * height
@@ -160,13 +163,6 @@ def _aspect(image: np.ndarray) -> float:
     rows, cols = np.nonzero(image > styles.INK)
     return (cols.max() - cols.min() + 1) / (rows.max() - rows.min() + 1)
 
-
-def _holes(image: np.ndarray) -> int:
-    from scipy import ndimage
-
-    labels, count = ndimage.label(image <= styles.INK)
-    border = set(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]).tolist())
-    return sum(1 for k in range(1, count + 1) if k not in border)
 
 def test_a_marked_digit_gets_a_small_blob_beside_its_foot_and_stays_mnist_like():
     bar = styles.draw_segment(np.zeros((28, 28), np.uint8), (14, 4), (14, 23), width=3.0)  # a "1"

@@ -9,10 +9,9 @@ loop's left, like a "P", which the shipped model reads as 8 or "not one digit" (
 read as 9); ``p_nine`` mirrors a 9 and gives it back its slant. A 2 begun inside its top arc has that arc closed
 into a loop and is read as 9 or 8 (``looped_two``); ``crossed_seven`` crosses a 7's stem; a 0 with the closing
 dash of an amount written on is read as 2 by the twelfth session's mean (289 of 500 MNIST test 0s so drawn,
-``tailed_zero``); ``with_mark`` sets a
-period or comma beside any digit, as a separator merged into its box. Only MNIST's training
-images are drawn on; the handwriting fonts and the real development images stay measures of styles the model never
-saw.
+``tailed_zero``); ``with_mark`` sets a period or comma beside any digit, as a separator merged into its box. Only
+MNIST's training images are drawn on; the handwriting fonts and the real development images stay measures of styles
+the model never saw.
 """
 
 from __future__ import annotations
