@@ -337,6 +337,26 @@ def test_paired_closeness_no_gain_and_combined_parts():
     assert stats.combine([yes, maybe]) == INCONCLUSIVE and stats.combine([no, maybe]) == NOT_REPRODUCED
 
 
+def _with_mean_and_sd(n: int, mean: float, sd: float) -> list[float]:
+    base = np.array([-1.0, 1.0] * (n // 2) + [0.0] * (n % 2))
+    return list(mean + sd * base / base.std(ddof=1))
+
+
+@pytest.mark.parametrize("rule, boundary, differences", [
+    # 004-6's 32 -> 64 kernels over three seeds: interval [+0.01, +0.11] against "at most +0.1"
+    (lambda d: stats.paired_not_greater(d, [0.0] * len(d), 0.1), 0.1, [0.05, 0.09, 0.03]),
+    (lambda d: stats.paired_greater(d, [0.0] * len(d)), 0.0, [0.3, -0.1, 0.5, 0.2]),
+])
+def test_an_undecided_paired_rule_says_how_many_pairs_would_decide(rule, boundary, differences):
+    needed = stats.pairs_to_decide(differences, boundary)
+    mean, sd = float(np.mean(differences)), float(np.std(differences, ddof=1))
+    assert rule(differences).verdict == INCONCLUSIVE
+    assert f"about {needed} pairs would decide" in rule(differences).note
+    assert rule(_with_mean_and_sd(needed - 1, mean, sd)).verdict == INCONCLUSIVE  # the smallest number that decides
+    assert rule(_with_mean_and_sd(needed, mean, sd)).verdict == REPRODUCED
+    assert stats.pairs_to_decide([0.5, 0.5, 0.5], 0.5) is None  # on the boundary with no spread: nothing decides
+
+
 def _runs(model, tests, trains=None):
     trains = trains or [100.0] * len(tests)
     return [_record(f"eval-{model}-run{i}", {"test_accuracy": t / 100, "train_accuracy": tr / 100},

@@ -181,7 +181,8 @@ def paired_greater(a: Sequence[float], b: Sequence[float], *, over: str = "seeds
     half = _t(len(d) - 1) * se
     low, high = mean - half, mean + half
     verdict = REPRODUCED if low > 0 else NOT_REPRODUCED if high <= 0 else INCONCLUSIVE
-    return Decision(verdict, low, high, f"paired, over {over}")
+    return Decision(verdict, low, high, f"paired, over {over}" + (_pairs_note(d, 0.0) if verdict == INCONCLUSIVE
+                                                                  else ""))
 
 
 def paired_equivalent(a: Sequence[float], b: Sequence[float], margin: float, *, over: str = "seeds") -> Decision:
@@ -201,7 +202,25 @@ def paired_not_greater(a: Sequence[float], b: Sequence[float], margin: float, *,
         return Decision(INCONCLUSIVE, note=f"{len(d)} pair: a paired test needs at least 2")
     low, high = difference_interval(d, 0.0, 0.0)
     verdict = REPRODUCED if high <= margin else NOT_REPRODUCED if low > margin else INCONCLUSIVE
-    return Decision(verdict, low, high, f"paired, over {over}; at most +{margin:g}")
+    return Decision(verdict, low, high, f"paired, over {over}; at most +{margin:g}"
+                    + (_pairs_note(d, margin) if verdict == INCONCLUSIVE else ""))
+
+
+def pairs_to_decide(d: Sequence[float], boundary: float) -> int | None:
+    """How many pairs a paired one-sided test against ``boundary`` would need to decide, if more pairs kept the
+    paired differences' mean and SD ``d`` has: the smallest number up to ``MAX_RUNS`` whose 90% interval leaves
+    ``boundary`` on one side, or None (no spread, or a mean on the boundary)."""
+    d = np.asarray(d, dtype=float)
+    sd, gap = float(d.std(ddof=1)), abs(float(d.mean()) - boundary)
+    if sd == 0 or gap == 0:
+        return None
+    return next((n for n in range(len(d) + 1, MAX_RUNS + 1) if _t(n - 1) * sd / math.sqrt(n) < gap), None)
+
+
+def _pairs_note(d: np.ndarray, boundary: float) -> str:
+    needed = pairs_to_decide(d, boundary)
+    return (f"; about {needed} pairs would decide, at this mean and SD" if needed is not None else
+            "; no number of pairs decides at this mean")
 
 
 def combine(decisions: Sequence[Decision]) -> str:
