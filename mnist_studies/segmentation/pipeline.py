@@ -7,13 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_studies.segmentation import geometry, imaging
+from mnist_studies.segmentation import geometry
 from mnist_studies.segmentation.binarization import lighter_ink
 from mnist_studies.segmentation.loading import page_size, read_page
 from mnist_studies.segmentation.preparation import PreparedPage, first_look, prepare_page
 from mnist_studies.segmentation.recognition import digit_probabilities
 from mnist_studies.segmentation.result import Digit, PageResult
-from mnist_studies.segmentation.splitting import Boxes, segment
+from mnist_studies.segmentation.splitting import Boxes, segment, tall_pieces
 from mnist_studies.segmentation.touching import merge_by_recognition, split_touching, split_two_strokes
 
 SECOND_LOOK_BELOW = 0.9  # the photo method reads a digit it is less sure of again with its lighter ink
@@ -108,11 +108,7 @@ def too_many_strokes(mask: np.ndarray, box, *, most: int = MANY_STROKES) -> bool
     one digit, whatever the model reads, but parallel lines (a printed pattern's wavy lines taken as one box). A digit
     is one stroke or a few, broken ones shorter."""
     x0, y0, x1, y1 = box
-    labels, count = imaging.label(mask[y0:y1, x0:x1], structure=np.ones((3, 3), dtype=bool))
-    if count <= most:
-        return False
-    tall = [s for s in imaging.find_objects(labels) if s is not None and s[0].stop - s[0].start >= 0.5 * (y1 - y0)]
-    return len(tall) > most
+    return len(tall_pieces(mask[y0:y1, x0:x1], 0.5 * (y1 - y0))) > most
 
 
 def drop_small_rows(boxes: Boxes, *, lower: float = SMALL_ROW) -> np.ndarray:

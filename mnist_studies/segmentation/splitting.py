@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mnist_studies.segmentation import imaging
 from mnist_studies.segmentation.rows import find_rows, ink_runs, rows_of_blobs
 
 TOUCHING = 1.55  # a blob wider than this many expected digit widths holds touching digits (chosen on
@@ -192,3 +193,12 @@ def shrink_to_ink(mask: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int
     if not len(ys):
         return None
     return x0 + int(xs.min()), y0 + int(ys.min()), x0 + int(xs.max()) + 1, y0 + int(ys.max()) + 1
+
+
+def tall_pieces(mask: np.ndarray, min_height: float) -> list[tuple[slice, slice]]:
+    """The bounding boxes (row and column slices of ``mask``) of its 8-connected pieces of ink at least
+    ``min_height`` px tall: the strokes of a box, without the specks, flags and feet that are shorter."""
+    labels, count = imaging.label(mask, structure=np.ones((3, 3), dtype=bool))
+    if not count:
+        return []
+    return [s for s in imaging.find_objects(labels, count) if s is not None and s[0].stop - s[0].start >= min_height]

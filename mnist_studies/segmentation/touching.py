@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from mnist_studies.segmentation import imaging, sequence
+from mnist_studies.segmentation import sequence
 from mnist_studies.segmentation.recognition import digit_probabilities
-from mnist_studies.segmentation.splitting import Boxes, shrink_to_ink
+from mnist_studies.segmentation.splitting import Boxes, shrink_to_ink, tall_pieces
 
 
 def candidate_stretches(mask: np.ndarray, box: tuple[int, int, int, int], *, step: float = 0.2,
@@ -173,14 +173,9 @@ def split_two_strokes(mask: np.ndarray, boxes: Boxes, model, *, tall: float = TW
         x0, y0, x1, y1 = box
         # a pixel round the box: a stroke that goes on outside it is a piece of a neighbour cut off, not a 1
         top, left = max(y0 - 1, 0), max(x0 - 1, 0)
-        around = mask[top:y1 + 1, left:x1 + 1]
-        labels, count = imaging.label(around, structure=np.ones((3, 3), dtype=bool))
-        if count < 2:
-            continue
         dy, dx = top - y0, left - x0  # to the box's own coordinates
         strokes = [(slice(r.start + dy, r.stop + dy), slice(c.start + dx, c.stop + dx))
-                   for r, c in (s for s in imaging.find_objects(labels) if s is not None)
-                   if r.stop - r.start >= tall * (y1 - y0)]
+                   for r, c in tall_pieces(mask[top:y1 + 1, left:x1 + 1], tall * (y1 - y0))]
         inside = all(r.start >= 0 and r.stop <= y1 - y0 and c.start >= 0 and c.stop <= x1 - x0 for r, c in strokes)
         if len(strokes) != 2 or not inside:
             continue
