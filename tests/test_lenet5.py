@@ -91,7 +91,7 @@ def test_the_improved_network_trains_first_over_its_own_seeds():
     paper = profiles.get_profile("lenet5", "paper")
     runs = study.planned_runs(paper)
     assert runs[:3] == [(study.IMPROVED_STEP, 0), (study.IMPROVED_STEP, 1), (study.IMPROVED_STEP, 2)]
-    compared = [(step, seed) for step in paper["compared_steps"] for seed in (0, 1, 2)]  # the claims' pairs next
+    compared = [(step, seed) for step in paper["compared_steps"] for seed in paper["compared_seeds"]]  # the pairs next
     assert runs[3:3 + len(compared)] == compared
     assert runs[3 + len(compared):] == [(step, 0) for step in paper["steps"]
                                         if step != study.IMPROVED_STEP and step not in paper["compared_steps"]]
@@ -105,8 +105,9 @@ def test_the_improved_network_trains_first_over_its_own_seeds():
                                                                             "parameters": 1}}
             for step, seed in runs]
     assert [row["step"] for row in study.ablation_rows(fake)] == paper["steps"]
-    assert [row["n"] for row in study.ablation_rows(fake)] == [
-        3 if s == study.IMPROVED_STEP or s in paper["compared_steps"] else 1 for s in paper["steps"]]
+    seeds = {study.IMPROVED_STEP: len(paper["seeds"]),
+             **{step: len(paper["compared_seeds"]) for step in paper["compared_steps"]}}
+    assert [row["n"] for row in study.ablation_rows(fake)] == [seeds.get(s, 1) for s in paper["steps"]]
 
 
 def test_the_claims_runs_take_their_own_settings_and_the_ablation_keeps_the_profiles():
