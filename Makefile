@@ -53,9 +53,9 @@ bench: $(SENTINEL) ## time every builder, plain Keras vs the project's path: ben
 bench-pages: $(SENTINEL) ## the page reader on 18 page families (19 with handwriting fonts), then one photo per call by size, beside Tesseract (if installed): make bench-pages [MODEL=x.onnx]
 	$(BIN)/python -m mnist_studies.segmentation.benchmark.evaluate --output benchmarks/results $(if $(MODEL),--model "$(MODEL)")
 
-reader-model: $(SENTINEL) ## retrain the page reader's shipped models and export them to ONNX: the digit model, the mean of two (55 + 73 min on a 2-core AMD EPYC, the second beside another training), then the row reader (89 min); resumes if killed
+reader-model: $(SENTINEL) ## retrain the page reader's shipped models and export them to ONNX: the digit model, the mean of two (55 + 73 min on a 2-core AMD EPYC, the second beside another training), then the row reader, the mean of two (89 min and about 110, the second resumed beside other work); resumes if killed
 	$(BIN)/python -m mnist_studies.segmentation.train.ensemble
-	$(BIN)/python -m mnist_studies.segmentation.train.row_reader
+	$(BIN)/python -m mnist_studies.segmentation.train.ensemble --rows
 
 # As root (many containers), JupyterLab refuses to start without --allow-root; without a browser it prints the URL.
 lab: $(SENTINEL) ## open JupyterLab on notebooks/ with the project kernel (prints the URL to open): make lab [PORT=8888]

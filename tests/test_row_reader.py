@@ -9,9 +9,9 @@ import pytest
 from scipy import ndimage
 
 from mnist_studies import data, paths, segmentation
-from mnist_studies.models.row_reader import build_row_reader
+from mnist_studies.models.row_reader import build_row_ensemble, build_row_reader
 from mnist_studies.segmentation import sequence
-from mnist_studies.segmentation.train import digit_reader, row_reader, strips
+from mnist_studies.segmentation.train import digit_reader, ensemble, row_reader, strips
 
 
 def test_the_builder_gives_the_documented_network():
@@ -188,6 +188,53 @@ def test_a_digit_model_is_refused_as_a_row_reader_in_one_line():
         sequence.load_row_model(paths.row_model_path().with_name("missing.keras"))
 
 
+def test_the_row_ensemble_reads_the_mean_of_its_members_logits():
+    members = [build_row_reader() for _ in range(2)]
+    model = build_row_ensemble(members)
+    assert model.name == "row_reader_ensemble" and model.output_shape == members[0].output_shape
+    x = np.random.default_rng(0).random((4, *sequence.SHAPE, 1), dtype=np.float32)
+    mean = (members[0].predict(x, verbose=0) + members[1].predict(x, verbose=0)) / 2
+    np.testing.assert_allclose(model.predict(x, verbose=0), mean, atol=1e-5)
+    with pytest.raises(ValueError, match="at least two"):
+        build_row_ensemble(members[:1])
+    with pytest.raises(ValueError, match="shapes differ"):
+        build_row_ensemble([members[0], build_row_reader(input_shape=(32, 128, 1))])
+
+
+def test_row_members_are_reused_or_trained_and_averaged_with_their_record(tmp_path, monkeypatch):
+    """``ensemble.py --rows``: a row member on disk trained with its settings is reused, one trained with others is
+    trained again; the mean is written with each member's scores, its record and its ONNX export."""
+    assert ensemble.member_settings("joined-styles-closing-marks", kind="row")["ligatures"] == 0.3
+    with pytest.raises(ValueError, match="unknown member"):
+        ensemble.member_settings("continental-p9-clutter", kind="row")  # a digit member
+    for name in ensemble.ROW_MEMBERS:
+        folder = tmp_path / name
+        folder.mkdir()
+        saved = folder / "row_reader.keras"
+        build_row_reader().save(saved)
+        settings = ensemble.member_settings(name, kind="row")
+        trained_on = 32 if name == "default" else 64  # the second is out of date for 32 images
+        saved.with_suffix(".json").write_text(json.dumps(
+            {"config": {**json.loads(json.dumps(settings)), "train_images": trained_on}, "seed": 0,
+             "model_file": {"sha256": digit_reader.sha256(saved)}}))
+    trained = []
+
+    def train(settings, *, output, **kw):
+        trained.append(output.parent.name)
+        return json.loads(output.with_suffix(".json").read_text())
+
+    monkeypatch.setattr(row_reader, "train", train)
+    record = ensemble.train_rows(output=tmp_path / "shipped" / "row_reader.keras", run_root=tmp_path, train_size=32)
+    assert trained == [ensemble.ROW_MEMBERS[1]]
+    saved = json.loads((tmp_path / "shipped" / "row_reader.json").read_text())
+    assert saved["config"]["members"] == list(ensemble.ROW_MEMBERS) == list(saved["members"])
+    assert saved["model_file"]["sha256"] == digit_reader.sha256(tmp_path / "shipped" / "row_reader.keras")
+    assert set(saved["metrics"]["members_alone"]) == set(ensemble.ROW_MEMBERS)
+    assert saved["metrics"]["test_rows_joined"]["rows"] == 8 == record["metrics"]["test_rows"]["rows"]
+    assert (tmp_path / "shipped" / "row_reader.onnx").is_file()
+    assert sequence.load_row_model(tmp_path / "shipped" / "row_reader.onnx").output_shape[1:] == (64, 11)
+
+
 @pytest.fixture(scope="module")
 def shipped():
     path = paths.row_model_path()
@@ -198,9 +245,10 @@ def test_the_shipped_row_reader_loads_in_safe_mode_matches_its_record_and_reads_
     model, record, path = shipped
     assert record["model_file"]["sha256"] == digit_reader.sha256(path), "not the recorded model file"
     assert model.count_params() == record["metrics"]["parameters"]
-    assert record["config"]["rows"] == row_reader.SETTINGS["rows"] and record["config"]["train_images"] == 60_000
-    for key in ("small_tail", "separators"):
-        assert record["config"].get(key, 0.0) == row_reader.SETTINGS[key], f"{key}: settings not shipped"
+    assert record["config"]["members"] == list(ensemble.ROW_MEMBERS)  # `make reader-model` trains what ships
+    for name in ensemble.ROW_MEMBERS:
+        settings = ensemble.member_settings(name, kind="row")
+        assert ensemble.trained_with(record["members"][name], settings), f"{name}: not shipped"
     _, (x_test, y_test) = data.load_mnist()
     x, y = strips.make_rows(x_test, y_test, 300, seed=row_reader.SETTINGS["test_seed"],
                             jitter=row_reader.SETTINGS["jitter"])  # the record's first 300

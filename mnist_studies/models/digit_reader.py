@@ -1,7 +1,7 @@
 """The page reader's own digit classifier (not one of the five papers' networks).
 
 Paper 004 (Lu & Ke) reads pages with its improved LeNet-5 (0.90% MNIST test error in its paper profile). The model
-that ships with the command line (the mean of three of these, ``build_ensemble``; ``segmentation/train/`` trains
+that ships with the command line (the mean of two of these, ``build_ensemble``; ``segmentation/train/`` trains
 them) must do better than 0.5% and hold up to what pages do to digits, so it is a deeper all-convolutional network
 in the style of the improved LeNet-5 (ReLU, dropout, softmax output) with batch normalization:
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import keras
 
 from mnist_studies.models import checks
+from mnist_studies.models.ensemble import build_mean
 
 
 def build_digit_reader(
@@ -63,22 +64,12 @@ def build_digit_reader(
 
 
 def build_ensemble(members, *, name: str = "digit_reader_ensemble") -> keras.Model:
-    """The mean of several trained digit readers' class probabilities, as one model (one file, one call per batch).
+    """The mean of several trained digit readers' class probabilities, as one model (``models.ensemble.build_mean``).
 
-    Averaging models trained with different settings cancels part of each one's mistakes: the shipped mean makes
-    fewer MNIST test errors than any of its members alone (docs/experiments.md). Not one of the papers' networks.
+    The shipped mean makes fewer MNIST test errors than any of its members alone (docs/experiments.md). Not one of
+    the papers' networks.
 
     Args:
-        members: two or more ``keras.Model`` with the same input and output shapes (probabilities). Each is wrapped
-            under a name of its own (``member_0``, ``member_1``, ...), sharing its layers and weights.
+        members: two or more ``keras.Model`` with the same input and output shapes (probabilities).
     """
-    members = list(members)
-    if len(members) < 2:
-        raise ValueError(f"an ensemble needs at least two members, got {len(members)}")
-    shapes = {(tuple(m.input_shape[1:]), tuple(m.output_shape[1:])) for m in members}
-    if len(shapes) != 1:
-        raise ValueError(f"the members' (input, output) shapes differ: {sorted(shapes)}")
-    inputs = keras.Input(members[0].input_shape[1:])
-    wrapped = [keras.Model(m.input, m.output, name=f"member_{i}") for i, m in enumerate(members)]
-    outputs = keras.layers.Average(name="mean_probabilities")([m(inputs) for m in wrapped])
-    return keras.Model(inputs, outputs, name=name)
+    return build_mean(members, name=name, output_name="mean_probabilities")

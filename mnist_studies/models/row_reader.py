@@ -15,6 +15,7 @@ from __future__ import annotations
 import keras
 
 from mnist_studies.models import checks
+from mnist_studies.models.ensemble import build_mean
 
 BLANK = 0  # the CTC blank; digit d is class d + 1
 
@@ -61,3 +62,16 @@ def build_row_reader(
     x = keras.layers.Bidirectional(keras.layers.LSTM(lstm_units, return_sequences=True))(x)
     outputs = keras.layers.Dense(11)(x)  # logits: the CTC loss and decoder take them unnormalized
     return keras.Model(inputs, outputs, name=name)
+
+
+def build_row_ensemble(members, *, name: str = "row_reader_ensemble") -> keras.Model:
+    """The mean of several trained row readers' logits, column by column, as one model
+    (``models.ensemble.build_mean``): the product of their per-column probabilities, renormalized. Row readers
+    trained on other rows disagree where one of them has not seen the writing (joined-up zeros, a closing "="); the
+    mean of logits keeps their shared alignment (both halve the width twice), where the mean of probabilities
+    blurs a digit's peak into two (docs/experiments.md, "A mean of two row readers").
+
+    Args:
+        members: two or more row readers (``build_row_reader``) with the same input and output shapes.
+    """
+    return build_mean(members, name=name, output_name="mean_logits")

@@ -1,14 +1,16 @@
-"""The page reader's shipped digit model: the mean of digit readers trained with different settings
-(``make reader-model``).
+"""The page reader's shipped models, each the mean of networks trained with different settings or seeds
+(``make reader-model``): the digit model, then (``--rows``) the row reader.
 
-    python -m mnist_studies.segmentation.train.ensemble [--output PATH.keras]
+    python -m mnist_studies.segmentation.train.ensemble [--rows] [--member NAME ...] [--output PATH.keras]
 
 Each member of ``MEMBERS`` is ``digit_reader.train`` with its settings (``digit_reader.SETTINGS`` for "default", a
 variant's changes for the others), kept in ``runs/reader_model/<member>/`` and reused there when it was trained with
 the same settings (so a killed run resumes). The members' class probabilities are averaged in one model
 (``models.digit_reader.build_ensemble``), measured once on MNIST's test set (never used to choose anything) and
 written to ``paths.reader_model_path()`` with its record (the members' records, the mean's test error and rejection
-scores, versions, device, SHA-256) and its ONNX export.
+scores, versions, device, SHA-256) and its ONNX export. With ``--rows`` the same for the row reader: each member of
+``ROW_MEMBERS`` is ``row_reader.train`` with its settings, kept in ``runs/row_model/<member>/``; their logits are
+averaged (``models.row_reader.build_row_ensemble``) and the mean is measured on rows of MNIST test digits.
 """
 
 from __future__ import annotations
@@ -23,19 +25,28 @@ import numpy as np
 
 from mnist_studies import data, paths, training
 from mnist_studies.models.digit_reader import build_ensemble
-from mnist_studies.segmentation.train import digit_reader, strips
+from mnist_studies.models.row_reader import build_row_ensemble
+from mnist_studies.segmentation.train import digit_reader, row_reader, strips
 
 # Why these (docs/experiments.md, "A mean of two members trained with marks"): alone they make 46 and 56 MNIST test
 # errors (the second over the 0.5% bound); their mean makes 44 and reads 343 of the 500 development amounts (345 with
 # touching.split_two_strokes; the mean of three it replaced: 325; a third member with tailed 0s: 337)
 MEMBERS = ("continental-p9-loop2-marks-clutter", "continental-p9-loop2-marks-clutter-seed8")
+# Why these (docs/experiments.md, "A mean of two row readers"): the reader trained on plain rows and the one trained
+# on joined-up rows closed by marks; the mean of their logits reads 354 of the 500 development amounts (alone: 345
+# and 347)
+ROW_MEMBERS = ("default", "joined-styles-closing-marks")
+KINDS = {"digit": (digit_reader, "digit_reader.keras", "reader_model"),  # what each kind of member is trained by,
+         "row": (row_reader, "row_reader.keras", "row_model")}  # the file it is kept in, and its runs/ folder
 
 
-def member_settings(name: str) -> dict:
-    """The training settings of member ``name``: "default" or a key of ``digit_reader.VARIANTS``."""
-    if name != "default" and name not in digit_reader.VARIANTS:
-        raise ValueError(f"unknown member {name!r}: 'default' or one of {', '.join(sorted(digit_reader.VARIANTS))}")
-    return {**digit_reader.SETTINGS, **digit_reader.VARIANTS.get(name, {})}
+def member_settings(name: str, *, kind: str = "digit") -> dict:
+    """The training settings of member ``name`` of ``kind`` ("digit" or "row"): "default" or a key of that
+    training module's ``VARIANTS``."""
+    module = KINDS[kind][0]
+    if name != "default" and name not in module.VARIANTS:
+        raise ValueError(f"unknown member {name!r}: 'default' or one of {', '.join(sorted(module.VARIANTS))}")
+    return {**module.SETTINGS, **module.VARIANTS.get(name, {})}
 
 
 def trained_with(record: dict, settings: dict, *, train_images: int = 60_000) -> bool:
@@ -47,13 +58,15 @@ def trained_with(record: dict, settings: dict, *, train_images: int = 60_000) ->
             and config.get("train_images") == train_images and not config.get("validation_images"))
 
 
-def member(name: str, *, run_root: Path, train_size: int | None = None, verbose: int = 2):
-    """Member ``name``'s model and record: reused from ``run_root/<name>/digit_reader.keras`` when its record says
-    it was trained with the member's settings (and the file is the recorded one), trained there otherwise."""
+def member(name: str, *, run_root: Path, train_size: int | None = None, verbose: int = 2, kind: str = "digit"):
+    """Member ``name``'s model and record: reused from ``run_root/<name>/digit_reader.keras`` (``row_reader.keras``
+    for a row member) when its record says it was trained with the member's settings (and the file is the recorded
+    one), trained there otherwise."""
     from mnist_studies.segmentation.backends import load_keras
 
-    settings, folder = member_settings(name), run_root / name
-    output = folder / "digit_reader.keras"
+    module, filename, _ = KINDS[kind]
+    settings, folder = member_settings(name, kind=kind), run_root / name
+    output = folder / filename
     try:
         record = json.loads(output.with_suffix(".json").read_text())
     except (OSError, json.JSONDecodeError):
@@ -64,7 +77,7 @@ def member(name: str, *, run_root: Path, train_size: int | None = None, verbose:
         print(f"Member {name!r} reused: {output} (trained with its settings)", flush=True)
     else:
         print(f"Member {name!r}: training into {folder}", flush=True)
-        record = digit_reader.train(settings, output=output, run_dir=folder, train_size=train_size, verbose=verbose)
+        record = module.train(settings, output=output, run_dir=folder, train_size=train_size, verbose=verbose)
     return load_keras(output), record
 
 
@@ -115,24 +128,70 @@ def train(names=MEMBERS, *, output: Path | None = None, run_root: Path | None = 
     return combine(members, output, x_test=data.to_float(x_test), y_test=y_test.astype(np.int64))
 
 
+def combine_rows(members: dict, output: Path, *, sets: dict) -> dict:
+    """Average the logits of row readers ``members`` ({name: (model, record)}) into one model, measure it and each
+    member on ``sets`` (``row_reader.test_sets``), save it to ``output`` with its record and ONNX export; return the
+    record."""
+    start = time.perf_counter()
+    model = build_row_ensemble([m for m, _ in members.values()])
+    digit_reader.save_model(model, output)
+    record = {
+        "name": "row_reader",
+        "config": {"members": list(members), "builder": "models.row_reader.build_row_ensemble",
+                   "classes": "0 = CTC blank, d + 1 = digit d (segmentation/sequence.py)"},
+        "seed": {name: rec.get("seed") for name, (_, rec) in members.items()},
+        "metrics": {"parameters": model.count_params(), **row_reader.measure(model, sets),
+                    "members_alone": {name: row_reader.measure(m, sets) for name, (m, _) in members.items()}},
+        "members": {name: rec for name, (_, rec) in members.items()},
+        "timings": {"combine_seconds": time.perf_counter() - start,
+                    "members_wall_seconds": {name: rec.get("timings", {}).get("wall_seconds")
+                                             for name, (_, rec) in members.items()}},
+    }
+    return digit_reader.write_record(record, output)
+
+
+def train_rows(names=ROW_MEMBERS, *, output: Path | None = None, run_root: Path | None = None,
+               train_size: int | None = None, verbose: int = 2) -> dict:
+    """Train (or reuse) the row readers ``names`` and write the mean of their logits to ``output`` (default: the
+    shipped row reader's place); return its record. ``train_size`` is for tests (``row_reader.train``)."""
+    output = Path(output or paths.row_model_path())
+    run_root = Path(run_root or paths.runs_dir("row_model"))
+    members = {name: member(name, run_root=run_root, train_size=train_size, verbose=verbose, kind="row")
+               for name in names}
+    _, (test_raw, test_labels) = data.load_mnist()
+    sets = row_reader.test_sets(test_raw, test_labels, row_reader.SETTINGS, train_size=train_size)
+    return combine_rows(members, output, sets=sets)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.train.ensemble",
                                      description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", action="store_true", help="the row reader's mean instead of the digit model's")
     parser.add_argument("--output", type=Path, help="where the .keras file goes (default: the shipped model's place)")
     parser.add_argument("--member", action="append", metavar="NAME",
-                        help=f"a member: 'default' or a digit_reader variant (repeatable; default: "
-                             f"{', '.join(MEMBERS)})")
+                        help=f"a member: 'default' or a variant of digit_reader (row_reader with --rows) "
+                             f"(repeatable; default: {', '.join(MEMBERS)}; with --rows: {', '.join(ROW_MEMBERS)})")
     args = parser.parse_args(argv)
-    names = tuple(args.member or MEMBERS)
+    kind = "row" if args.rows else "digit"
+    names = tuple(args.member or (ROW_MEMBERS if args.rows else MEMBERS))
     try:
         for name in names:
-            member_settings(name)
+            member_settings(name, kind=kind)
     except ValueError as error:
         parser.error(str(error))
     if len(set(names)) < 2:
         parser.error(f"an ensemble needs at least two different members, got {', '.join(names)}")
     training.configure_device("auto")
-    print(f"The page reader's digit model: the mean of {', '.join(names)} ({training.describe_device()})", flush=True)
+    what = "row reader" if args.rows else "digit model"
+    print(f"The page reader's {what}: the mean of {', '.join(names)} ({training.describe_device()})", flush=True)
+    if args.rows:
+        record = train_rows(names, output=args.output)
+        m = record["metrics"]
+        alone = ", ".join(f"{name} {100 * r['test_rows']['rows_exact']:.1f}%"
+                          for name, r in m["members_alone"].items())
+        print(f"Rows of test digits read exactly: {100 * m['test_rows']['rows_exact']:.1f}% (alone: {alone}); "
+              f"joined up: {100 * m['test_rows_joined']['rows_exact']:.1f}%: {args.output or paths.row_model_path()}")
+        return 0
     record = train(names, output=args.output)
     m = record["metrics"]
     alone = ", ".join(f"{name} {n}" for name, n in m["member_test_errors"].items())

@@ -1,13 +1,14 @@
-"""Train the row reader that ships with the page reader (``make reader-model`` trains it after the digit model).
+"""Train one row reader, a member of the one that ships with the page reader (``train/ensemble.py --rows`` averages
+the members of ``ensemble.ROW_MEMBERS``; ``make reader-model`` runs it after the digit model).
 
-    python -m mnist_studies.segmentation.train.row_reader [--epochs N] [--output PATH.keras]
+    python -m mnist_studies.segmentation.train.row_reader [--variant NAME] [--epochs N] [--output PATH.keras]
 
 ``models.row_reader.build_row_reader`` learns to read a blob of touching digits whole (``segmentation.sequence``) from
 rows of one to nine touching MNIST *training* digits (``strips.make_rows``: overlapping by 0-12% of the height, each
 moved up or down by up to ``jitter`` × the height, a share ending in smaller digits or holding separators), through
 a random stroke width and slant, with the CTC loss and Adam at a cosine-decayed rate. It is measured on rows of MNIST
-*test* digits, never used to choose anything. Writes the model to ``paths.row_model_path()`` and its record beside it
-(``row_reader.json``); backups in ``runs/row_model/``, so a killed training resumes.
+*test* digits, never used to choose anything. Writes the model to ``runs/row_model/<variant, or default>/`` with its
+record beside it (``row_reader.json``) and backups, so a killed training resumes.
 """
 
 from __future__ import annotations
@@ -87,13 +88,33 @@ def scores(model: keras.Model, x: np.ndarray, y: np.ndarray) -> dict:
             "digit_errors": int(errors), "digit_accuracy": 1.0 - errors / digits}
 
 
+TEST_SETS = {"test_rows": {}, "test_rows_small_tail": {"small_tail": 1.0}, "test_rows_separators": {"separators": 1.0},
+             "test_rows_closing_marks": {"separators": 1.0, "marks": CLOSING_MARKS},
+             "test_rows_joined": {"ligatures": 1.0}}  # the record's measures: rows of MNIST test digits, each kind
+
+
+def test_sets(test_raw: np.ndarray, test_labels: np.ndarray, settings: dict, *,
+              train_size: int | None = None) -> dict:
+    """The rows of MNIST *test* digits a row reader is measured on (``TEST_SETS``), normalized, with their targets;
+    ``settings["test_rows"]`` of each (a quarter of ``train_size`` in tests)."""
+    count = settings["test_rows"] if train_size is None else max(8, train_size // 4)
+    return {name: strips.make_rows(test_raw, test_labels, count, seed=settings["test_seed"],
+                                   jitter=settings["jitter"], **kind)
+            for name, kind in TEST_SETS.items()}
+
+
+def measure(model: keras.Model, sets: dict) -> dict:
+    """``scores`` of ``model`` on each of ``test_sets``."""
+    return {name: scores(model, x, y) for name, (x, y) in sets.items()}
+
+
 def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Path | None = None,
           train_size: int | None = None, verbose: int = 2) -> dict:
-    """Train the row reader with ``settings``, save it to ``output`` (default ``paths.row_model_path()``) and its
+    """Train a row reader with ``settings``, save it to ``output`` (default ``runs/row_model/default/``) and its
     record beside it (``.json``); return the record. ``train_size`` (a prefix of MNIST's training images, that many
     rows, and a quarter as many test rows) is for tests."""
-    output = Path(output or paths.row_model_path())
-    run_dir = Path(run_dir or paths.runs_dir("row_model"))
+    run_dir = Path(run_dir or paths.runs_dir("row_model") / "default")
+    output = Path(output or run_dir / "row_reader.keras")
     start = time.perf_counter()
     (train_raw, train_labels), (test_raw, test_labels) = data.load_mnist()
     count = settings["rows"] if train_size is None else train_size
@@ -106,16 +127,7 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
                             jitter=jitter, small_tail=settings.get("small_tail", 0.0),
                             separators=settings.get("separators", 0.0), marks=marks,
                             ligatures=settings.get("ligatures", 0.0))
-    test_count = settings["test_rows"] if train_size is None else max(8, train_size // 4)
-    x_test, y_test = strips.make_rows(test_raw, test_labels, test_count, seed=settings["test_seed"], jitter=jitter)
-    tails = strips.make_rows(test_raw, test_labels, test_count, seed=settings["test_seed"], jitter=jitter,
-                             small_tail=1.0)
-    marked = strips.make_rows(test_raw, test_labels, test_count, seed=settings["test_seed"], jitter=jitter,
-                              separators=1.0)
-    closed = strips.make_rows(test_raw, test_labels, test_count, seed=settings["test_seed"], jitter=jitter,
-                              separators=1.0, marks=CLOSING_MARKS)
-    joined = strips.make_rows(test_raw, test_labels, test_count, seed=settings["test_seed"], jitter=jitter,
-                              ligatures=1.0)
+    sets = test_sets(test_raw, test_labels, settings, train_size=train_size)
     made = time.perf_counter() - start
     training.set_seed(settings["seed"], deterministic=False)
     model = build_row_reader()
@@ -135,11 +147,7 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
                    "classes": "0 = CTC blank, d + 1 = digit d (segmentation/sequence.py)"},
         "seed": settings["seed"],
         "metrics": {"parameters": model.count_params(),
-                    "test_rows": scores(model, x_test, y_test),
-                    "test_rows_small_tail": scores(model, *tails),
-                    "test_rows_separators": scores(model, *marked),
-                    "test_rows_closing_marks": scores(model, *closed),
-                    "test_rows_joined": scores(model, *joined)},
+                    **measure(model, sets)},
         "history": fitted.history,
         "timings": {"wall_seconds": time.perf_counter() - start, "rows_seconds": made,
                     "epoch_seconds": fitted.epoch_seconds},
@@ -151,14 +159,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mnist_studies.segmentation.train.row_reader",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"], help=f"default {SETTINGS['epochs']}")
-    parser.add_argument("--output", type=Path, help="where the .keras file goes (default: the shipped model's "
-                                                     "place; with --variant, runs/row_model/<variant>/)")
+    parser.add_argument("--output", type=Path, help="where the .keras file goes (default: "
+                                                     "runs/row_model/<variant, or default>/)")
     parser.add_argument("--variant", choices=sorted(VARIANTS), help="train a variant of the settings (VARIANTS)")
     args = parser.parse_args(argv)
     if args.epochs < 1:
         parser.error(f"--epochs must be at least 1, got {args.epochs}")
-    run_dir = paths.runs_dir("row_model") / args.variant if args.variant else paths.runs_dir("row_model")
-    output = args.output or (run_dir / "row_reader.keras" if args.variant else paths.row_model_path())
+    run_dir = paths.runs_dir("row_model") / (args.variant or "default")
+    output = args.output or run_dir / "row_reader.keras"
     training.configure_device("auto")
     print(f"Training the page reader's row reader ({args.epochs} epochs on {SETTINGS['rows']:,} rows of touching "
           f"MNIST training digits, {training.describe_device()}); backups in {run_dir}", flush=True)
