@@ -188,6 +188,31 @@ def test_a_digit_model_is_refused_as_a_row_reader_in_one_line():
         sequence.load_row_model(paths.row_model_path().with_name("missing.keras"))
 
 
+def test_the_ctc_probability_of_a_reading_sums_every_alignment():
+    """``text_log_probability`` against the sum, over every path of the columns' classes, of the paths that
+    collapse to the reading (repeats merged, then blanks dropped)."""
+    import itertools
+
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(5, 11)) * 2
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+
+    def collapse(path):
+        merged = [c for k, c in enumerate(path) if k == 0 or c != path[k - 1]]
+        return tuple(c - 1 for c in merged if c)
+
+    totals: dict = {}
+    for path in itertools.product(range(11), repeat=5):
+        text = collapse(path)
+        totals[text] = totals.get(text, 0.0) + np.exp(log_p[np.arange(5), path].sum())
+    for text in [(), (3,), (3, 3), (2, 7, 2), (1, 1, 1), (0, 4, 4, 9), (5, 5, 5, 5)]:
+        expected = totals.get(text, 0.0)
+        got = np.exp(sequence.text_log_probability(log_p, text))
+        assert got == pytest.approx(expected, rel=1e-9, abs=1e-300), text
+    assert np.exp(sequence.text_log_probability(log_p, (1, 2, 3, 4, 5, 6))) == 0.0  # more digits than columns allow
+    assert sum(totals.values()) == pytest.approx(1.0)
+
+
 def test_the_row_ensemble_reads_the_mean_of_its_members_logits():
     members = [build_row_reader() for _ in range(2)]
     model = build_row_ensemble(members)

@@ -820,6 +820,39 @@ def test_the_working_scale_never_makes_a_huge_page():
 
 
 @pytest.mark.slow
+def test_the_row_readers_reading_and_the_cut_one_are_weighed_by_both_models(monkeypatch):
+    """``touching.more_probable``: where the two readings of a blob differ, each scores the row reader's CTC
+    log-probability of its digits plus the digit model's log-probabilities of its boxes; the higher wins, the row
+    reader's on a tie, and a blob read alike by both keeps the row reader's reading."""
+    from mnist_studies.segmentation import sequence, touching
+
+    blob, alike = (0, 0, 60, 30), (70, 0, 130, 30)
+    row_boxes = [(0, 0, 20, 30), (20, 0, 40, 30), (40, 0, 60, 30)]
+    readings = {blob: [(b, np.eye(10)[d]) for b, d in zip(row_boxes, (6, 1, 7))],  # the row reader reads 617
+                alike: [((70, 0, 100, 30), np.eye(10)[2]), ((100, 0, 130, 30), np.eye(10)[5])]}
+    cuts = {blob: [(0, 0, 30, 30), (30, 0, 60, 30)], alike: [(70, 0, 100, 30), (100, 0, 130, 30)]}  # cut: 67, 25
+    labels = dict(zip(row_boxes + cuts[blob] + cuts[alike], (6, 1, 7, 6, 7, 2, 5)))
+    sure, ctc = {}, {}
+    monkeypatch.setattr(touching, "digit_probabilities", lambda model, mask, boxes, cache=None: np.stack(
+        [np.eye(10)[labels[b]] * sure.get(b, 1.0) for b in boxes]))
+    monkeypatch.setattr(sequence, "text_log_probabilities",
+                        lambda mask, boxes, model, texts: [[ctc["row"], ctc["cut"]] for _ in boxes])
+
+    def keeps_cut(row_digits, cut_digits, row_ctc, cut_ctc) -> bool:
+        sure.update(zip(row_boxes, row_digits))
+        sure.update(zip(cuts[blob], cut_digits))
+        ctc.update(row=row_ctc, cut=cut_ctc)
+        keep_cut = touching.more_probable(None, cuts, readings, None, None, {})
+        assert keep_cut[alike] is False  # read alike: the row reader's reading
+        return keep_cut[blob]
+
+    assert not keeps_cut((0.5, 1.0, 0.5), (0.5, 0.5), -1.0, -1.0)  # a tie: the row reader's
+    assert keeps_cut((0.5, 1.0, 0.5), (0.5, 0.5), -1.0, -0.9)
+    assert not keeps_cut((0.5, 1.0, 0.5), (0.5, 0.5), -0.9, -1.0)
+    assert keeps_cut((0.5, 0.5, 0.5), (0.9, 0.9), -1.0, -1.5)  # the digit model outweighs the row reader
+    assert not keeps_cut((0.9, 0.9, 0.9), (0.5, 0.9), -1.2, -1.0)  # and the other way round
+
+
 def test_a_touching_pair_is_split_into_its_two_digits_by_recognition():
     """A 9 leaning on a 6 (MNIST test digits 20 and 21) is one blob to the projection; the shipped classifier reads
     it as two digits with more confidence than as one (it finds the blob "not one digit"), so it is cut."""

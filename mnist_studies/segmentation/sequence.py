@@ -5,6 +5,8 @@
     load_row_model  a row reader (``.onnx`` or ``.keras``), its shapes checked
     read_blobs      the digits of each blob (one batched prediction): (box, probabilities of the ten
                     digits) each, left to right
+    text_log_probabilities  how probable the row reader finds other readings of the same blobs (the CTC
+                    forward algorithm), so that a reading cut by the digit model can be weighed against its own
 
 Why: the split by recognition (``segmentation.split_by_recognition``) reads a blob by cutting it, and a 1 that
 overlaps both neighbours cannot be cut free by any straight line; the cut gives it part of its neighbour, and the
@@ -75,19 +77,25 @@ def decode(logits: np.ndarray) -> list[tuple[int, int, int]]:
     return [tuple(f) for f in found]
 
 
+def _log_probabilities(mask: np.ndarray, boxes, model) -> tuple[list[float], np.ndarray]:
+    """The scales ``normalize_blob`` used and the row reader's log-probabilities (blobs, columns, 11) of ``boxes``."""
+    images, scales = zip(*(normalize_blob(mask[y0:y1, x0:x1]) for x0, y0, x1, y1 in boxes))
+    logits = np.asarray(model.predict_on_batch(np.stack(images)[..., None])).astype(np.float64)
+    logits -= logits.max(axis=-1, keepdims=True)
+    return list(scales), logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+
+
 def read_blobs(mask: np.ndarray, boxes: list[tuple[int, int, int, int]], model) -> list[list[tuple[tuple, np.ndarray]]]:
     """The digits the row reader ``model`` reads in each blob of ``boxes`` (of ``mask``; one batched prediction),
     left to right: (box shrunk to its ink, probabilities of the ten digits) each (module docstring); [] for a blob in
     which it reads none."""
     if not boxes:
         return []
-    images, scales = zip(*(normalize_blob(mask[y0:y1, x0:x1]) for x0, y0, x1, y1 in boxes))
-    logits = np.asarray(model.predict_on_batch(np.stack(images)[..., None])).astype(np.float64)
-    probabilities = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    probabilities /= probabilities.sum(axis=-1, keepdims=True)
+    scales, log_probabilities = _log_probabilities(mask, boxes, model)
     out = []
-    for (x0, y0, x1, y1), scale, blob_logits, blob_probabilities in zip(boxes, scales, logits, probabilities):
-        digits = decode(blob_logits)
+    for (x0, y0, x1, y1), scale, blob_log_probabilities in zip(boxes, scales, log_probabilities):
+        digits = decode(blob_log_probabilities)
+        blob_probabilities = np.exp(blob_log_probabilities)
         ink = np.flatnonzero(mask[y0:y1, x0:x1].any(axis=0))
         left = x0 + int(ink[0]) if len(ink) else x0
         centres = [left + ((first + last + 1) / 2 * COLUMN - 2) / scale for _, first, last in digits]
@@ -99,3 +107,33 @@ def read_blobs(mask: np.ndarray, boxes: list[tuple[int, int, int, int]], model) 
                          blob_probabilities[surest, 1:].copy()))
         out.append(read)
     return out
+
+
+def text_log_probability(log_probabilities: np.ndarray, digits) -> float:
+    """log P(``digits`` | a blob) under the row reader, from its per-column log-probabilities (columns, 11; the
+    blank is class 0, digit d class d + 1): the CTC forward algorithm, summing over every way the digits can be laid
+    over the columns (a digit over one column or several, blanks between, a blank required between repeats)."""
+    labels = [0]
+    for d in digits:
+        labels += [int(d) + 1, 0]
+    labels = np.array(labels)
+    skip = np.zeros(len(labels), dtype=bool)  # a digit may follow the previous digit with no blank between
+    skip[2:] = (labels[2:] != 0) & (labels[2:] != labels[:-2])
+    alpha = np.full(len(labels), -np.inf)
+    alpha[:2] = log_probabilities[0, labels[:2]]
+    for column in log_probabilities[1:]:
+        step, jump = np.full_like(alpha, -np.inf), np.full_like(alpha, -np.inf)
+        step[1:] = alpha[:-1]  # from the label before
+        jump[2:][skip[2:]] = alpha[:-2][skip[2:]]  # from the digit before, over a blank
+        alpha = np.logaddexp(np.logaddexp(alpha, step), jump) + column[labels]
+    return float(np.logaddexp(alpha[-1], alpha[-2]) if len(labels) > 1 else alpha[-1])
+
+
+def text_log_probabilities(mask: np.ndarray, boxes, model, texts) -> list[list[float]]:
+    """For each blob of ``boxes``, ``text_log_probability`` of each of its candidate readings in ``texts`` (a list
+    of digit sequences per blob), from one batched prediction of ``model``."""
+    if not boxes:
+        return []
+    _, log_probabilities = _log_probabilities(mask, boxes, model)
+    return [[text_log_probability(blob, text) for text in candidates]
+            for blob, candidates in zip(log_probabilities, texts)]

@@ -132,29 +132,58 @@ SEQUENCE_FROM = 1.4  # the photo method also reads a blob wider than this × its
 
 def split_touching(mask: np.ndarray, boxes: Boxes, model, row_model=None, *, min_aspect: float = SEQUENCE_FROM,
                    cache: dict | None = None) -> Boxes:
-    """Touching digits split: with a ``row_model``, every blob wider than ``min_aspect`` × its height (1.4: few
-    single digits are that wide) is read whole by the row reader (``sequence.read_blobs``, one prediction per page); the
-    other boxes, and a long blob in which it reads no digit, are cut and the cuts read by the digit model
-    (``split_by_recognition``); without a row model, every box is cut. The row reader's digits put their probabilities
-    into ``cache`` (``digit_probabilities``). Measurements: docs/experiments.md, "Touching digits".
+    """Touching digits split: every box is cut and the cuts read by the digit model (``split_by_recognition``); with
+    a ``row_model``, every blob wider than ``min_aspect`` × its height (1.4: few single digits are that wide) is also
+    read whole by the row reader (``sequence.read_blobs``, one prediction per page), and where the two readings
+    differ the one both models find more probable is kept (``more_probable``). The row reader's digits put their
+    probabilities into ``cache`` (``digit_probabilities``). Measurements: docs/experiments.md, "Touching digits"
+    and "The row reader's reading weighed against the cut one".
     """
 
     cache = {} if cache is None else cache
+    cuts = split_by_recognition(mask, boxes, model, cache=cache, grouped=True)
     if row_model is None:
-        return split_by_recognition(mask, boxes, model, cache=cache)
+        return [(row, digit_box) for (row, _), cut in zip(boxes, cuts) for digit_box in cut]
     long = [box for _, box in boxes if box[2] - box[0] > min_aspect * (box[3] - box[1])]
     readings = dict(zip(long, sequence.read_blobs(mask, long, row_model)))
-    rest = [(row, box) for row, box in boxes if not readings.get(box)]  # one batched prediction for their cuts
-    cut = iter(split_by_recognition(mask, rest, model, cache=cache, grouped=True))
+    keep_cut = more_probable(mask, {box: cut for (_, box), cut in zip(boxes, cuts) if readings.get(box)}, readings,
+                             model, row_model, cache)
     out = []
-    for row, box in boxes:
-        if readings.get(box):
+    for (row, box), cut in zip(boxes, cuts):
+        if readings.get(box) and not keep_cut[box]:
             for digit_box, probabilities in readings[box]:
                 cache[digit_box] = probabilities
                 out.append((row, digit_box))
         else:
-            out.extend((row, digit_box) for digit_box in next(cut))
+            out.extend((row, digit_box) for digit_box in cut)
     return out
+
+
+def more_probable(mask: np.ndarray, cuts: dict, readings: dict, model, row_model, cache: dict) -> dict:
+    """For each blob of ``cuts`` ({box: its digit boxes cut by ``split_by_recognition``}), whether the cut reading
+    is kept rather than the row reader's (``readings``: {box: ``read_blobs``' reading}). Where their digits differ,
+    each reading is scored by both models: the row reader's CTC log-probability of its digits
+    (``sequence.text_log_probabilities``) plus the digit model's log-probabilities of its boxes, and the higher
+    wins (the row reader's on a tie). The row reader reads overlapping digits no cut can free; the digit model reads
+    a single digit better, and a blob the row reader misreads is often cut right."""
+    probabilities = {box: digit_probabilities(model, mask, list(cut), cache) for box, cut in cuts.items()}
+    texts = {box: ([int(np.argmax(p)) for _, p in readings[box]], [int(d) for d in p.argmax(axis=1)])
+             for box, p in probabilities.items()}
+    differ = [box for box, (row_text, cut_text) in texts.items() if row_text != cut_text]
+    keep_cut = dict.fromkeys(cuts, False)
+    if not differ:
+        return keep_cut
+    ctc = sequence.text_log_probabilities(mask, differ, row_model, [texts[box] for box in differ])
+    row_boxes = digit_probabilities(model, mask, [b for box in differ for b, _ in readings[box]])  # not cached:
+    # the row reader's probabilities go there for the boxes it keeps
+    k = 0
+    for box, (row_ctc, cut_ctc) in zip(differ, ctc):
+        n = len(readings[box])
+        row_digits = float(np.log(np.maximum(row_boxes[k:k + n].max(axis=1), 1e-9)).sum())
+        cut_digits = float(np.log(np.maximum(probabilities[box].max(axis=1), 1e-9)).sum())
+        keep_cut[box] = cut_ctc + cut_digits > row_ctc + row_digits
+        k += n
+    return keep_cut
 
 
 TWO_STROKES = 0.6  # a box read as 1 holding two strokes this tall (× the box), side by side, is read as both
