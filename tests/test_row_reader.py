@@ -260,6 +260,15 @@ def test_row_members_are_reused_or_trained_and_averaged_with_their_record(tmp_pa
     assert sequence.load_row_model(tmp_path / "shipped" / "row_reader.onnx").output_shape[1:] == (64, 11)
 
 
+def test_the_row_ensemble_command_refuses_unknown_or_single_members_in_one_line(capsys):
+    for argv, problem in ((["--rows", "--member", "default", "--member", "continental-p9-clutter"], "unknown member"),
+                          (["--rows", "--member", "default", "--member", "default"], "at least two different")):
+        with pytest.raises(SystemExit) as exit_:
+            ensemble.main(argv)
+        assert exit_.value.code == 2
+        assert problem in capsys.readouterr().err
+
+
 @pytest.fixture(scope="module")
 def shipped():
     path = paths.row_model_path()
