@@ -56,6 +56,24 @@ def test_the_flag_goes_down_to_the_left_of_an_upright_stem():
         assert cols[upper].max() <= stem + 2  # ...and nothing right of the stem (a 7's bar goes right)
 
 
+def test_a_flag_can_be_drawn_flatter_and_longer_than_the_default():
+    """A variant's ``flag`` ranges reach ``flag_one`` through ``add_styles``; without them the default ``FLAG``
+    draws exactly what it drew before the setting existed."""
+    upright = np.zeros((28, 28), np.uint8)
+    upright[4:24, 13:15] = 255
+    images, labels = np.stack([upright] * 4), np.ones(4, dtype=np.int64)
+    default = styles.add_styles(images, labels, {1: 1.0}, seed=3)
+    assert np.array_equal(default, styles.add_styles(images, labels, {1: 1.0}, seed=3, flag=None))
+    flat = styles.add_styles(images, labels, {1: 1.0}, seed=3, flag={"angle": (20, 20), "length": (0.65, 0.65)})
+    steep = styles.add_styles(images, labels, {1: 1.0}, seed=3, flag={"angle": (65, 65), "length": (0.65, 0.65)})
+
+    def flag_end(image):  # how far down the flag's end (the leftmost ink) lies, × the height
+        rows, cols = np.nonzero(image > styles.INK)
+        return (rows[cols == cols.min()].mean() - rows.min()) / (rows.max() - rows.min())
+
+    assert all(flag_end(a) < 0.35 < 0.45 < flag_end(b) for a, b in zip(flat, steep))  # 0.22 and 0.59 as drawn
+
+
 def test_add_styles_redraws_the_asked_share_of_ones_only_and_is_seeded(ones):
     (x, y), _ = data.load_mnist()
     x, y = x[:2000], y[:2000]

@@ -44,6 +44,7 @@ SETTINGS = {
     # {"9": share}: that share of the 9s mirrored, stem on the loop's left (styles.p_nine); {"2": share}: top arc
     # closed into a loop (styles.looped_two); {"7": share}: crossed through the stem (styles.crossed_seven);
     # {"0": share}: a tail out of the right side (styles.tailed_zero)
+    # "flag": {"angle": [low, high], "length": [low, high]}: the 1s' up-stroke, other ranges than styles.FLAG
     # "marks": share: that share of all training digits with a period or comma beside them (styles.with_mark)
     "not_a_digit": {  # phase 2: fine-tuned from phase 1 with the eleventh class
         "epochs": 6,
@@ -94,6 +95,13 @@ VARIANTS = {"continental": {"augmentation": {**SETTINGS["augmentation"], "zoom_w
                 "augmentation": {**SETTINGS["augmentation"], "zoom_width": 0.25},
                 "styles": {"1": 0.3, "2": 0.3, "9": 0.3}, "marks": 0.15, "seed": 8,
                 "not_a_digit": {**SETTINGS["not_a_digit"], "clutter": 6000, "seed": 9}},
+            # real continental 1s have flags flatter and longer than styles.FLAG draws (a leading 1 read 7: 15000
+            # read 75000); the shipped member's recipe with flags 20-65 degrees and up to 65% of the height
+            "continental-p9-loop2-marks-clutter-flag20": {
+                "augmentation": {**SETTINGS["augmentation"], "zoom_width": 0.25},
+                "styles": {"1": 0.3, "2": 0.3, "9": 0.3}, "marks": 0.15, "seed": 16,
+                "flag": {"angle": [20, 65], "length": [0.25, 0.65]},
+                "not_a_digit": {**SETTINGS["not_a_digit"], "clutter": 6000, "seed": 17}},
             "continental-p9-loop2-marks-clutter-seed10": {
                 "augmentation": {**SETTINGS["augmentation"], "zoom_width": 0.25},
                 "styles": {"1": 0.3, "2": 0.3, "9": 0.3}, "marks": 0.15, "seed": 10,
@@ -349,7 +357,7 @@ def train(settings: dict = SETTINGS, *, output: Path | None = None, run_dir: Pat
         train_raw, train_labels = train_raw[:-validation], train_labels[:-validation]
     y_train = train_labels.astype(np.int64)
     styled = styles.add_styles(train_raw, y_train, {int(k): v for k, v in settings.get("styles", {}).items()},
-                               seed=settings["seed"])
+                               seed=settings["seed"], flag=settings.get("flag"))
     if settings.get("marks"):
         styled = styles.add_marks(styled, settings["marks"], seed=settings["seed"])
     x_train = data.to_float(styled)

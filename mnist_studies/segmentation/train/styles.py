@@ -55,16 +55,20 @@ def renormalize(image: np.ndarray) -> np.ndarray:
     return np.round(normalize_digit(crop) * 255).astype(np.uint8)
 
 
-def flag_one(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A 1 with a continental up-stroke: from the top of the stem down to the left, 25-50% of the digit's height
-    long, 35-65 degrees below the horizontal (flatter, it is a 7's bar)."""
+FLAG = {"angle": (35, 65), "length": (0.25, 0.5)}  # flag_one's up-stroke: degrees below the horizontal, × height
+
+
+def flag_one(image: np.ndarray, rng: np.random.Generator, *, angle=FLAG["angle"],
+             length=FLAG["length"]) -> np.ndarray:
+    """A 1 with a continental up-stroke: from the top of the stem down to the left, ``length`` (25-50%) of the
+    digit's height long, ``angle`` (35-65) degrees below the horizontal (flatter, it is a 7's bar)."""
     rows, cols = np.nonzero(image > INK)
     if len(rows) < 10:
         return image
     top, height = rows.min(), rows.max() - rows.min() + 1
     x_top = cols[rows <= top + 1].mean()
-    angle = np.radians(rng.uniform(35, 65))
-    length = rng.uniform(0.25, 0.5) * height
+    angle = np.radians(rng.uniform(*angle))
+    length = rng.uniform(*length) * height
     end = (x_top - length * np.cos(angle), top + length * np.sin(angle))
     return renormalize(draw_segment(image, (x_top, top + 0.5), end, stroke_width(image)))
 
@@ -195,9 +199,11 @@ def add_marks(images: np.ndarray, share: float, *, seed: int = 0) -> np.ndarray:
     return out
 
 
-def add_styles(images: np.ndarray, labels: np.ndarray, share: dict[int, float], *, seed: int = 0) -> np.ndarray:
+def add_styles(images: np.ndarray, labels: np.ndarray, share: dict[int, float], *, seed: int = 0,
+               flag: dict | None = None) -> np.ndarray:
     """A copy of ``images`` (N, 28, 28 uint8) where ``share[d]`` of the digits ``d`` (``STYLES``: 1, flagged) are
-    redrawn in that style; the choice of images and strokes is seeded."""
+    redrawn in that style; the choice of images and strokes is seeded. ``flag``: the 1s' up-stroke, other ranges
+    than ``FLAG`` ({"angle": (low, high), "length": (low, high)})."""
     unknown = set(share) - set(STYLES)
     if unknown:
         raise ValueError(f"no style for digits {sorted(unknown)}; styles exist for {sorted(STYLES)}")
@@ -208,5 +214,6 @@ def add_styles(images: np.ndarray, labels: np.ndarray, share: dict[int, float], 
             raise ValueError(f"share of {digit}s must be in [0, 1], got {fraction}")
         pool = np.flatnonzero(np.asarray(labels) == digit)
         for index in rng.choice(pool, size=int(round(fraction * len(pool))), replace=False):
-            out[index] = STYLES[digit](out[index], rng)
+            out[index] = (flag_one(out[index], rng, **{**FLAG, **flag}) if digit == 1 and flag
+                          else STYLES[digit](out[index], rng))
     return out
