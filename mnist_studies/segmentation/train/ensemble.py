@@ -99,7 +99,6 @@ def combine(members: dict, output: Path, *, x_test: np.ndarray, y_test: np.ndarr
         "name": "digit_reader",
         "config": {"members": list(members), "builder": "models.digit_reader.build_ensemble",
                    "classes": "0-9, then 10 = not one digit (segmentation/train/strips.py)"},
-        "seed": {name: rec.get("seed") for name, (_, rec) in members.items()},
         "metrics": {"test_errors": errors, "test_images": len(y_test), "test_error": errors / len(y_test),
                     "test_images_most_probably_not_a_digit": int(np.sum(np.argmax(read, axis=1)
                                                                         == strips.NOT_A_DIGIT)),
@@ -109,12 +108,18 @@ def combine(members: dict, output: Path, *, x_test: np.ndarray, y_test: np.ndarr
                                                                                   axis=0))),
                     **{kind: digit_reader.rejection_scores(model, make(1000, seed=seed + k))
                        for k, (kind, make) in enumerate(digit_reader.REJECTS.items())}},
-        "members": {name: rec for name, (_, rec) in members.items()},
-        "timings": {"combine_seconds": time.perf_counter() - start,
-                    "members_wall_seconds": {name: rec.get("timings", {}).get("wall_seconds")
-                                             for name, (_, rec) in members.items()}},
+        **_members_record(members, start),
     }
     return digit_reader.write_record(record, output)
+
+
+def _members_record(members: dict, start: float) -> dict:
+    """The part of a mean's record that is its members': their seeds, records and training times."""
+    return {"seed": {name: rec.get("seed") for name, (_, rec) in members.items()},
+            "members": {name: rec for name, (_, rec) in members.items()},
+            "timings": {"combine_seconds": time.perf_counter() - start,
+                        "members_wall_seconds": {name: rec.get("timings", {}).get("wall_seconds")
+                                                 for name, (_, rec) in members.items()}}}
 
 
 def train(names=MEMBERS, *, output: Path | None = None, run_root: Path | None = None,
@@ -139,13 +144,9 @@ def combine_rows(members: dict, output: Path, *, sets: dict) -> dict:
         "name": "row_reader",
         "config": {"members": list(members), "builder": "models.row_reader.build_row_ensemble",
                    "classes": "0 = CTC blank, d + 1 = digit d (segmentation/sequence.py)"},
-        "seed": {name: rec.get("seed") for name, (_, rec) in members.items()},
         "metrics": {"parameters": model.count_params(), **row_reader.measure(model, sets),
                     "members_alone": {name: row_reader.measure(m, sets) for name, (m, _) in members.items()}},
-        "members": {name: rec for name, (_, rec) in members.items()},
-        "timings": {"combine_seconds": time.perf_counter() - start,
-                    "members_wall_seconds": {name: rec.get("timings", {}).get("wall_seconds")
-                                             for name, (_, rec) in members.items()}},
+        **_members_record(members, start),
     }
     return digit_reader.write_record(record, output)
 
