@@ -819,7 +819,6 @@ def test_the_working_scale_never_makes_a_huge_page():
     assert seg.working_scale(specks[:1000, :1000]) == pytest.approx(4.0)  # a 1-megapixel page may grow to 16
 
 
-@pytest.mark.slow
 def test_the_row_readers_reading_and_the_cut_one_are_weighed_by_both_models(monkeypatch):
     """``touching.more_probable``: where the two readings of a blob differ, each scores the row reader's CTC
     log-probability of its digits plus the digit model's log-probabilities of its boxes; the higher wins, the row
@@ -853,6 +852,7 @@ def test_the_row_readers_reading_and_the_cut_one_are_weighed_by_both_models(monk
     assert not keeps_cut((0.9, 0.9, 0.9), (0.5, 0.9), -1.2, -1.0)  # and the other way round
 
 
+@pytest.mark.slow
 def test_a_touching_pair_is_split_into_its_two_digits_by_recognition():
     """A 9 leaning on a 6 (MNIST test digits 20 and 21) is one blob to the projection; the shipped classifier reads
     it as two digits with more confidence than as one (it finds the blob "not one digit"), so it is cut."""

@@ -57,13 +57,13 @@ def test_the_flag_goes_down_to_the_left_of_an_upright_stem():
 
 
 def test_a_flag_can_be_drawn_flatter_and_longer_than_the_default():
-    """A variant's ``flag`` ranges reach ``flag_one`` through ``add_styles``; without them the default ``FLAG``
-    draws exactly what it drew before the setting existed."""
+    """A variant's ``flag`` ranges reach ``flag_one`` through ``add_styles``; given the default ``FLAG`` they draw
+    exactly what no ``flag`` draws (the same random draws, in the same order)."""
     upright = np.zeros((28, 28), np.uint8)
     upright[4:24, 13:15] = 255
     images, labels = np.stack([upright] * 4), np.ones(4, dtype=np.int64)
     default = styles.add_styles(images, labels, {1: 1.0}, seed=3)
-    assert np.array_equal(default, styles.add_styles(images, labels, {1: 1.0}, seed=3, flag=None))
+    assert np.array_equal(default, styles.add_styles(images, labels, {1: 1.0}, seed=3, flag=dict(styles.FLAG)))
     flat = styles.add_styles(images, labels, {1: 1.0}, seed=3, flag={"angle": (20, 20), "length": (0.65, 0.65)})
     steep = styles.add_styles(images, labels, {1: 1.0}, seed=3, flag={"angle": (65, 65), "length": (0.65, 0.65)})
 

@@ -1,19 +1,15 @@
 """Reading a blob of touching digits as a sequence: the shipped row reader (``models.row_reader``, trained by
-``segmentation.train.row_reader``) reads the whole blob and says which digits it holds, in order, with no cut at all.
+``segmentation.train``) reads the whole blob and says which digits it holds, in order, with no cut at all.
 
     normalize_blob  a blob's ink mask -> 32 × 256 float image (28 px tall, at most 252 wide, left-aligned)
     load_row_model  a row reader (``.onnx`` or ``.keras``), its shapes checked
-    read_blobs      the digits of each blob (one batched prediction): (box, probabilities of the ten
-                    digits) each, left to right
-    text_log_probabilities  how probable the row reader finds other readings of the same blobs (the CTC
-                    forward algorithm), so that a reading cut by the digit model can be weighed against its own
+    read_blobs      the digits of each blob, left to right: (box, probabilities of the ten digits) each
+    text_log_probabilities  how probable the row reader finds other readings of the same blobs (CTC forward)
 
-Why: the split by recognition (``segmentation.split_by_recognition``) reads a blob by cutting it, and a 1 that
-overlaps both neighbours cannot be cut free by any straight line; the cut gives it part of its neighbour, and the
-rest of that neighbour reads as something else. A sequence reader trained with the CTC loss on rows of touching
-training digits (``strips.make_rows``) needs no cut. Each digit's box is the blob's columns between the midpoints of
-its neighbours' positions (where the reader saw them), shrunk to its ink; its probabilities are the reader's at the
-column where it is surest of it.
+Why: a 1 that overlaps both neighbours cannot be cut free by any straight line (``split_by_recognition``); a reader
+trained with the CTC loss on rows of touching digits needs no cut. Each digit's box is the blob's columns between
+the midpoints of its neighbours' positions, shrunk to its ink; its probabilities are the reader's at the column
+where it is surest of it.
 """
 
 from __future__ import annotations

@@ -36,8 +36,8 @@ MEMBERS = ("continental-p9-loop2-marks-clutter", "continental-p9-loop2-marks-clu
 # on joined-up rows closed by marks; the mean of their logits reads 354 of the 500 development amounts (alone: 345
 # and 347)
 ROW_MEMBERS = ("default", "joined-styles-closing-marks")
-KINDS = {"digit": (digit_reader, "digit_reader.keras", "reader_model"),  # what each kind of member is trained by,
-         "row": (row_reader, "row_reader.keras", "row_model")}  # the file it is kept in, and its runs/ folder
+KINDS = {"digit": (digit_reader, "digit_reader.keras"),  # what each kind of member is trained by, and the file it
+         "row": (row_reader, "row_reader.keras")}  # is kept in
 
 
 def member_settings(name: str, *, kind: str = "digit") -> dict:
@@ -64,7 +64,7 @@ def member(name: str, *, run_root: Path, train_size: int | None = None, verbose:
     one), trained there otherwise."""
     from mnist_studies.segmentation.backends import load_keras
 
-    module, filename, _ = KINDS[kind]
+    module, filename = KINDS[kind]
     settings, folder = member_settings(name, kind=kind), run_root / name
     output = folder / filename
     try:
