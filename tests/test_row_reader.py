@@ -138,6 +138,32 @@ def test_training_rows_can_be_joined_up_by_strokes_that_belong_to_no_digit():
     assert np.all((y > 0).sum(axis=1) >= 1) and y.max() <= 10
 
 
+def test_training_rows_can_stretch_each_digit_across_and_close_with_a_period_and_a_rising_stroke():
+    (x_train, y_train), _ = data.load_mnist()
+    args = (x_train[:300], y_train[:300], 4)
+    plain = strips._row(np.random.default_rng(3), *args)
+    assert np.array_equal(plain[0], strips._row(np.random.default_rng(3), *args, widths=None)[0])  # no draw added
+
+    def width(owner, k):
+        return np.ptp(np.flatnonzero((owner == k).any(axis=0))) + 1
+
+    for seed in range(3):  # the same digits, drawn twice as wide by a range that holds only 2
+        _, narrow, _ = strips._row(np.random.default_rng(seed), *args, widths=(1.0, 1.0))
+        _, wide, digits = strips._row(np.random.default_rng(seed), *args, widths=(2.0, 2.0))
+        assert len(digits) == 4
+        assert all(1.7 <= width(wide, k) / width(narrow, k) <= 2.3 for k in range(4))
+    for kind in (".-", "./"):  # a dot, then a stroke rising to the right, apart from it, both on the right side
+        ink = np.zeros((60, 60))
+        used = strips.pages.draw_separator(ink, kind, 5, 50, 40, np.random.default_rng(1))
+        labels, count = ndimage.label(ink > 0.5)
+        assert count == 2 and 10 <= used <= 40, (kind, count, used)
+        (dot, bar) = sorted(ndimage.find_objects(labels), key=lambda s: s[1].start)
+        assert dot[0].stop - dot[0].start < 8 and max(s.stop - s.start for s in bar) > 10  # a dot, then a stroke
+        assert bar[0].start < dot[0].start  # that rises above the dot
+        ys, xs = np.nonzero(labels == labels[bar][labels[bar] > 0][0])
+        assert np.corrcoef(xs, ys)[0, 1] < -0.3  # from the lower left up to the right
+
+
 def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tmp_path):
     settings = {**row_reader.SETTINGS, "epochs": 2, "batch_size": 32}
     out = tmp_path / "shipped" / "rows.keras"

@@ -106,7 +106,9 @@ def draw_separator(ink: np.ndarray, kind: str, x: int, baseline: int, h: int, rn
     """Draw a separator written by hand in a row of digits ``h`` pixels tall whose bottom is ``baseline``, from
     column ``x``: a period (a dot on the baseline), a comma (a dot with a tail down to the left), a dash (at half
     height, 0.25-0.45 × ``h`` long), a long dash ("--": 0.45-1.0 × ``h``, tilted by up to 10 degrees) or an equals
-    sign ("=": two dashes 0.15-0.3 × ``h`` apart, as an amount's end is closed). Returns its width in pixels."""
+    sign ("=": two dashes 0.15-0.3 × ``h`` apart, as an amount's end is closed), or a period closed by a rising
+    stroke (".-": 0.3-0.7 × ``h`` long, 0-25 degrees up; "./": 0.25-0.5 × ``h``, 30-60 degrees up), as amounts end
+    in "3500.-". Returns its width in pixels."""
     from skimage.draw import disk
 
     pen = max(1.5, 0.09 * h)  # about MNIST's stroke at this height
@@ -131,6 +133,14 @@ def draw_separator(ink: np.ndarray, kind: str, x: int, baseline: int, h: int, rn
             start = x + rng.uniform(0, 0.1) * h
             stroke(top, start, top + rng.uniform(-0.05, 0.05) * h, start + length)
         return int(length + 0.1 * h) + 1
+    if kind in (".-", "./"):
+        used = draw_separator(ink, ".", x, baseline, h, rng)
+        length, angle = (rng.uniform(0.3, 0.7), rng.uniform(0, 25)) if kind == ".-" else (rng.uniform(0.25, 0.5),
+                                                                                           rng.uniform(30, 60))
+        length, angle = length * h, np.radians(angle)
+        x0, y0 = x + used + rng.uniform(0.0, 0.1) * h, baseline - rng.uniform(0.05, 0.3) * h
+        stroke(y0, x0, y0 - np.sin(angle) * length, x0 + np.cos(angle) * length)
+        return int(x0 - x + np.cos(angle) * length) + 1
     radius = pen * rng.uniform(0.6, 0.9)
     centre = (baseline - radius - rng.uniform(0, 0.05) * h, x + radius)
     rr, cc = disk(centre, radius, shape=ink.shape)

@@ -26,7 +26,7 @@ SMALL_TAIL = (0.45, 0.75)  # ``small_tail``: the last digits' height, a share of
 
 def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count: int, *, jitter: float = 0.0,
          small_tail: float = 0.0, separators: float = 0.0, marks: tuple[str, ...] = pages.SEPARATORS,
-         ligatures: float = 0.0):
+         ligatures: float = 0.0, widths: tuple[float, float] | None = None):
     """``count`` random digits side by side at one height, each touching or overlapping its left neighbour (0-12%
     of the height) and moved up or down by up to ``jitter`` × the height (a hand's baseline wanders; a page of the
     families moves each digit by up to 3 px), written on paper as ``pages.make_page`` writes them and binarized by
@@ -36,8 +36,9 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
     at the height of the digit before it) follows the last digit, one inside the row, or both, touching or near its
     neighbours (``1.500``, ``3500.-``); it is not a digit and has no label. With probability ``ligatures`` the row
     is written joined up: its digits further apart and each two neighbours linked by a stroke (``_ligature``), as
-    cursive zeros are (``1.000``). Returns (ink mask, owner: the index of the digit each pixel belongs to or -1,
-    labels of the digits left to right)."""
+    cursive zeros are (``1.000``). With ``widths`` (low, high) each digit is stretched across by a factor drawn
+    log-uniformly between them, as real hands write wide zeros. Returns (ink mask, owner: the index of the digit
+    each pixel belongs to or -1, labels of the digits left to right)."""
     from skimage.transform import resize
 
     from mnist_studies.segmentation import binarize
@@ -58,7 +59,8 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
     for k, index in enumerate(rng.integers(len(images), size=count)):
         digit = pages._tight(images[index]) / 255.0
         tall = height if k < count - small else max(3, round(share * height))
-        width = max(3, round(digit.shape[1] * tall / digit.shape[0]))
+        stretch = np.exp(rng.uniform(*np.log(widths))) if widths else 1.0  # no draw without widths, as above
+        width = max(3, round(digit.shape[1] * tall / digit.shape[0] * stretch))
         if glyphs:
             x -= int(rng.uniform(0.0, 0.12) * tall)
             if joined:
@@ -276,11 +278,12 @@ MAX_DIGITS = 9  # the most digits in one row of ``make_rows`` (a page's row of t
 
 def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int = 0,
               max_digits: int = MAX_DIGITS, jitter: float = 0.0, small_tail: float = 0.0, separators: float = 0.0,
-              marks: tuple[str, ...] = pages.SEPARATORS, ligatures: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+              marks: tuple[str, ...] = pages.SEPARATORS, ligatures: float = 0.0,
+              widths: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``count`` rows of one to ``max_digits`` random digits, each touching or overlapping its left neighbour as
     in ``make_examples``, moved up or down by up to ``jitter`` × the row's height, in a share ``small_tail`` of
     the rows the last digits smaller, in a share ``separators`` with unlabelled separators (``marks``, ``_row``) and
-    in a share ``ligatures`` joined up by strokes,
+    in a share ``ligatures`` joined up by strokes, each digit stretched across by a factor within ``widths``,
     normalized as the reader shows a blob to its row reader (``sequence.normalize_blob``): float32 (count, 32, 256,
     1) images, and their digits as CTC targets (int64 (count, ``max_digits``): digit d as d + 1, padded with the
     blank, 0). Fully determined by ``seed``."""
@@ -291,7 +294,8 @@ def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int =
     y = np.zeros((count, max_digits), dtype=np.int64)
     for i in range(count):
         mask, _, digits = _row(rng, images, labels, int(rng.integers(1, max_digits + 1)), jitter=jitter,
-                               small_tail=small_tail, separators=separators, marks=marks, ligatures=ligatures)
+                               small_tail=small_tail, separators=separators, marks=marks, ligatures=ligatures,
+                               widths=widths)
         x[i, ..., 0] = sequence.normalize_blob(mask)[0]
         y[i, :len(digits)] = np.asarray(digits) + 1
     return x, y
