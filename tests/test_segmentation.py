@@ -453,6 +453,23 @@ def test_a_one_across_a_small_field_is_not_a_rule_but_a_line_across_a_page_is():
     assert not out[:, 150:152].any() and out[60:100, 40:60].all()
 
 
+def test_the_line_under_a_small_fields_amount_goes_but_a_digits_stroke_across_it_stays():
+    """A cheque's amount cut out is narrower than a long line (``FIELD_LINE``): the printed line under ``60``, two
+    pixels thick, tilted a pixel, touching the 0, was left whole and read with it as a 2; a 2's base across a field
+    of one digit is shorter than the share of the width and than 1.5 digits' heights."""
+    field = np.zeros((55, 77), dtype=bool)
+    field[49, 0:65] = field[50, 22:76] = True  # the printed line, stepping down once
+    field[12:48, 15:18] = True  # a stroke of the 6
+    field[14:49, 48:52] = field[14:49, 62:66] = field[14:17, 48:66] = field[46:49, 48:66] = True  # the 0 on it
+    out = seg.remove_rules(field)
+    assert not out[49:51, :].any() or out[49:51, :].sum() <= 8, "the line under the amount is left"
+    assert out[14:49, 48:52].all() and out[12:48, 15:18].all()  # the digits are whole
+    two = np.zeros((55, 60), dtype=bool)
+    two[40:43, 8:52] = True  # a 2's long, straight base: 44 px, three quarters of the field
+    two[10:40, 45:48] = True
+    assert seg.remove_rules(two)[40:43, 8:52].all()
+
+
 def _boxed_row(seed: int, *, gap: int) -> tuple[np.ndarray, np.ndarray, str]:
     """A form's row of boxes, one MNIST test digit written in each (``gap`` pixels between boxes; 0: one grid):
     (the page, the digits' ink alone, the digits)."""

@@ -11,6 +11,8 @@ from mnist_studies.segmentation.geometry import DIGIT_HEIGHT
 SOLID_LINE = 0.9  # a band of up to half a digit's height, inked across this share of the page in every row, is a
 #                  printed bar however thick (handwriting leaves gaps in every row)
 LINE_TILTS = 3.0  # degrees: remove_rules finds long lines tilted by up to this much (a photo seen at an angle)
+FIELD_LINE = (0.85, 1.5)  # in a field narrower than a long line, a level line across this share of its width and at
+#                          least this many digits' heights long is a rule too (the printed line under a cheque's amount)
 BAR_ELONGATION = 12.0  # a blob this elongated (textures.blob_shapes) and at least a long line's length is a bar: a
 #                        string of touching digits would need about twelve of them in one piece
 
@@ -90,11 +92,12 @@ def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: 
     scale, longer than any stroke of a digit; None leaves them, for a page whose scale is not known yet, and the bars
     of ``remove_bars``). Their pixels are removed, except where ink touches the line on both sides, which is a stroke
     crossing it (the "1" written on a line keeps its pixels), and so are the pieces left beside a removed line no
-    thicker than one (``_drop_line_ends``). Lines must be within ``LINE_TILTS`` of the axes (a page rotated by more
-    is deskewed first); a bar alone, at any angle, goes whole (``remove_bars``).
+    thicker than one (``_drop_line_ends``). A field narrower than ``min_length`` (a cheque's amount cut out) loses
+    level lines from ``FIELD_LINE`` of its width on. Lines must be within ``LINE_TILTS`` of the axes (a page
+    rotated by more is deskewed first); a bar alone, at any angle, goes whole (``remove_bars``).
     """
     out = remove_frames(mask, max_thickness=max_thickness)
-    for view in (out, out.T):  # horizontal rules, then vertical ones (a view: edits reach ``out``)
+    for across, view in ((True, out), (False, out.T)):  # horizontal rules, then vertical (a view: edits reach ``out``)
         before = view.copy()
         coverage = view.mean(axis=1)
         rows = np.flatnonzero((coverage > min_coverage) & (np.count_nonzero(view, axis=1) >= min_rule))
@@ -109,7 +112,10 @@ def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: 
             crossing = above & below
             view[top:bottom] &= crossing[None, :]
         if min_length:
-            _remove_lines(view, _long_lines(view, min_length), max_thickness)
+            length = min_length
+            if across:  # a vertical line across a small field would be a 1 as often as a rule: never shortened
+                length = min(min_length, max(int(FIELD_LINE[1] * DIGIT_HEIGHT), int(FIELD_LINE[0] * view.shape[1])))
+            _remove_lines(view, _long_lines(view, length), max_thickness)
         _drop_line_ends(view, before, max_thickness, gap=3)
     return remove_bars(out, min_length) if min_length else out
 
