@@ -164,6 +164,32 @@ def test_training_rows_can_stretch_each_digit_across_and_close_with_a_period_and
         assert np.corrcoef(xs, ys)[0, 1] < -0.3  # from the lower left up to the right
 
 
+def test_a_tuned_variant_starts_from_its_members_weights_and_says_which_to_train_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_STUDIES_RUNS", str(tmp_path))
+    settings = {**row_reader.SETTINGS, **row_reader.VARIANTS["wide-tuned"], "batch_size": 32}
+    with pytest.raises(FileNotFoundError, match="train the row reader 'joined-styles-closing-marks' first"):
+        row_reader.train(settings, output=tmp_path / "out.keras", run_dir=tmp_path / "run", train_size=32, verbose=0)
+    start = build_row_reader()
+    (tmp_path / "row_model" / settings["init"]).mkdir(parents=True)
+    start.save(tmp_path / "row_model" / settings["init"] / "row_reader.keras")
+    assert all(np.array_equal(a, b) for a, b in zip(row_reader._member_weights(settings["init"]), start.get_weights()))
+    started = []
+    real = row_reader.build_row_reader
+
+    def build(*args, **kwargs):
+        model = real(*args, **kwargs)
+        set_weights = model.set_weights
+        model.set_weights = lambda weights: started.append(weights) or set_weights(weights)
+        return model
+
+    monkeypatch.setattr(row_reader, "build_row_reader", build)
+    record = row_reader.train({**settings, "learning_rate": 0.0}, output=tmp_path / "out.keras",
+                              run_dir=tmp_path / "run", train_size=32, verbose=0)
+    assert len(started) == 1 and record["config"]["init"] == settings["init"]
+    tuned = sequence.load_row_model(tmp_path / "out.keras")  # at a zero rate the member's weights stay (not the
+    assert all(np.allclose(a, b) for a, b in zip(tuned.trainable_weights, start.trainable_weights))  # norms' means)
+
+
 def test_the_training_code_learns_and_writes_a_loadable_model_with_its_record(tmp_path):
     settings = {**row_reader.SETTINGS, "epochs": 2, "batch_size": 32}
     out = tmp_path / "shipped" / "rows.keras"
