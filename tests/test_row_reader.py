@@ -312,6 +312,34 @@ def test_row_members_are_reused_or_trained_and_averaged_with_their_record(tmp_pa
     assert sequence.load_row_model(tmp_path / "shipped" / "row_reader.onnx").output_shape[1:] == (64, 11)
 
 
+def test_a_shipped_means_members_unpack_into_runs_where_they_are_reused(tmp_path, monkeypatch):
+    """A new checkout has no ``runs/``: ``ensemble.py --unpack`` writes the shipped mean's members back, with their
+    records, so that rebuilding the mean trains nothing and gives the same model."""
+    built = []
+    for name in ensemble.ROW_MEMBERS:
+        folder = tmp_path / "trained" / name
+        folder.mkdir(parents=True)
+        model = build_row_reader()
+        model.save(folder / "row_reader.keras")
+        settings = json.loads(json.dumps(ensemble.member_settings(name, kind="row")))
+        (folder / "row_reader.json").write_text(json.dumps(
+            {"config": {**settings, "train_images": 32}, "seed": 0, "name": "row_reader",
+             "model_file": {"sha256": digit_reader.sha256(folder / "row_reader.keras")}}))
+        built.append(model)
+    shipped = tmp_path / "shipped" / "row_reader.keras"
+    ensemble.train_rows(output=shipped, run_root=tmp_path / "trained", train_size=32)
+    written = ensemble.unpack(shipped, run_root=tmp_path / "runs", kind="row")
+    assert [path.parent.name for path in written] == list(ensemble.ROW_MEMBERS)
+    monkeypatch.setattr(row_reader, "train", lambda *a, **k: pytest.fail("a member was trained again"))
+    again = tmp_path / "again" / "row_reader.keras"
+    ensemble.train_rows(output=again, run_root=tmp_path / "runs", train_size=32)
+    x = np.random.default_rng(0).random((2, *sequence.SHAPE, 1), dtype=np.float32)
+    first, second = (sequence.load_row_model(path) for path in (shipped, again))
+    assert np.allclose(first.predict_on_batch(x), second.predict_on_batch(x), atol=1e-6)
+    member = sequence.load_row_model(written[1])  # each member is itself, not the mean
+    assert np.allclose(member.predict_on_batch(x), built[1].predict_on_batch(x), atol=1e-6)
+
+
 def test_the_row_ensemble_command_refuses_unknown_or_single_members_in_one_line(capsys):
     for argv, problem in ((["--rows", "--member", "default", "--member", "continental-p9-clutter"], "unknown member"),
                           (["--rows", "--member", "default", "--member", "default"], "at least two different")):

@@ -2,6 +2,7 @@
 (``make reader-model``): the digit model, then (``--rows``) the row reader.
 
     python -m mnist_studies.segmentation.train.ensemble [--rows] [--member NAME ...] [--output PATH.keras]
+    python -m mnist_studies.segmentation.train.ensemble [--rows] --unpack   # the shipped members, back in runs/
 
 Each member of ``MEMBERS`` is ``digit_reader.train`` with its settings (``digit_reader.SETTINGS`` for "default", a
 variant's changes for the others), kept in ``runs/reader_model/<member>/`` and reused there when it was trained with
@@ -21,9 +22,10 @@ import sys
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 
-from mnist_studies import data, paths, training
+from mnist_studies import data, paths, records, training
 from mnist_studies.models.digit_reader import build_ensemble
 from mnist_studies.models.row_reader import build_row_ensemble
 from mnist_studies.segmentation.train import digit_reader, row_reader, strips
@@ -79,6 +81,26 @@ def member(name: str, *, run_root: Path, train_size: int | None = None, verbose:
         print(f"Member {name!r}: training into {folder}", flush=True)
         record = module.train(settings, output=output, run_dir=folder, train_size=train_size, verbose=verbose)
     return load_keras(output), record
+
+
+def unpack(shipped: Path, *, run_root: Path, kind: str = "digit") -> list[Path]:
+    """Write each member of the mean ``shipped`` (a ``.keras`` file with its record beside it) to
+    ``run_root/<name>/`` with its training record, so that ``member`` reuses it instead of training it again (a new
+    checkout has no ``runs/``); return the files written."""
+    from mnist_studies.segmentation.backends import load_keras
+
+    record = json.loads(Path(shipped).with_suffix(".json").read_text())
+    mean, filename = load_keras(shipped), KINDS[kind][1]
+    written = []
+    for index, name in enumerate(record["config"]["members"]):
+        inner = mean.get_layer(f"member_{index}")  # build_mean's wrapper of the member, its layers and weights
+        trained = record["members"][name]
+        output = Path(run_root) / name / filename
+        digit_reader.save_model(keras.Model(inner.input, inner.output, name=trained.get("name", inner.name)), output)
+        trained = {**trained, "model_file": {"name": filename, "sha256": digit_reader.sha256(output)}}
+        records.write_json_atomic(trained, output.with_suffix(".json"))
+        written.append(output)
+    return written
 
 
 def combine(members: dict, output: Path, *, x_test: np.ndarray, y_test: np.ndarray) -> dict:
@@ -172,8 +194,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--member", action="append", metavar="NAME",
                         help=f"a member: 'default' or a variant of digit_reader (row_reader with --rows) "
                              f"(repeatable; default: {', '.join(MEMBERS)}; with --rows: {', '.join(ROW_MEMBERS)})")
+    parser.add_argument("--unpack", action="store_true", help="write the shipped mean's members to runs/ (where "
+                                                                 "they are reused) instead of training")
     args = parser.parse_args(argv)
     kind = "row" if args.rows else "digit"
+    if args.unpack:
+        shipped = paths.row_model_path() if args.rows else paths.reader_model_path()
+        for path in unpack(shipped, run_root=paths.runs_dir("row_model" if args.rows else "reader_model"), kind=kind):
+            print(f"Member unpacked: {path}")
+        return 0
     names = tuple(args.member or (ROW_MEMBERS if args.rows else MEMBERS))
     try:
         for name in names:
