@@ -67,7 +67,8 @@ VARIANTS = {"small-tail": {"small_tail": 0.3, "separators": 0.0},
                                                  "styles": {"1": 0.3, "2": 0.3, "9": 0.3}, "ligatures": 0.3,
                                                  "widths": [0.75, 1.8]},
             # the same rows, 40,000 of them, one epoch at a quarter of the rate from joined-styles-closing-marks'
-            # weights: a sixth of the training's time (6 epochs took over 2 h on a slow 2-core AMD EPYC)
+            # weights: a sixth of the training's time (six epochs would take over 2 h on a slow 2-core AMD EPYC).
+            # Measured, not shipped: the development amounts gained nothing (docs/experiments.md)
             "wide-tuned": {"separator_marks": [".", ",", "-", "--", "=", ".-", "./"],
                            "styles": {"1": 0.3, "2": 0.3, "9": 0.3}, "ligatures": 0.3, "widths": [0.75, 1.8],
                            "init": "joined-styles-closing-marks", "rows": 40_000, "epochs": 1,
