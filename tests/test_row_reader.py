@@ -11,7 +11,7 @@ from scipy import ndimage
 from mnist_studies import data, paths, segmentation
 from mnist_studies.models.row_reader import build_row_ensemble, build_row_reader
 from mnist_studies.segmentation import sequence
-from mnist_studies.segmentation.train import digit_reader, ensemble, row_reader, strips
+from mnist_studies.segmentation.train import digit_reader, ensemble, export, row_reader, strips
 
 
 def test_the_builder_gives_the_documented_network():
@@ -164,18 +164,9 @@ def test_training_rows_can_stretch_each_digit_across_and_close_with_a_period_and
         assert np.corrcoef(xs, ys)[0, 1] < -0.3  # from the lower left up to the right
 
 
-def _record_without_onnx(record: dict, output):
-    """``digit_reader.write_record`` without the ONNX export (seconds per call), for tests of what comes around it."""
-    from mnist_studies import records
-
-    record = {**record, "model_file": {"name": output.name, "sha256": digit_reader.sha256(output)}}
-    records.write_json_atomic(record, output.with_suffix(".json"))
-    return record
-
-
 def test_a_tuned_variant_starts_from_its_members_weights_and_says_which_to_train_first(tmp_path, monkeypatch):
     monkeypatch.setenv("MNIST_STUDIES_RUNS", str(tmp_path))
-    monkeypatch.setattr(digit_reader, "write_record", _record_without_onnx)  # the export is tested elsewhere
+    monkeypatch.setattr(export, "export_onnx", lambda path: {})  # seconds per call; tested elsewhere
     settings = {**row_reader.SETTINGS, **row_reader.VARIANTS["wide-tuned"], "batch_size": 32}
     with pytest.raises(FileNotFoundError, match="train the row reader 'joined-styles-closing-marks' first"):
         row_reader.train(settings, output=tmp_path / "out.keras", run_dir=tmp_path / "run", train_size=32, verbose=0)
@@ -325,7 +316,7 @@ def test_row_members_are_reused_or_trained_and_averaged_with_their_record(tmp_pa
 def test_a_shipped_means_members_unpack_into_runs_where_they_are_reused(tmp_path, monkeypatch):
     """A new checkout has no ``runs/``: ``ensemble.py --unpack`` writes the shipped mean's members back, with their
     records, so that rebuilding the mean trains nothing and gives the same model."""
-    monkeypatch.setattr(digit_reader, "write_record", _record_without_onnx)  # the export is tested elsewhere
+    monkeypatch.setattr(export, "export_onnx", lambda path: {})  # seconds per call; tested elsewhere
     built = []
     for name in ensemble.ROW_MEMBERS:
         folder = tmp_path / "trained" / name

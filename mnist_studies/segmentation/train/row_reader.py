@@ -49,6 +49,8 @@ SETTINGS = {
 }
 
 
+WIDE = {"separator_marks": [".", ",", "-", "--", "=", ".-", "./"], "styles": {"1": 0.3, "2": 0.3, "9": 0.3},
+        "ligatures": 0.3, "widths": [0.75, 1.8]}  # the two wide variants' rows (below)
 # Tried, not shipped (docs/experiments.md): smaller trailing digits without separators read a period or dash after
 # an amount as a small digit (the 500 development amounts: 286 exact against 294)
 VARIANTS = {"small-tail": {"small_tail": 0.3, "separators": 0.0},
@@ -63,15 +65,11 @@ VARIANTS = {"small-tail": {"small_tail": 0.3, "separators": 0.0},
             # and each digit stretched across by 0.75-1.8 (log-uniform), as real zeros are written wide (the
             # shipped mean reads 94.6% of test rows exactly, 88.2% of rows stretched by 1.3-1.7), and amounts
             # closed by a period and a rising stroke (3500.-)
-            "wide-joined-styles-closing-marks": {"separator_marks": [".", ",", "-", "--", "=", ".-", "./"],
-                                                 "styles": {"1": 0.3, "2": 0.3, "9": 0.3}, "ligatures": 0.3,
-                                                 "widths": [0.75, 1.8]},
+            "wide-joined-styles-closing-marks": WIDE,
             # the same rows, 40,000 of them, one epoch at a quarter of the rate from joined-styles-closing-marks'
-            # weights: a sixth of the training's time (six epochs would take over 2 h on a slow 2-core AMD EPYC).
+            # weights: a sixth of the training's time (six epochs would take over 2.5 h on a slow 2-core AMD EPYC).
             # Measured, not shipped: the development amounts gained nothing (docs/experiments.md)
-            "wide-tuned": {"separator_marks": [".", ",", "-", "--", "=", ".-", "./"],
-                           "styles": {"1": 0.3, "2": 0.3, "9": 0.3}, "ligatures": 0.3, "widths": [0.75, 1.8],
-                           "init": "joined-styles-closing-marks", "rows": 40_000, "epochs": 1,
+            "wide-tuned": {**WIDE, "init": "joined-styles-closing-marks", "rows": 40_000, "epochs": 1,
                            "learning_rate": 5e-4, "seed": 3}}
 CLOSING_MARKS = ("--", "=")  # the marks of the record's "test_rows_closing_marks"
 
