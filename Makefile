@@ -10,6 +10,7 @@ PROFILE ?= quick
 ONLY    ?=
 FORCE   ?=
 PYTEST_ARGS ?=
+WORKERS ?= auto
 PORT    ?=
 
 .DEFAULT_GOAL := help
@@ -32,11 +33,11 @@ venv: $(SENTINEL) ## create the virtual environment, install requirements and th
 lint: $(SENTINEL) ## check the package and tests with ruff (settings in pyproject.toml); make test runs it first
 	$(BIN)/ruff check mnist_studies tests
 
-test: $(SENTINEL) lint ## run the linter, then all tests, notebooks in the smoke profile included
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: $(SENTINEL) lint ## run the linter, then all tests, notebooks in the smoke profile included: make test [WORKERS=auto|0|N]
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test-fast: $(SENTINEL) ## run the tests that take seconds (no notebooks, no slow training)
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow" -n $(WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 reproduce: $(SENTINEL) ## run the studies that changed, then the report: make reproduce [PROFILE=quick|paper|smoke] [ONLY="01 04"] [FORCE=1]
 	@$(BIN)/python -m mnist_studies.reproduce --profile "$(PROFILE)" $(foreach o,$(ONLY),--only "$(o)") $(if $(FORCE),--force)
