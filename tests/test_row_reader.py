@@ -92,6 +92,14 @@ def test_training_rows_can_end_in_smaller_digits_on_the_same_baseline():
         assert heights[small].max() <= strips.SMALL_TAIL[1] * heights[0] + 2
         seen += small.sum()
     assert seen > 6
+    for seed in range(3):  # other sizes: as small as real trailing zeros (a quarter of the row), on the baseline
+        _, owner, digits = strips._row(np.random.default_rng(seed), x_train[:300], y_train[:300], 5, small_tail=1.0,
+                                       small_sizes=(0.25, 0.3))
+        rows = [np.flatnonzero((owner == k).any(axis=1)) for k in range(len(digits))]
+        heights = np.array([r.max() - r.min() + 1 for r in rows])
+        small = heights < 0.5 * heights[0]
+        assert small[-1] and 1 <= small.sum() <= 3 and np.all(np.diff(small.astype(int)) >= 0), heights
+        assert np.all(heights[small] <= 0.3 * heights[0] + 2) and np.ptp([r.max() for r in rows]) <= 2, heights
     plain = [strips._row(np.random.default_rng(seed), x_train[:300], y_train[:300], 5)[1] for seed in range(3)]
     assert all(np.ptp([np.ptp(np.flatnonzero((o == k).any(axis=1))) for k in range(5)]) <= 2 for o in plain)
 

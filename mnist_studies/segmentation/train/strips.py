@@ -26,12 +26,13 @@ SMALL_TAIL = (0.45, 0.75)  # ``small_tail``: the last digits' height, a share of
 
 def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count: int, *, jitter: float = 0.0,
          small_tail: float = 0.0, separators: float = 0.0, marks: tuple[str, ...] = pages.SEPARATORS,
-         ligatures: float = 0.0, widths: tuple[float, float] | None = None):
+         ligatures: float = 0.0, widths: tuple[float, float] | None = None,
+         small_sizes: tuple[float, float] = SMALL_TAIL):
     """``count`` random digits side by side at one height, each touching or overlapping its left neighbour (0-12%
     of the height) and moved up or down by up to ``jitter`` × the height (a hand's baseline wanders; a page of the
     families moves each digit by up to 3 px), written on paper as ``pages.make_page`` writes them and binarized by
     the reader. With probability ``small_tail`` the row's last one to three digits are written smaller
-    (``SMALL_TAIL`` of the height) on the same baseline, as the trailing zeros of an amount often are (``20.000``).
+    (``small_sizes`` of the height, by default ``SMALL_TAIL``) on the same baseline, as the trailing zeros of an amount often are (``20.000``).
     With probability ``separators`` one of ``marks`` (a period, comma or dash by default; ``pages.draw_separator``,
     at the height of the digit before it) follows the last digit, one inside the row, or both, touching or near its
     neighbours (``1.500``, ``3500.-``); it is not a digit and has no label. With probability ``ligatures`` the row
@@ -47,7 +48,7 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
     margin = height // 2
     small, share = 0, 1.0  # no draw without small_tail: the rows made before it stay the same
     if small_tail and count > 1 and rng.random() < small_tail:
-        small, share = int(rng.integers(1, min(3, count - 1) + 1)), float(rng.uniform(*SMALL_TAIL))
+        small, share = int(rng.integers(1, min(3, count - 1) + 1)), float(rng.uniform(*small_sizes))
     after = set()  # the digits a separator follows; no draw without separators, as for small_tail
     if separators and rng.random() < separators:
         if rng.random() < 0.6:
@@ -279,10 +280,11 @@ MAX_DIGITS = 9  # the most digits in one row of ``make_rows`` (a page's row of t
 def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int = 0,
               max_digits: int = MAX_DIGITS, jitter: float = 0.0, small_tail: float = 0.0, separators: float = 0.0,
               marks: tuple[str, ...] = pages.SEPARATORS, ligatures: float = 0.0,
-              widths: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+              widths: tuple[float, float] | None = None,
+              small_sizes: tuple[float, float] = SMALL_TAIL) -> tuple[np.ndarray, np.ndarray]:
     """``count`` rows of one to ``max_digits`` random digits, each touching or overlapping its left neighbour as
     in ``make_examples``, moved up or down by up to ``jitter`` × the row's height, in a share ``small_tail`` of
-    the rows the last digits smaller, in a share ``separators`` with unlabelled separators (``marks``, ``_row``) and
+    the rows the last digits smaller (``small_sizes`` of the height), in a share ``separators`` with unlabelled separators (``marks``, ``_row``) and
     in a share ``ligatures`` joined up by strokes, each digit stretched across by a factor within ``widths``,
     normalized as the reader shows a blob to its row reader (``sequence.normalize_blob``): float32 (count, 32, 256,
     1) images, and their digits as CTC targets (int64 (count, ``max_digits``): digit d as d + 1, padded with the
@@ -295,7 +297,7 @@ def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int =
     for i in range(count):
         mask, _, digits = _row(rng, images, labels, int(rng.integers(1, max_digits + 1)), jitter=jitter,
                                small_tail=small_tail, separators=separators, marks=marks, ligatures=ligatures,
-                               widths=widths)
+                               widths=widths, small_sizes=small_sizes)
         x[i, ..., 0] = sequence.normalize_blob(mask)[0]
         y[i, :len(digits)] = np.asarray(digits) + 1
     return x, y
