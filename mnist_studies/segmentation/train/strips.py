@@ -28,18 +28,18 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
          small_tail: float = 0.0, separators: float = 0.0, marks: tuple[str, ...] = pages.SEPARATORS,
          ligatures: float = 0.0, widths: tuple[float, float] | None = None,
          small_sizes: tuple[float, float] = SMALL_TAIL):
-    """``count`` random digits side by side at one height, each touching or overlapping its left neighbour (0-12%
-    of the height) and moved up or down by up to ``jitter`` × the height (a hand's baseline wanders; a page of the
-    families moves each digit by up to 3 px), written on paper as ``pages.make_page`` writes them and binarized by
-    the reader. With probability ``small_tail`` the row's last one to three digits are written smaller
-    (``small_sizes`` of the height, by default ``SMALL_TAIL``) on the same baseline, as the trailing zeros of an amount often are (``20.000``).
-    With probability ``separators`` one of ``marks`` (a period, comma or dash by default; ``pages.draw_separator``,
-    at the height of the digit before it) follows the last digit, one inside the row, or both, touching or near its
-    neighbours (``1.500``, ``3500.-``); it is not a digit and has no label. With probability ``ligatures`` the row
-    is written joined up: its digits further apart and each two neighbours linked by a stroke (``_ligature``), as
-    cursive zeros are (``1.000``). With ``widths`` (low, high) each digit is stretched across by a factor drawn
-    log-uniformly between them, as real hands write wide zeros. Returns (ink mask, owner: the index of the digit
-    each pixel belongs to or -1, labels of the digits left to right)."""
+    """``count`` random digits side by side at one height, each touching or overlapping its left neighbour (0-12% of the
+    height) and moved up or down by up to ``jitter`` × the height (a hand's baseline wanders; a page of the families
+    moves each digit by up to 3 px), written on paper as ``pages.make_page`` writes them and binarized by the reader.
+    With probability ``small_tail`` the row's last one to three digits are written smaller (``small_sizes`` of the
+    height, by default ``SMALL_TAIL``) on the same baseline, as the trailing zeros of an amount often are (``20.000``).
+    With probability ``separators`` one of ``marks`` (a period, comma or dash by default; ``pages.draw_separator``, at
+    the height of the digit before it) follows the last digit, one inside the row, or both, touching or near its
+    neighbours (``1.500``, ``3500.-``); it is not a digit and has no label. With probability ``ligatures`` the row is
+    written joined up: its digits further apart and each two neighbours linked by a stroke (``_ligature``), as cursive
+    zeros are (``1.000``). With ``widths`` (low, high) each digit is stretched across by a factor drawn log-uniformly
+    between them, as real hands write wide zeros. Returns (ink mask, owner: the index of the digit each pixel belongs to
+    or -1, labels of the digits left to right)."""
     from skimage.transform import resize
 
     from mnist_studies.segmentation import binarize
@@ -282,13 +282,13 @@ def make_rows(images: np.ndarray, labels: np.ndarray, count: int, *, seed: int =
               marks: tuple[str, ...] = pages.SEPARATORS, ligatures: float = 0.0,
               widths: tuple[float, float] | None = None,
               small_sizes: tuple[float, float] = SMALL_TAIL) -> tuple[np.ndarray, np.ndarray]:
-    """``count`` rows of one to ``max_digits`` random digits, each touching or overlapping its left neighbour as
-    in ``make_examples``, moved up or down by up to ``jitter`` × the row's height, in a share ``small_tail`` of
-    the rows the last digits smaller (``small_sizes`` of the height), in a share ``separators`` with unlabelled separators (``marks``, ``_row``) and
-    in a share ``ligatures`` joined up by strokes, each digit stretched across by a factor within ``widths``,
-    normalized as the reader shows a blob to its row reader (``sequence.normalize_blob``): float32 (count, 32, 256,
-    1) images, and their digits as CTC targets (int64 (count, ``max_digits``): digit d as d + 1, padded with the
-    blank, 0). Fully determined by ``seed``."""
+    """``count`` rows of one to ``max_digits`` random digits, each touching or overlapping its left neighbour as in
+    ``make_examples``, moved up or down by up to ``jitter`` × the row's height, in a share ``small_tail`` of the rows
+    the last digits smaller (``small_sizes`` of the height), in a share ``separators`` with unlabelled separators
+    (``marks``, ``_row``) and in a share ``ligatures`` joined up by strokes, each digit stretched across by a factor
+    within ``widths``, normalized as the reader shows a blob to its row reader (``sequence.normalize_blob``): float32
+    (count, 32, 256, 1) images, and their digits as CTC targets (int64 (count, ``max_digits``): digit d as d + 1, padded
+    with the blank, 0). Fully determined by ``seed``."""
     from mnist_studies.segmentation import sequence
 
     rng = np.random.default_rng(seed)
