@@ -77,14 +77,19 @@ def test_training_rows_can_move_each_digit_up_or_down_by_a_share_of_the_height()
     assert x.shape == (20, 32, 256, 1) and np.all((y > 0).sum(axis=1) >= 1)
 
 
+def _heights_and_bottoms(seed: int, x_train, y_train, **kwargs):
+    """The height and the lowest row of each digit of a training row of five digits."""
+    _, owner, digits = strips._row(np.random.default_rng(seed), x_train[:300], y_train[:300], 5, small_tail=1.0,
+                                   **kwargs)
+    rows = [np.flatnonzero((owner == k).any(axis=1)) for k in range(len(digits))]
+    return np.array([r.max() - r.min() + 1 for r in rows]), np.array([r.max() for r in rows])
+
+
 def test_training_rows_can_end_in_smaller_digits_on_the_same_baseline():
     (x_train, y_train), _ = data.load_mnist()
     seen = 0
     for seed in range(6):
-        _, owner, digits = strips._row(np.random.default_rng(seed), x_train[:300], y_train[:300], 5, small_tail=1.0)
-        rows = [np.flatnonzero((owner == k).any(axis=1)) for k in range(len(digits))]
-        heights = np.array([r.max() - r.min() + 1 for r in rows])
-        bottoms = np.array([r.max() for r in rows])
+        heights, bottoms = _heights_and_bottoms(seed, x_train, y_train)
         small = heights < 0.8 * heights[0]
         assert small[-1] and not small[0] and 1 <= small.sum() <= 3, heights  # the last one to three digits
         assert np.all(np.diff(small.astype(int)) >= 0), "the smaller digits are the row's last"
@@ -93,13 +98,10 @@ def test_training_rows_can_end_in_smaller_digits_on_the_same_baseline():
         seen += small.sum()
     assert seen > 6
     for seed in range(3):  # other sizes: as small as real trailing zeros (a quarter of the row), on the baseline
-        _, owner, digits = strips._row(np.random.default_rng(seed), x_train[:300], y_train[:300], 5, small_tail=1.0,
-                                       small_sizes=(0.25, 0.3))
-        rows = [np.flatnonzero((owner == k).any(axis=1)) for k in range(len(digits))]
-        heights = np.array([r.max() - r.min() + 1 for r in rows])
+        heights, bottoms = _heights_and_bottoms(seed, x_train, y_train, small_sizes=(0.25, 0.3))
         small = heights < 0.5 * heights[0]
         assert small[-1] and 1 <= small.sum() <= 3 and np.all(np.diff(small.astype(int)) >= 0), heights
-        assert np.all(heights[small] <= 0.3 * heights[0] + 2) and np.ptp([r.max() for r in rows]) <= 2, heights
+        assert np.all(heights[small] <= 0.3 * heights[0] + 2) and np.ptp(bottoms) <= 2, heights
     plain = [strips._row(np.random.default_rng(seed), x_train[:300], y_train[:300], 5)[1] for seed in range(3)]
     assert all(np.ptp([np.ptp(np.flatnonzero((o == k).any(axis=1))) for k in range(5)]) <= 2 for o in plain)
 
