@@ -1038,6 +1038,45 @@ def test_two_readings_of_labelled_pages_are_compared_with_gains_losses_and_mcnem
     assert capsys.readouterr().err.count("\n") == 1
 
 
+def test_digit_models_are_scored_on_the_crops_the_reader_cuts_from_labelled_pages(tmp_path, capsys, tiny_model):
+    """``benchmark.crops``: a labelled page the reader cuts into its number of digits gives one crop per digit with the
+    digit written there; a page cut otherwise, or without a label, is left out; a model is scored by digits and by
+    pages all right."""
+    from PIL import Image
+
+    from mnist_studies import paths
+    from mnist_studies.segmentation.benchmark import crops as scoring
+    from mnist_studies.segmentation.benchmark.labels import read_labels
+    from mnist_studies.segmentation.recognition import predict_digits
+
+    page = pages.make_page(7, rows=2)
+    for name in ("page.png", "longer.png", "unlabelled.png"):
+        Image.fromarray(page.image).save(tmp_path / name)
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps({"page.png": page.text, "longer.png": page.text + "5"}))  # one digit too many
+    files = [tmp_path / name for name in ("page.png", "longer.png", "unlabelled.png")]
+    model, rows = seg.load_digit_model(paths.reader_model_path()), seg.load_row_model(paths.row_model_path())
+    crops = scoring.collect(files, read_labels(labels), model, rows)
+    truth = [int(c) for c in page.text if c.isdigit()]
+    assert crops.names == ["page.png"] and crops.digits.tolist() == truth and crops.image.tolist() == [0] * len(truth)
+    assert crops.images.shape == (len(truth), 28, 28)
+    n = len(truth)
+    assert scoring.score(predict_digits(model, crops.images), crops) == {"digits": n, "right": n, "images": 1,
+                                                                          "images_right": 1}
+    four = scoring.Crops(np.zeros((5, 28, 28)), np.array([1, 2, 3, 4, 5]), np.array([0, 0, 1, 2, 3]), [*"abcd"])
+    read = np.eye(11)[[7, 7, 3, 10, 6]] * 0.6
+    read[3, 4] = 0.4  # a's two digits and d's misread; c's most probably "not one digit", but its likeliest digit is 4
+    assert scoring.score(read, four) == {"digits": 5, "right": 2, "images": 4, "images_right": 2}
+    named = ["--model", str(tiny_model), "--model", str(tiny_model)]
+    assert scoring.main(["--labels", str(labels), *named, *map(str, files)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{n} crops of the 1 of 2 labelled images the reader cuts into the labelled number of digits"
+    assert out[1] == f"shipped: {n} of {n} digits (100.0%), 1 of 1 images all right"
+    assert out[2].startswith(f"{tiny_model}: ") and out[-1].startswith("the mean of those: ") and len(out) == 5
+    assert scoring.main(["--labels", str(tmp_path / "missing.json"), str(files[0])]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
 def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_background():
     """A cheque's amount: a field a little taller than its digits, with a few specks of its printed background. Its
     digits are taller than half the field, which left only the specks to measure (an amount read at 8 times its

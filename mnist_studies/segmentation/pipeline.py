@@ -59,6 +59,18 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
     Returns:
         A ``PageResult`` whose boxes lie on the input image, however the page was rescaled and levelled to read it.
     """
+    prepared, boxes, probabilities = read_boxes(path, model, grey=grey, method=method, second_look=second_look,
+                                                row_model=row_model, input_shape=input_shape)
+    if not boxes:
+        return PageResult(str(path), "", [])
+    return build_result(path, prepared, boxes, probabilities)
+
+
+def read_boxes(path: str | Path, model, *, grey: np.ndarray | None = None, method: str = "paper",
+               second_look: float = SECOND_LOOK_BELOW, row_model=None,
+               input_shape: tuple[int, int] | None = None) -> tuple[PreparedPage, Boxes, np.ndarray]:
+    """``recognize_page`` before its result (same arguments): the prepared page, the digit boxes kept (row, box on
+    its working-scale ``mask``) and their ten digits' probabilities, (N, 10)."""
     if grey is None and method == "photo":
         grey, input_shape = read_photo(path)
     image = read_page(path) if grey is None else grey
@@ -68,7 +80,7 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
                                        input_shape=tuple(input_shape))
     boxes = find_digits(prepared.mask, method=method)  # rows, then digit boxes by projection
     if not boxes:
-        return PageResult(str(path), "", [])
+        return prepared, [], np.zeros((0, 10))
     cache: dict = {}  # each box is read once, whichever stage asks first
     if method == "photo":  # broken strokes merged, touching digits split, two 1s in one box parted
         boxes = split_touching(prepared.mask, merge_by_recognition(prepared.mask, boxes, model, cache=cache), model,
@@ -81,7 +93,7 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
         kept = kept[drop_small_rows([boxes[i] for i in kept])]
         kept = kept[[not too_many_strokes(prepared.mask, boxes[i][1]) for i in kept]]
         boxes, probabilities = [boxes[i] for i in kept], probabilities[kept]
-    return build_result(path, prepared, boxes, probabilities)
+    return prepared, boxes, probabilities
 
 
 def drop_closing_marks(boxes: Boxes, probabilities: np.ndarray, *, lower: float = CLOSING_MARK[0],

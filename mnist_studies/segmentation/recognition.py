@@ -54,11 +54,15 @@ def digit_probabilities(model, mask: np.ndarray, boxes, cache: dict | None = Non
     cache = {} if cache is None else cache
     todo = [box for box in dict.fromkeys(boxes) if box not in cache]
     if todo:
-        digits = normalize_digits([mask[y0:y1, x0:x1] for x0, y0, x1, y1 in todo])[..., None]
-        if tuple(model.input_shape[1:3]) == (32, 32):
-            digits = np.pad(digits, [(0, 0), (2, 2), (2, 2), (0, 0)])
-        # predict_on_batch in chunks: Keras' predict builds a dataset per call, ~30 ms a page for nothing here
-        read = np.concatenate([np.asarray(model.predict_on_batch(digits[k:k + 512]))
-                               for k in range(0, len(digits), 512)])
+        read = predict_digits(model, normalize_digits([mask[y0:y1, x0:x1] for x0, y0, x1, y1 in todo]))
         cache.update(zip(todo, read[:, :10]))
     return np.stack([cache[box] for box in boxes])
+
+
+def predict_digits(model, digits: np.ndarray) -> np.ndarray:
+    """The model's output (every class) for normalized digits (N, 28, 28), padded to 32×32 where its input is."""
+    digits = np.asarray(digits, dtype=np.float32)[..., None]
+    if tuple(model.input_shape[1:3]) == (32, 32):
+        digits = np.pad(digits, [(0, 0), (2, 2), (2, 2), (0, 0)])
+    # predict_on_batch in chunks: Keras' predict builds a dataset per call, ~30 ms a page for nothing here
+    return np.concatenate([np.asarray(model.predict_on_batch(digits[k:k + 512])) for k in range(0, len(digits), 512)])
