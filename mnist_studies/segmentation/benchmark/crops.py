@@ -35,12 +35,14 @@ class Crops:
     names: list[str]
 
 
-def collect(paths, labels: dict[str, str], model, row_model) -> Crops:
+def collect(paths, labels: dict[str, str], model, row_model, *, progress: bool = False) -> Crops:
     """The crops of the images of ``paths`` that have a label (``read_labels``: rows on lines, digits only), read
     with the photo method by ``model`` and ``row_model``; kept where the reader finds as many digits as the label
-    holds, in reading order."""
+    holds, in reading order. ``progress``: a tqdm bar on a terminal's stderr."""
+    from tqdm import tqdm
+
     images, digits, image, names = [], [], [], []
-    for path in paths:
+    for path in tqdm(paths, desc="reading", unit="image", disable=None if progress else True, leave=False):
         truth = labels.get(Path(path).name, "").replace("\n", "")
         if not truth:
             continue
@@ -92,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         labels = read_labels(args.labels)
         models = [load_digit_model(path) for path in args.models]
         shipped = load_digit_model(shipped_path(paths.reader_model_path(), "onnx"))
-        crops = collect(args.images, labels, shipped, load_row_model(shipped_path(paths.row_model_path(), "onnx")))
+        crops = collect(args.images, labels, shipped, load_row_model(shipped_path(paths.row_model_path(), "onnx")),
+                        progress=True)
     except (ValueError, PageError, OSError) as error:
         print(f"error: {error}".splitlines()[0], file=sys.stderr)
         return 2
