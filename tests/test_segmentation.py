@@ -869,6 +869,36 @@ def test_the_row_readers_reading_and_the_cut_one_are_weighed_by_both_models(monk
     assert not keeps_cut((0.9, 0.9, 0.9), (0.5, 0.9), -1.2, -1.0)  # and the other way round
 
 
+def test_wide_blobs_and_unsure_boxes_not_much_wider_than_a_digit_are_also_read_by_the_row_reader(monkeypatch):
+    """``touching.split_touching`` asks the row reader for every blob wider than 1.4 × its height, and for a box
+    wider than 0.7 × its height that the digit model reads with less than 0.5 ("10" joined in one box, read as an
+    unsure 0); a narrower box, or one read surely, keeps the digit model's reading."""
+    from mnist_studies.segmentation import sequence, touching
+
+    boxes = [(0, (0, 0, 60, 30)),     # a blob twice as wide as high, read surely
+             (0, (70, 0, 100, 30)),   # as wide as high, read unsurely: two digits joined
+             (0, (110, 0, 140, 30)),  # as wide as high, read surely
+             (0, (150, 0, 165, 30)),  # half as wide as high (a 1), read unsurely
+             (0, (170, 0, 190, 30))]  # 0.67 × its height, read unsurely
+    sure = dict(zip([box for _, box in boxes], (0.99, 0.3, 0.9, 0.3, 0.4)))
+    monkeypatch.setattr(touching, "split_by_recognition", lambda mask, boxes, model, cache, grouped: [(b,) for _, b in boxes])
+    monkeypatch.setattr(touching, "digit_probabilities", lambda model, mask, boxes, cache=None: np.stack(
+        [np.eye(10)[0] * sure.get(b, 1.0) for b in boxes]))
+    asked = []
+
+    def read_blobs(mask, blobs, model):
+        asked.extend(blobs)
+        return [[((x0, y0, (x0 + x1) // 2, y1), np.eye(10)[1]), (((x0 + x1) // 2, y0, x1, y1), np.eye(10)[0])]
+                for x0, y0, x1, y1 in blobs]
+
+    monkeypatch.setattr(sequence, "read_blobs", read_blobs)
+    monkeypatch.setattr(touching, "more_probable", lambda mask, cuts, readings, *args: dict.fromkeys(cuts, False))
+    out = touching.split_touching(None, boxes, None, row_model=object(), cache={})
+    assert asked == [(0, 0, 60, 30), (70, 0, 100, 30)]
+    assert [box for _, box in out] == [(0, 0, 30, 30), (30, 0, 60, 30), (70, 0, 85, 30), (85, 0, 100, 30),
+                                       (110, 0, 140, 30), (150, 0, 165, 30), (170, 0, 190, 30)]
+
+
 @pytest.mark.slow
 def test_a_touching_pair_is_split_into_its_two_digits_by_recognition():
     """A 9 leaning on a 6 (MNIST test digits 20 and 21) is one blob to the projection; the shipped classifier reads

@@ -128,23 +128,29 @@ def merge_by_recognition(mask: np.ndarray, boxes: Boxes, model, *, max_gap: floa
 
 
 SEQUENCE_FROM = 1.4  # the photo method also reads a blob wider than this × its height with the row reader
+UNSURE_SEQUENCE = (0.7, 0.5)  # ... and a box wider than this × its height that the digit model reads less surely
+# than this: two digits joined in a box not much wider than one ("10", "11", "90"), which the cuts miss
 
 
 def split_touching(mask: np.ndarray, boxes: Boxes, model, row_model=None, *, min_aspect: float = SEQUENCE_FROM,
-                   cache: dict | None = None) -> Boxes:
+                   unsure: tuple[float, float] = UNSURE_SEQUENCE, cache: dict | None = None) -> Boxes:
     """Touching digits split: every box is cut and the cuts read by the digit model (``split_by_recognition``); with
-    a ``row_model``, every blob wider than ``min_aspect`` × its height (1.4: few single digits are that wide) is also
-    read whole by the row reader (``sequence.read_blobs``, one prediction per page), and where the two readings
-    differ the one both models find more probable is kept (``more_probable``). The row reader's digits put their
-    probabilities into ``cache`` (``digit_probabilities``). Measurements: docs/experiments.md, "Touching digits"
-    and "The row reader's reading weighed against the cut one".
+    a ``row_model``, every blob wider than ``min_aspect`` × its height (1.4: few single digits are that wide), and
+    every box wider than ``unsure[0]`` × its height that the digit model reads whole with less than ``unsure[1]``,
+    is also read whole by the row reader (``sequence.read_blobs``, one prediction per page), and where the two
+    readings differ the one both models find more probable is kept (``more_probable``). The row reader's digits put
+    their probabilities into ``cache`` (``digit_probabilities``). Measurements: docs/experiments.md, "Touching
+    digits", "The row reader's reading weighed against the cut one" and "Unsure boxes read by the row reader too".
     """
 
     cache = {} if cache is None else cache
     cuts = split_by_recognition(mask, boxes, model, cache=cache, grouped=True)
     if row_model is None:
         return [(row, digit_box) for (row, _), cut in zip(boxes, cuts) for digit_box in cut]
-    long = [box for _, box in boxes if box[2] - box[0] > min_aspect * (box[3] - box[1])]
+    whole = [box for _, box in boxes]
+    sure = digit_probabilities(model, mask, whole, cache).max(axis=1) if whole else np.zeros(0)
+    long = [box for box, p in zip(whole, sure) if box[2] - box[0] > min_aspect * (box[3] - box[1])
+            or (box[2] - box[0] > unsure[0] * (box[3] - box[1]) and p < unsure[1])]
     readings = dict(zip(long, sequence.read_blobs(mask, long, row_model)))
     keep_cut = more_probable(mask, {box: cut for (_, box), cut in zip(boxes, cuts) if readings.get(box)}, readings,
                              model, row_model, cache)
