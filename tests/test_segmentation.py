@@ -881,7 +881,8 @@ def test_wide_blobs_and_unsure_boxes_not_much_wider_than_a_digit_are_also_read_b
              (0, (150, 0, 165, 30)),  # half as wide as high (a 1), read unsurely
              (0, (170, 0, 190, 30))]  # 0.67 × its height, read unsurely
     sure = dict(zip([box for _, box in boxes], (0.99, 0.3, 0.9, 0.3, 0.4)))
-    monkeypatch.setattr(touching, "split_by_recognition", lambda mask, boxes, model, cache, grouped: [(b,) for _, b in boxes])
+    monkeypatch.setattr(touching, "split_by_recognition",
+                        lambda mask, boxes, model, cache, grouped: [(b,) for _, b in boxes])
     monkeypatch.setattr(touching, "digit_probabilities", lambda model, mask, boxes, cache=None: np.stack(
         [np.eye(10)[0] * sure.get(b, 1.0) for b in boxes]))
     asked = []
