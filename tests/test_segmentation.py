@@ -900,6 +900,58 @@ def test_wide_blobs_and_unsure_boxes_not_much_wider_than_a_digit_are_also_read_b
                                        (110, 0, 140, 30), (150, 0, 165, 30), (170, 0, 190, 30)]
 
 
+def test_a_digit_read_with_less_than_even_odds_is_read_again_by_the_row_reader_beside_its_neighbours(monkeypatch):
+    """``pipeline.read_in_context``: an unsure digit is read by the row reader with its row's neighbours as one
+    blob, and the two readings' geometric mean kept (its "not one digit" share kept); a sure digit, and an unsure one
+    where the row reader reads another number of digits, keep the digit model's reading."""
+    from mnist_studies.segmentation import pipeline, sequence
+
+    boxes = [(0, (0, 0, 20, 30)), (0, (22, 2, 40, 30)), (0, (42, 0, 60, 28)), (1, (0, 40, 20, 70))]
+    probabilities = np.zeros((4, 10))
+    probabilities[0, 3] = probabilities[2, 5] = 0.99
+    probabilities[1, [7, 1]] = 0.45, 0.4   # an unsure 7 (0.15 left to "not one digit")
+    probabilities[3, [4, 9]] = 0.45, 0.4   # an unsure 4 alone in its row
+    asked = []
+
+    def read_blobs(mask, blobs, model):
+        asked.extend(blobs)
+        middle = np.full(10, 0.01)
+        middle[1] = 0.91
+        return [[((0, 0, 20, 30), np.eye(10)[3]), ((22, 2, 40, 30), middle), ((42, 0, 60, 28), np.eye(10)[5])],
+                [((0, 40, 10, 70), np.eye(10)[1]), ((10, 40, 20, 70), np.eye(10)[1])]]  # two digits: ignored
+
+    monkeypatch.setattr(sequence, "read_blobs", read_blobs)
+    out = pipeline.read_in_context(None, boxes, probabilities, object())
+    assert asked == [(0, 0, 60, 30), (0, 40, 20, 70)]  # the row's neighbours, never the next row's
+    assert out[1].argmax() == 1 and out[1].sum() == pytest.approx(0.85)
+    assert out[1, 1] / out[1, 7] == pytest.approx(np.sqrt(0.4 * 0.91 / (0.45 * 0.01)))
+    np.testing.assert_array_equal(out[[0, 2, 3]], probabilities[[0, 2, 3]])
+    assert probabilities[1].argmax() == 7  # the caller's array is left as it was
+
+
+def test_the_photo_method_with_a_row_reader_ends_by_reading_unsure_digits_in_context(monkeypatch):
+    """``read_boxes`` hands its final boxes and probabilities to ``read_in_context`` (the photo method, with a row
+    reader), and what that returns is what the page reads."""
+    from mnist_studies import paths
+    from mnist_studies.segmentation import pipeline
+    from mnist_studies.segmentation.benchmark import families
+
+    image, text = families.make("clean", 5000)
+    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
+    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    seen = []
+
+    def all_sevens(mask, boxes, probabilities, row_model):
+        seen.append((len(boxes), probabilities.shape, row_model))
+        return np.tile(np.eye(10)[7], (len(boxes), 1))
+
+    monkeypatch.setattr(pipeline, "read_in_context", all_sevens)
+    result = seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows)
+    assert seen == [(len(result.digits), (len(result.digits), 10), rows)] and len(result.digits) >= 10
+    assert set(result.text) <= {"7", "\n"}
+    assert seg.recognize_page("p", model, grey=image / 255.0, method="photo").text != result.text  # no row reader
+
+
 @pytest.mark.slow
 def test_a_touching_pair_is_split_into_its_two_digits_by_recognition():
     """A 9 leaning on a 6 (MNIST test digits 20 and 21) is one blob to the projection; the shipped classifier reads

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_studies.segmentation import geometry
+from mnist_studies.segmentation import geometry, sequence
 from mnist_studies.segmentation.binarization import lighter_ink
 from mnist_studies.segmentation.loading import page_size, read_page
 from mnist_studies.segmentation.preparation import PreparedPage, first_look, prepare_page
@@ -17,6 +17,7 @@ from mnist_studies.segmentation.splitting import Boxes, segment, tall_pieces
 from mnist_studies.segmentation.touching import merge_by_recognition, split_touching, split_two_strokes
 
 SECOND_LOOK_BELOW = 0.9  # the photo method reads a digit it is less sure of again with its lighter ink
+CONTEXT_BELOW = 0.5  # ... and a digit still less probable than this by the row reader too, with its neighbours
 NOT_A_DIGIT_ABOVE = 0.999  # the photo method drops a box the 11-class model is this sure is not one digit
 SMALL_DIGIT = 0.3  # the photo method keeps a low box on the baseline this tall (× the row) as a digit of its own
 MANY_STROKES = 4  # the photo method drops a box holding more pieces of ink than this, each at least half its height
@@ -93,7 +94,33 @@ def read_boxes(path: str | Path, model, *, grey: np.ndarray | None = None, metho
         kept = kept[drop_small_rows([boxes[i] for i in kept])]
         kept = kept[[not too_many_strokes(prepared.mask, boxes[i][1]) for i in kept]]
         boxes, probabilities = [boxes[i] for i in kept], probabilities[kept]
+        if row_model is not None:
+            probabilities = read_in_context(prepared.mask, boxes, probabilities, row_model)
     return prepared, boxes, probabilities
+
+
+def read_in_context(mask: np.ndarray, boxes: Boxes, probabilities: np.ndarray, row_model, *,
+                    below: float = CONTEXT_BELOW) -> np.ndarray:
+    """``probabilities`` with each digit read with less than ``below`` also read by the row reader, the box with
+    its neighbours in its row as one blob (``sequence.read_blobs``), and the two readings' geometric mean kept
+    (scaled to the digit model's total, so "not one digit" keeps its share); where the row reader reads another
+    number of digits in that blob, the digit model's reading stands. A digit the digit model gives less than even
+    odds is about as often wrong as right; the row reader sees it at its row's scale, beside its neighbours."""
+    unsure = [i for i in range(len(boxes)) if probabilities[i].max() < below]
+    if not unsure:
+        return probabilities
+    blobs, places = [], []
+    for i in unsure:
+        row = boxes[i][0]
+        around = [j for j in (i - 1, i, i + 1) if 0 <= j < len(boxes) and boxes[j][0] == row]
+        blobs.append(tuple(f(boxes[j][1][k] for j in around) for k, f in enumerate((min, min, max, max))))
+        places.append((i, around.index(i), len(around)))
+    probabilities = probabilities.copy()
+    for (i, place, count), reading in zip(places, sequence.read_blobs(mask, blobs, row_model)):
+        if len(reading) == count:
+            mean = np.sqrt(np.maximum(probabilities[i], 1e-9) * np.maximum(reading[place][1], 1e-9))
+            probabilities[i] = mean / mean.sum() * probabilities[i].sum()
+    return probabilities
 
 
 def drop_closing_marks(boxes: Boxes, probabilities: np.ndarray, *, lower: float = CLOSING_MARK[0],
