@@ -113,7 +113,8 @@ def read_in_context(mask: np.ndarray, boxes: Boxes, probabilities: np.ndarray, r
     for i in unsure:
         row = boxes[i][0]
         around = [j for j in (i - 1, i, i + 1) if 0 <= j < len(boxes) and boxes[j][0] == row]
-        blobs.append(tuple(f(boxes[j][1][k] for j in around) for k, f in enumerate((min, min, max, max))))
+        x0, y0, x1, y1 = zip(*(boxes[j][1] for j in around))
+        blobs.append((min(x0), min(y0), max(x1), max(y1)))
         places.append((i, around.index(i), len(around)))
     probabilities = probabilities.copy()
     for (i, place, count), reading in zip(places, sequence.read_blobs(mask, blobs, row_model)):
