@@ -1049,7 +1049,8 @@ def test_a_short_stroke_cut_from_a_touching_row_is_not_read_as_a_digit(monkeypat
     no_height = lambda *args, **kwargs: split(*args, **{**kwargs, "min_height": 0})  # noqa: E731
     monkeypatch.setattr(touching, "split_by_recognition", no_height)  # the module that calls it
     assert seg.recognize_page("p", model, grey=grey, method="photo").text.split("\n")[0] == "904"  # it ends the
-    monkeypatch.setattr(pipeline, "drop_closing_marks", lambda boxes, _: np.arange(len(boxes)))  # row: a closing mark
+    keep_all = lambda _, boxes, __: np.arange(len(boxes))  # noqa: E731
+    monkeypatch.setattr(pipeline, "drop_closing_marks", keep_all)  # row: a closing mark
     extra = seg.recognize_page("p", model, grey=grey, method="photo").text.split("\n")[0]
     assert len(extra) == 4 and extra.startswith("904")
 
@@ -1341,20 +1342,33 @@ def test_crests_of_a_pattern_cut_by_the_top_edge_are_not_read_as_a_row_of_ones(m
 
 def test_an_unsure_low_box_that_ends_a_row_is_a_closing_mark_and_dropped():
     """``pipeline.drop_closing_marks``: "15000=" on a cheque, the "=" a box of its own lower than the digits and read
-    as an unsure 2, is dropped; a small digit read surely, a box as tall as the digits, a low box inside the row or
-    in a row of two boxes stay; each row is judged by its own boxes."""
-    from mnist_studies.segmentation.pipeline import CLOSING_MARK, drop_closing_marks
+    as an unsure 2, is dropped; a small digit read surely, a small loop (a 0 written small, read unsurely), a box as
+    tall as the digits, a low box inside the row or in a row of two boxes stay; each row is judged by its own boxes."""
+    from mnist_studies.segmentation.pipeline import CLOSING_MARK, LOOP, drop_closing_marks
 
     lower, unsure = CLOSING_MARK
     digits = [(0, (x, 0, x + 20, 40)) for x in range(0, 100, 25)]
     mark = (0, (110, 14, 135, 14 + int(lower * 40) - 1))  # just under the share of the row
     sure, doubtful = np.eye(10)[[1]], np.full((1, 10), 0.01) + np.eye(10)[[2]] * (unsure - 0.02)
+    x0, y0, x1, y1 = mark[1]
+    equals = np.zeros((160, 160), dtype=bool)
+    equals[y0 + 3:y0 + 6, x0 + 2:x1 - 2] = equals[y1 - 6:y1 - 3, x0 + 2:x1 - 2] = True  # "=": two bars, no loop
 
-    def kept(boxes, last):
-        return drop_closing_marks(boxes, np.vstack([np.eye(10)[[5]]] * (len(boxes) - 1) + [last])).tolist()
+    def kept(boxes, last, mask=equals):
+        return drop_closing_marks(mask, boxes, np.vstack([np.eye(10)[[5]]] * (len(boxes) - 1) + [last])).tolist()
 
     assert kept(digits + [mark], doubtful) == [0, 1, 2, 3]
     assert kept(digits + [mark], sure) == [0, 1, 2, 3, 4]  # a small digit, surely read
+    ring = np.zeros_like(equals)
+    ring[y0 + 2:y1 - 2, x0 + 4:x1 - 4] = True
+    hole = ring.copy()
+    hole[y0 + 5:y1 - 5, x0 + 7:x1 - 7] = False  # paper enclosed: LOOP of the box and more
+    assert (hole[y0:y1, x0:x1] != ring[y0:y1, x0:x1]).mean() >= LOOP
+    assert kept(digits + [mark], doubtful, hole) == [0, 1, 2, 3, 4]  # a small 0
+    assert kept(digits + [mark], doubtful, ring) == [0, 1, 2, 3]  # a blot encloses nothing
+    pinhole = ring.copy()
+    pinhole[y0 + 6, x0 + 10] = False  # a speck of paper is not a loop
+    assert kept(digits + [mark], doubtful, pinhole) == [0, 1, 2, 3]
     assert kept(digits + [(0, (110, 14, 135, 14 + int(lower * 40) + 1))], doubtful) == [0, 1, 2, 3, 4]
     assert kept(digits[:2] + [mark], doubtful) == [0, 1]  # "10="
     assert kept(digits[:1] + [mark], doubtful) == [0, 1]  # a row of two: too little to measure the mark against

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_studies.segmentation import geometry, sequence
+from mnist_studies.segmentation import geometry, imaging, sequence
 from mnist_studies.segmentation.binarization import lighter_ink
 from mnist_studies.segmentation.loading import page_size, read_page
 from mnist_studies.segmentation.preparation import PreparedPage, first_look, prepare_page
@@ -24,6 +24,7 @@ MANY_STROKES = 4  # the photo method drops a box holding more pieces of ink than
 SMALL_ROW = 0.5  # the photo method drops a row whose boxes are all lower than this × the other rows' median box
 CLOSING_MARK = (0.6, 0.9)  # the photo method drops a row's last box lower than this × its other boxes (their
 # median height) and read less surely than this: the "=", "-" or ".-" that closes an amount (``drop_closing_marks``)
+LOOP = 0.05  # ... unless paper enclosed by its ink is at least this share of its box: a small 0, 6, 8 or 9
 LARGE_PIXELS = 1_000_000  # a larger photo is read at a reduced size (``read_photo``)
 PREVIEW_PIXELS = 500_000  # ... chosen on a preview of about this size
 
@@ -90,7 +91,7 @@ def read_boxes(path: str | Path, model, *, grey: np.ndarray | None = None, metho
     probabilities = read_digits(model, prepared, boxes, cache, second_look=second_look if method == "photo" else 0)
     if method == "photo":  # what the model calls "not one digit" almost surely (noise, a pattern, a texture)
         kept = np.flatnonzero(probabilities.sum(axis=1) > 1.0 - NOT_A_DIGIT_ABOVE)
-        kept = kept[drop_closing_marks([boxes[i] for i in kept], probabilities[kept])]
+        kept = kept[drop_closing_marks(prepared.mask, [boxes[i] for i in kept], probabilities[kept])]
         kept = kept[drop_small_rows([boxes[i] for i in kept])]
         kept = kept[[not too_many_strokes(prepared.mask, boxes[i][1]) for i in kept]]
         boxes, probabilities = [boxes[i] for i in kept], probabilities[kept]
@@ -124,12 +125,13 @@ def read_in_context(mask: np.ndarray, boxes: Boxes, probabilities: np.ndarray, r
     return probabilities
 
 
-def drop_closing_marks(boxes: Boxes, probabilities: np.ndarray, *, lower: float = CLOSING_MARK[0],
-                       unsure: float = CLOSING_MARK[1]) -> np.ndarray:
+def drop_closing_marks(mask: np.ndarray, boxes: Boxes, probabilities: np.ndarray, *, lower: float = CLOSING_MARK[0],
+                       unsure: float = CLOSING_MARK[1], loop: float = LOOP) -> np.ndarray:
     """The indices of ``boxes`` to keep: all but the last box of each row of three or more that is lower than
     ``lower`` × the median height of the row's other boxes and whose digit is less probable than ``unsure``. Amounts
     end in "=", "-" or ".-" (``15000=``), a mark the model never learned and reads as an unsure 2, 3 or 6; a small
-    digit that ends a row (``3.400``'s zeros) is read surely and stays."""
+    digit that ends a row (``3.400``'s zeros) is read surely and stays, and so does one whose ink in ``mask``
+    encloses paper (at least ``loop`` × its box): no closing mark is a loop, a small 0 read unsurely is."""
     keep = np.ones(len(boxes), dtype=bool)
     for row in {row for row, _ in boxes}:
         members = sorted((i for i, (r, _) in enumerate(boxes) if r == row), key=lambda i: boxes[i][1][0])
@@ -139,7 +141,9 @@ def drop_closing_marks(boxes: Boxes, probabilities: np.ndarray, *, lower: float 
         heights = [boxes[i][1][3] - boxes[i][1][1] for i in others]
         x0, y0, x1, y1 = boxes[last][1]
         if y1 - y0 < lower * float(np.median(heights)) and probabilities[last].max() < unsure:
-            keep[last] = False
+            ink = mask[y0:y1, x0:x1].astype(bool)
+            enclosed = np.count_nonzero(imaging.binary_fill_holes(ink) & ~ink)
+            keep[last] = enclosed > 0 and enclosed >= loop * ink.size
     return np.flatnonzero(keep)
 
 
