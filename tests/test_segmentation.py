@@ -1122,6 +1122,49 @@ def test_two_readings_of_labelled_pages_are_compared_with_gains_losses_and_mcnem
     assert capsys.readouterr().err.count("\n") == 1
 
 
+def test_labelled_pages_are_also_read_as_copies_no_reader_should_tell_apart(tmp_path, capsys):
+    """``benchmark.perturbed``: each copy keeps the writing (a pixel cut off the top and left, the page's own edge
+    round it, a JPEG saved again), every reading is scored, and a copy's pages read otherwise than the pages as they
+    are are counted; the readings are written as ``mnist-read-digits --json`` writes them."""
+    from PIL import Image
+
+    from mnist_studies.segmentation.benchmark import perturbed
+
+    image = np.random.default_rng(0).random((30, 40, 3))
+    shifted, framed, resaved = (perturbed.PERTURBATIONS[k](image) for k in ("shifted", "framed", "resaved"))
+    assert np.array_equal(shifted, image[1:, 1:])
+    assert framed.shape == (38, 48, 3) and np.array_equal(framed[4:-4, 4:-4], image)
+    assert np.array_equal(framed[0, 4:-4], image[0]) and np.array_equal(framed[4:-4, -1], image[:, -1])
+    assert resaved.shape == image.shape and 0.01 < np.abs(resaved - image).mean() < 0.2  # saved, and still the image
+    truth = {"a.png": "123", "b.png": "45", "c.png": "6"}
+    readings = {"as they are": {"a.png": "123", "b.png": "46", "c.png": "6", "x.png": "9"},
+                "shifted": {"a.png": "123", "b.png": "45", "c.png": "", "x.png": "1"},
+                "framed": {"a.png": "128", "b.png": "46", "c.png": "6", "x.png": "9"}}
+    lines = perturbed.summary(readings, truth)
+    assert lines[0] == "as they are: labels: 2 of 3 pages exact (66.7%), 5 of 6 digits (83.3%)"
+    assert lines[1] == ("shifted: labels: 2 of 3 pages exact (66.7%), 5 of 6 digits (83.3%); 2 page(s) read "
+                        "otherwise than as they are")  # an unlabelled page is not counted
+    assert lines[2] == ("framed: labels: 1 of 3 pages exact (33.3%), 4 of 6 digits (66.7%); 1 page(s) read otherwise "
+                        "than as they are")
+    assert lines[3] == "the copies' mean: 1.5 of 3 pages exact (50.0%), 4.5 of 6 digits (75.0%)"
+    page = pages.make_page(7, rows=2)
+    Image.fromarray(page.image).save(tmp_path / "page.png")
+    Image.fromarray(page.image).save(tmp_path / "unlabelled.png")
+    (tmp_path / "labels.json").write_text(json.dumps({"page.png": page.text}))
+    args = ["--labels", str(tmp_path / "labels.json"), "--out", str(tmp_path / "out"),
+            str(tmp_path / "page.png"), str(tmp_path / "unlabelled.png")]
+    assert perturbed.main(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in out] == ["as they are", "shifted", "framed", "resaved", "the copies' mean"]
+    n = len(page.text) - 1  # two rows: one newline
+    assert out[0] == f"as they are: labels: 1 of 1 pages exact (100.0%), {n} of {n} digits (100.0%)"
+    for name in ("as-they-are", "shifted", "framed", "resaved"):
+        written = json.loads((tmp_path / "out" / f"{name}.json").read_text())
+        assert [Path(r["image"]).name for r in written] == ["page.png"] and written[0]["digits"]
+    assert perturbed.main(["--labels", str(tmp_path / "missing.json"), str(tmp_path / "page.png")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
 def test_digit_models_are_scored_on_the_crops_the_reader_cuts_from_labelled_pages(tmp_path, capsys, tiny_model):
     """``benchmark.crops``: a labelled page the reader cuts into its number of digits gives one crop per digit with the
     digit written there; a page cut otherwise, or without a label, is left out; a model is scored by digits and by

@@ -46,10 +46,10 @@ def score(results: list, labels: dict[str, str]) -> dict:
     """How read pages (``PageResult``) fare against their labels: pages exact and digits right (``score_text``),
     over the pages that have a label (the others are counted apart)."""
     scored = [(r.text, labels[Path(r.image).name]) for r in results if Path(r.image).name in labels]
-    return {**_tally(scored), "unlabelled": len(results) - len(scored)}
+    return {**tally(scored), "unlabelled": len(results) - len(scored)}
 
 
-def _tally(scored: list[tuple[str, str]]) -> dict:
+def tally(scored: list[tuple[str, str]]) -> dict:
     """Pages exact and digits right (``score_text``) of (text read, truth) pairs."""
     digits = [score_text(text, truth) for text, truth in scored]
     return {"pages": len(scored), "exact": sum(text == truth for text, truth in scored),
@@ -88,7 +88,7 @@ def compare(before: dict[str, str], after: dict[str, str], labels: dict[str, str
     names = sorted(set(before) & set(after) & set(labels))
     scores = {}
     for key, reading in (("before", before), ("after", after)):
-        scores[key] = {**_tally([(reading[name], labels[name]) for name in names]), "unlabelled": 0}
+        scores[key] = {**tally([(reading[name], labels[name]) for name in names]), "unlabelled": 0}
     gained = [name for name in names if after[name] == labels[name] != before[name]]
     lost = [name for name in names if before[name] == labels[name] != after[name]]
     split = len(gained) + len(lost)
