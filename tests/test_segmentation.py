@@ -1130,12 +1130,12 @@ def test_labelled_pages_are_also_read_as_copies_no_reader_should_tell_apart(tmp_
 
     from mnist_studies.segmentation.benchmark import perturbed
 
-    image = np.random.default_rng(0).random((30, 40, 3))
+    image = 0.4 + 0.2 * np.random.default_rng(0).random((30, 40, 3))
     shifted, framed, resaved = (perturbed.PERTURBATIONS[k](image) for k in ("shifted", "framed", "resaved"))
     assert np.array_equal(shifted, image[1:, 1:])
     assert framed.shape == (38, 48, 3) and np.array_equal(framed[4:-4, 4:-4], image)
     assert np.array_equal(framed[0, 4:-4], image[0]) and np.array_equal(framed[4:-4, -1], image[:, -1])
-    assert resaved.shape == image.shape and 0.01 < np.abs(resaved - image).mean() < 0.2  # saved, and still the image
+    assert resaved.shape == image.shape and 0.005 < np.abs(resaved - image).mean() < 0.1  # saved, still the image
     truth = {"a.png": "123", "b.png": "45", "c.png": "6"}
     readings = {"as they are": {"a.png": "123", "b.png": "46", "c.png": "6", "x.png": "9"},
                 "shifted": {"a.png": "123", "b.png": "45", "c.png": "", "x.png": "1"},

@@ -27,8 +27,8 @@ from mnist_studies.segmentation.result import PageError
 
 
 def _resaved(image: np.ndarray) -> np.ndarray:
-    """``image`` (values in [0, 1]) saved as a JPEG of quality 95 and read back."""
-    ok, data = cv2.imencode(".jpg", np.round(image * 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 95])
+    """``image`` (grey or RGB, values in [0, 1]) saved as a JPEG of quality 95 and read back."""
+    _, data = cv2.imencode(".jpg", np.round(image * 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 95])
     return cv2.imdecode(data, cv2.IMREAD_UNCHANGED) / 255.0
 
 
