@@ -3,7 +3,8 @@
     python -m mnist_studies.segmentation.benchmark.perturbed --labels LABELS.json IMAGES... [--out DIR]
 
 Each labelled image is read (photo method, shipped models) as it is and as each copy of ``PERTURBATIONS``: one pixel
-cut off its top and left, four pixels of its own edge added round it, saved again as a JPEG of quality 95. The
+cut off its top and left, a margin of four pixels of its paper's colour added round it, saved again as a JPEG of
+quality 95. The
 writing is the same, so the copies' scores are what the reader scores on new images of the same kind, and the pages
 a copy reads otherwise show how many readings sit on a knife's edge. A change to the reader chosen because it gains
 on the images as they are, but that does not gain on the copies, fits those images' pixels rather than their
@@ -32,9 +33,15 @@ def _resaved(image: np.ndarray) -> np.ndarray:
     return cv2.imdecode(data, cv2.IMREAD_UNCHANGED) / 255.0
 
 
+def _framed(image: np.ndarray) -> np.ndarray:
+    """``image`` with a margin of 4 pixels of its median colour (its paper's) round it."""
+    paper = np.median(image.reshape(-1, image.shape[2]) if image.ndim == 3 else image.ravel(), axis=0)
+    return cv2.copyMakeBorder(image, 4, 4, 4, 4, cv2.BORDER_CONSTANT, value=np.atleast_1d(paper).tolist())
+
+
 PERTURBATIONS = {
     "shifted": lambda image: image[1:, 1:],  # one pixel cut off the top and the left
-    "framed": lambda image: cv2.copyMakeBorder(image, 4, 4, 4, 4, cv2.BORDER_REPLICATE),  # its own edge, 4 px round
+    "framed": _framed,  # 4 px more paper round it
     "resaved": _resaved,  # a JPEG of quality 95
 }
 
