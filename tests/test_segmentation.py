@@ -1474,3 +1474,66 @@ def test_two_ones_in_one_box_are_parted_and_a_one_with_its_flag_apart_is_not():
 
     assert ndimage.label(doubled, structure=np.ones((3, 3)))[1] == 2
     assert split_two_strokes(doubled, [(0, (4, 5, 28, 45))], _ReadsAs(1)) == [(0, (4, 5, 28, 45))]
+
+
+def _seven(height=40, width=24, *, bar_at=None, stroke=3):
+    """A drawn 7: a top bar and a stem slanting down to the left; with ``bar_at`` (a share of the height) crossed."""
+    ink = np.zeros((height, width), dtype=bool)
+    ink[:stroke, :] = True
+    for y in range(height):
+        x = round((width - stroke) * (1 - y / (height - 1)))
+        ink[y, x:x + stroke] = True
+    if bar_at is not None:
+        y = int(bar_at * height)
+        ink[y:y + stroke, 2:width - 2] = True
+    return ink
+
+
+def test_a_crossed_seven_has_a_bar_across_its_middle_and_a_flagged_one_has_none(mnist):
+    """``conventions.crossed`` on MNIST test digits' ink: 7s crossed by ``styles.crossed_seven`` have the bar, 1s
+    with the continental flag (``styles.flag_one``) and plain 1s have none; a drawn 7 only when crossed, whatever
+    its stroke's width."""
+    from mnist_studies.segmentation.conventions import crossed
+    from mnist_studies.segmentation.train import styles
+
+    (_, _), (images, labels) = mnist
+    rng = np.random.default_rng(0)
+
+    def ink(image):
+        rows, cols = np.nonzero(image > styles.INK)
+        return (image > styles.INK)[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+
+    sevens, ones = images[labels == 7][:300], images[labels == 1][:300]
+    assert np.mean([crossed(ink(styles.crossed_seven(seven, rng))) for seven in sevens]) > 0.75
+    assert np.mean([crossed(ink(styles.flag_one(one, rng))) for one in ones]) < 0.3
+    assert np.mean([crossed(ink(one)) for one in ones]) < 0.05
+    assert not crossed(_seven()) and not crossed(_seven(stroke=7))  # the top bar is above the middle rows
+    assert crossed(_seven(bar_at=0.55)) and crossed(_seven(bar_at=0.4, stroke=5))
+    assert not crossed(_seven(bar_at=0.1)) and not crossed(np.zeros((40, 24), dtype=bool))
+
+
+def test_with_crossed_sevens_an_uncrossed_seven_is_read_as_a_one_and_nothing_else_changes(tmp_path, monkeypatch,
+                                                                                          capsys):
+    """``conventions.uncrossed_sevens_as_ones`` swaps the 7's and the 1's probabilities of a box read as 7 without a
+    crossbar, and leaves a crossed 7 and any other digit alone; ``mnist-read-digits --crossed-sevens`` reads that
+    way, and without it a 7 is a 7."""
+    from mnist_studies.segmentation import __main__ as cli
+    from mnist_studies.segmentation.conventions import uncrossed_sevens_as_ones
+
+    mask = np.zeros((40, 100), dtype=bool)
+    mask[:, 0:24], mask[:, 30:54], mask[:, 60:84] = _seven(), _seven(bar_at=0.55), _seven()
+    boxes = [(0, (0, 0, 24, 40)), (0, (30, 0, 54, 40)), (0, (60, 0, 84, 40))]
+    probabilities = np.full((3, 10), 0.01)
+    probabilities[[0, 1, 2], [7, 7, 4]] = 0.9
+    probabilities[[0, 2], 1] = 0.05, 0.03  # the third box, read as 4, has a 1 and a 7 of its own
+    read = uncrossed_sevens_as_ones(mask, boxes, probabilities)
+    assert read[0, 1] == 0.9 and read[0, 7] == 0.05 and read[0].argmax() == 1
+    assert (read[1:] == probabilities[1:]).all() and probabilities[0].argmax() == 7  # the caller's array untouched
+
+    page = np.full((80, 80), 235, dtype=np.uint8)
+    page[20:60, 28:52] = np.where(_seven(), 20, 235)
+    Image.fromarray(page).save(tmp_path / "seven.png")
+    monkeypatch.setattr(cli, "_load_models", lambda args: (_ReadsAs(7), None))
+    for option, text in (([], "7"), (["--crossed-sevens"], "1")):
+        assert cli.main([str(tmp_path / "seven.png"), "--method", "paper", *option]) == 0
+        assert capsys.readouterr().out.strip() == text

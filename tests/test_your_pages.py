@@ -19,6 +19,10 @@ def test_example_pages_come_with_their_labels_and_read_well(tmp_path):
     digits = sum(len(t.replace("\n", "")) for t in truth.values())
     correct = int(study.scores(readings, labels).split(", ")[1].split(" of ")[0].replace(",", ""))
     assert correct >= 0.9 * digits
+    crossed, _ = study.read_pages(images, crossed_sevens=True)  # MNIST's 7s are plain: as a 1 with a long flag
+    changed = [(a, b) for plain, read in zip(readings, crossed)
+               for a, b in zip(plain.result.text, read.result.text, strict=True) if a != b]
+    assert changed and set(changed) == {("7", "1")}
 
 
 def test_a_glob_that_finds_nothing_gets_one_line(tmp_path):

@@ -1,7 +1,7 @@
 """Command line of the page recognizer.
 
     mnist-read-digits PAGE [PAGE ...] [--model PATH] [--row-model PATH] [--backend onnx|keras] [--json]
-                      [--min-confidence P] [--annotate DIR] [--labels LABELS.json]
+                      [--min-confidence P] [--annotate DIR] [--labels LABELS.json] [--crossed-sevens]
     python -m mnist_studies.segmentation ...   (the same)
 
 Prints the recognized text of each page (rows separated by newlines; with ``--min-confidence P`` a digit read with
@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--annotate", type=Path, metavar="DIR", help="write each page with boxes and labels to DIR")
     parser.add_argument("--labels", type=Path, metavar="LABELS.json",
                         help="score the pages against a JSON object of file name -> digits (rows on separate lines)")
+    parser.add_argument("--crossed-sevens", action="store_true",
+                        help="the writer crosses 7s (as in most of continental Europe and Latin America): read a 7 "
+                             "without a crossbar as the 1 with a long up-stroke such writers make")
     parser.add_argument("--method", choices=segmentation.METHODS, default="photo",
                         help="photo (default): even out light and shadows, pick the ink's colour channel, remove "
                              "ruled lines, then the paper's pipeline; paper: the paper's pipeline alone")
@@ -107,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                 grey = segmentation.read_page(page)
                 shape = grey.shape[:2]
             result = segmentation.recognize_page(page, model, grey=grey, method=args.method, row_model=row_model,
-                                                 input_shape=shape)
+                                                 input_shape=shape, crossed_sevens=args.crossed_sevens)
             if args.annotate:  # drawn on the image as it is, boxes and all
                 whole = grey if grey.shape[:2] == shape else segmentation.read_page(page, colour=True)
                 segmentation.annotate(whole, result, args.annotate / f"{page.stem}_annotated.png",

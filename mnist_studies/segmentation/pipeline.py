@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_studies.segmentation import geometry, imaging, sequence
+from mnist_studies.segmentation import conventions, geometry, imaging, sequence
 from mnist_studies.segmentation.binarization import lighter_ink
 from mnist_studies.segmentation.loading import page_size, read_page
 from mnist_studies.segmentation.preparation import PreparedPage, first_look, prepare_page
@@ -46,7 +46,7 @@ def read_photo(path: str | Path) -> tuple[np.ndarray, tuple[int, int]]:
 
 def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, method: str = "paper",
                    second_look: float = SECOND_LOOK_BELOW, row_model=None,
-                   input_shape: tuple[int, int] | None = None) -> PageResult:
+                   input_shape: tuple[int, int] | None = None, crossed_sevens: bool = False) -> PageResult:
     """Read the digits of one page.
 
     Args:
@@ -57,12 +57,15 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
         second_look: the photo method reads a digit less probable than this again with its lighter ink (0: never).
         row_model: the row reader of touching digits (``load_row_model``), used by the photo method.
         input_shape: (rows, columns) of the file when ``grey`` is it reduced (``read_photo``): boxes are given on it.
+        crossed_sevens: the writer crosses 7s, so a 7 without a crossbar is read as 1
+            (``conventions.uncrossed_sevens_as_ones``).
 
     Returns:
         A ``PageResult`` whose boxes lie on the input image, however the page was rescaled and levelled to read it.
     """
     prepared, boxes, probabilities = read_boxes(path, model, grey=grey, method=method, second_look=second_look,
-                                                row_model=row_model, input_shape=input_shape)
+                                                row_model=row_model, input_shape=input_shape,
+                                                crossed_sevens=crossed_sevens)
     if not boxes:
         return PageResult(str(path), "", [])
     return build_result(path, prepared, boxes, probabilities)
@@ -70,7 +73,8 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
 
 def read_boxes(path: str | Path, model, *, grey: np.ndarray | None = None, method: str = "paper",
                second_look: float = SECOND_LOOK_BELOW, row_model=None,
-               input_shape: tuple[int, int] | None = None) -> tuple[PreparedPage, Boxes, np.ndarray]:
+               input_shape: tuple[int, int] | None = None,
+               crossed_sevens: bool = False) -> tuple[PreparedPage, Boxes, np.ndarray]:
     """``recognize_page`` before its result (same arguments): the prepared page, the digit boxes kept (row, box on
     its working-scale ``mask``) and their ten digits' probabilities, (N, 10)."""
     if grey is None and method == "photo":
@@ -97,6 +101,8 @@ def read_boxes(path: str | Path, model, *, grey: np.ndarray | None = None, metho
         boxes, probabilities = [boxes[i] for i in kept], probabilities[kept]
         if row_model is not None:
             probabilities = read_in_context(prepared.mask, boxes, probabilities, row_model)
+    if crossed_sevens:
+        probabilities = conventions.uncrossed_sevens_as_ones(prepared.mask, boxes, probabilities)
     return prepared, boxes, probabilities
 
 

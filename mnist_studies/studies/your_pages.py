@@ -66,16 +66,16 @@ def shipped_models():
             segmentation.load_row_model(segmentation.shipped_path(paths.row_model_path(), "onnx")))
 
 
-def read_pages(images: list[Path]) -> tuple[list[Reading], list[str]]:
-    """Every page read with the shipped models and the photo method (the command line's), and one line per page
-    that could not be read."""
+def read_pages(images: list[Path], *, crossed_sevens: bool = False) -> tuple[list[Reading], list[str]]:
+    """Every page read with the shipped models and the photo method (the command line's; ``crossed_sevens`` as its
+    ``--crossed-sevens``), and one line per page that could not be read."""
     model, row_model = shipped_models()
     readings, problems = [], []
     for path in images:
         try:
             image, shape = segmentation.read_photo(path)
             result = segmentation.recognize_page(path, model, grey=image, method="photo", row_model=row_model,
-                                                 input_shape=shape)
+                                                 input_shape=shape, crossed_sevens=crossed_sevens)
         except segmentation.PageError as error:
             problems.append(f"{path}: {error}")
             continue

@@ -1,6 +1,7 @@
 """Labelled images read as they are and as copies that differ by what no reader should notice.
 
     python -m mnist_studies.segmentation.benchmark.perturbed --labels LABELS.json IMAGES... [--out DIR]
+                                                             [--crossed-sevens]
 
 Each labelled image is read (photo method, shipped models) as it is and as each copy of ``PERTURBATIONS``: one pixel
 cut off its top and left, a margin of four pixels of its paper's colour added round it, saved again as a JPEG of
@@ -46,9 +47,11 @@ PERTURBATIONS = {
 }
 
 
-def read(paths, model, row_model, perturbation: str | None = None, *, progress: bool = False):
-    """``recognize_page``'s results (photo method) for each image of ``paths`` as ``read_photo`` reads it, or its copy
-    made by ``PERTURBATIONS[perturbation]``, and a one-line message for each image that could not be read."""
+def read(paths, model, row_model, perturbation: str | None = None, *, progress: bool = False,
+         crossed_sevens: bool = False):
+    """``recognize_page``'s results (photo method; ``crossed_sevens`` passed on) for each image of ``paths`` as
+    ``read_photo`` reads it, or its copy made by ``PERTURBATIONS[perturbation]``, and a one-line message for each
+    image that could not be read."""
     from tqdm import tqdm
 
     change = PERTURBATIONS[perturbation] if perturbation else None
@@ -61,7 +64,7 @@ def read(paths, model, row_model, perturbation: str | None = None, *, progress: 
                 grey = np.ascontiguousarray(change(grey))
                 shape = grey.shape[:2]
             results.append(recognize_page(path, model, grey=grey, method="photo", row_model=row_model,
-                                          input_shape=shape))
+                                          input_shape=shape, crossed_sevens=crossed_sevens))
         except PageError as error:
             failed.append(f"error: {path}: {error}")
     return results, failed
@@ -98,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, required=True, metavar="LABELS.json")
     parser.add_argument("--out", type=Path, metavar="DIR", help="write each reading's JSON (mnist-read-digits "
                                                                  "--json's form) to DIR")
+    parser.add_argument("--crossed-sevens", action="store_true",
+                        help="read as mnist-read-digits --crossed-sevens reads (an uncrossed 7 is a 1)")
     parser.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
     args = parser.parse_args(argv)
     try:
@@ -113,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     readings, failed = {}, []
     for perturbation in (None, *PERTURBATIONS):
-        results, failed = read(images, model, row_model, perturbation, progress=True)
+        results, failed = read(images, model, row_model, perturbation, progress=True,
+                               crossed_sevens=args.crossed_sevens)
         name = perturbation or "as they are"
         readings[name] = {Path(r.image).name: r.text for r in results}
         if args.out:
