@@ -4,8 +4,8 @@
 as a float page), ``light`` and ``geometry`` (the photo method's sheet, ink channel, flattened light, working scale
 and deskew), ``binarization``, ``lines`` (ruled lines and forms' boxes removed), ``preparation`` (all of those: the
 ink mask), ``rows``, ``splitting`` (digit boxes by directional projection), ``recognition`` (the digit model),
-``sequence`` and ``touching`` (touching digits read whole or split by recognition), ``result`` (``PageResult``,
-``annotate``).
+``sequence`` and ``touching`` (touching digits read whole or split by recognition), ``conventions`` (a writer's
+crossed 7s, asked for with ``crossed_sevens``), ``result`` (``PageResult``, ``annotate``).
 
 ``benchmark/`` holds the page families and ``make bench-pages``; ``train/`` the training code of the models in
 ``shipped/``; ``__main__`` the command line (``mnist-read-digits``). How each stage works: docs/page-reader.md; what
