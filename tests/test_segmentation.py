@@ -1515,8 +1515,8 @@ def test_a_crossed_seven_has_a_bar_across_its_middle_and_a_flagged_one_has_none(
 def test_with_crossed_sevens_an_uncrossed_seven_is_read_as_a_one_and_nothing_else_changes(tmp_path, monkeypatch,
                                                                                           capsys):
     """``conventions.uncrossed_sevens_as_ones`` swaps the 7's and the 1's probabilities of a box read as 7 without a
-    crossbar, and leaves a crossed 7 and any other digit alone; ``mnist-read-digits --crossed-sevens`` reads that
-    way, and without it a 7 is a 7."""
+    crossbar, and leaves a crossed 7 and any other digit alone; ``mnist-read-digits --crossed-sevens`` and
+    ``benchmark.perturbed --crossed-sevens`` (every copy) read that way, and without it a 7 is a 7."""
     from mnist_studies.segmentation import __main__ as cli
     from mnist_studies.segmentation.conventions import uncrossed_sevens_as_ones
 
@@ -1537,3 +1537,16 @@ def test_with_crossed_sevens_an_uncrossed_seven_is_read_as_a_one_and_nothing_els
     for option, text in (([], "7"), (["--crossed-sevens"], "1")):
         assert cli.main([str(tmp_path / "seven.png"), "--method", "paper", *option]) == 0
         assert capsys.readouterr().out.strip() == text
+
+    from mnist_studies.segmentation.benchmark import perturbed  # its copies are read the same way
+
+    for crossed_sevens, text in ((False, "7"), (True, "1")):
+        results, failed = perturbed.read([tmp_path / "seven.png"], _ReadsAs(7), None, "framed",
+                                         crossed_sevens=crossed_sevens)
+        assert not failed and results[0].text == text
+    asked, read = [], perturbed.read
+    monkeypatch.setattr(perturbed, "read", lambda *args, **kwargs: asked.append(kwargs["crossed_sevens"]) or
+                        read(*args, **kwargs))
+    (tmp_path / "labels.json").write_text(json.dumps({"seven.png": "1"}))
+    perturbed.main(["--crossed-sevens", "--labels", str(tmp_path / "labels.json"), str(tmp_path / "seven.png")])
+    assert asked == [True] * (1 + len(perturbed.PERTURBATIONS))
