@@ -1480,9 +1480,7 @@ def _seven(height=40, width=24, *, bar_at=None, stroke=3):
     """A drawn 7: a top bar and a stem slanting down to the left; with ``bar_at`` (a share of the height) crossed."""
     ink = np.zeros((height, width), dtype=bool)
     ink[:stroke, :] = True
-    for y in range(height):
-        x = round((width - stroke) * (1 - y / (height - 1)))
-        ink[y, x:x + stroke] = True
+    _stroke(ink, (width - stroke, 0), (0, height - 1), stroke)
     if bar_at is not None:
         y = int(bar_at * height)
         ink[y:y + stroke, 2:width - 2] = True

@@ -5,11 +5,10 @@
 
 Each labelled image is read (photo method, shipped models) as it is and as each copy of ``PERTURBATIONS``: one pixel
 cut off its top and left, a margin of four pixels of its paper's colour added round it, saved again as a JPEG of
-quality 95. The
-writing is the same, so the copies' scores are what the reader scores on new images of the same kind, and the pages
-a copy reads otherwise show how many readings sit on a knife's edge. A change to the reader chosen because it gains
-on the images as they are, but that does not gain on the copies, fits those images' pixels rather than their
-writing. With ``--out``, each reading is written as ``mnist-read-digits --json`` writes it, for
+quality 95. The writing is the same, so the copies' scores are what the reader scores on new images of the same
+kind, and the pages a copy reads otherwise show how many readings sit on a knife's edge. A change to the reader
+chosen because it gains on the images as they are, but that does not gain on the copies, fits those images' pixels
+rather than their writing. With ``--out``, each reading is written as ``mnist-read-digits --json`` writes it, for
 ``benchmark.labels`` to compare before and after a change.
 """
 
