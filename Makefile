@@ -51,7 +51,7 @@ report: $(SENTINEL) ## rewrite REPORT.md from the run records of PROFILE (the la
 bench: $(SENTINEL) ## time every builder, plain Keras vs the project's path: benchmarks/results/bench-<device>.json/.png
 	$(BIN)/python -m mnist_studies.benchmark --output benchmarks/results
 
-bench-pages: $(SENTINEL) ## the page reader on 18 page families (19 with handwriting fonts), then one photo per call by size, beside Tesseract (if installed): make bench-pages [MODEL=x.onnx]
+bench-pages: $(SENTINEL) ## the page reader on 19 page families (20 with handwriting fonts), then one photo per call by size, beside Tesseract (if installed): make bench-pages [MODEL=x.onnx]
 	$(BIN)/python -m mnist_studies.segmentation.benchmark.evaluate --output benchmarks/results $(if $(MODEL),--model "$(MODEL)")
 
 reader-model: $(SENTINEL) ## retrain the page reader's shipped models and export them to ONNX: the digit model, the mean of two (55 + 73 min on a 2-core AMD EPYC, the second beside another training), then the row reader, the mean of two (89 min and about 110, the second resumed beside other work); resumes if killed

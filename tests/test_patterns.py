@@ -75,7 +75,7 @@ def test_digits_written_over_slanted_printed_lines_read_as_written(models, monke
     grey = page.image.astype(float) / 255.0
     striped = np.minimum(grey, np.where(_stripes(grey.shape), 0.55, 1.0))
     assert seg.recognize_page("p", model, grey=striped, method="photo", row_model=rows).text == page.text
-    monkeypatch.setattr(patterns, "remove_pattern", lambda flat: flat)
+    monkeypatch.setattr(patterns, "remove_pattern", lambda flat, found=None: flat)
     assert seg.recognize_page("p", model, grey=striped, method="photo", row_model=rows).text != page.text
 
 

@@ -1222,14 +1222,15 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
 
 
 @pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border", "noise", "printed pattern",
-                                  "scanner margin", "wood", "wood at 30°", "bar at 7°", "bar at 30°"])
+                                  "scanner margin", "wood", "wood at 30°", "bar at 7°", "bar at 30°", "halftone",
+                                  "coarse halftone", "level halftone"])
 def test_a_page_with_nothing_written_reads_as_empty(kind):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
     (each read as one digit the model was over 99.9% sure was "not one digit": ``pipeline.NOT_A_DIGIT_ABOVE``), a
     scanner's black margin (no ink to judge the polarity by, the page was taken for light ink on dark: a 1), a photo
     of wood grain, level or turned (rows of 3s and 8s: ``textures``), a thick bar across the page at an angle (a 2 or
-    a 7: ``lines.remove_bars``)."""
+    a 7: ``lines.remove_bars``), a halftone screen of dots, fine or coarse (digits by the thousand: ``screens``)."""
     from scipy import ndimage
 
     from mnist_studies import paths
@@ -1253,6 +1254,12 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
         page = 0.9 - 0.35 * (np.abs(np.sin(x / 7 + 4 * np.sin(y / 23))) < 0.15)
     elif kind == "scanner margin":
         page[:, :60] = 0.05
+    elif kind.endswith("halftone"):  # a form field's dots 4 or 5 px apart (2-6 digits without ``screens``)
+        from mnist_studies.segmentation.benchmark import families
+
+        pitch, angle, darkest = {"halftone": (4.0, 0.78, 0.5), "coarse halftone": (5.0, 0.78, 0.6),
+                                 "level halftone": (4.0, 0.1, 0.5)}[kind]
+        page = page * families.halftone_screen(page.shape, rng, pitch=pitch, angle=angle, darkest=darkest)
     elif kind.startswith("bar"):  # 24 px thick at 7°, 14 px at 30°
         angle, thickness = (7, 24) if "7" in kind else (30, 14)
         across = np.cos(np.radians(angle)) * (y - 300) - np.sin(np.radians(angle)) * (x - 400)

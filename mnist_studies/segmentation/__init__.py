@@ -1,11 +1,12 @@
 """The page reader of paper 004 (M. Lu, N. Ke, §1 and §4): a page binarized, segmented into digits, each digit read.
 
-``pipeline.recognize_page`` runs the stages, one module each, data flowing down this list: ``loading`` (any image
-as a float page), ``light`` and ``geometry`` (the photo method's sheet, ink channel, flattened light, working scale
-and deskew), ``binarization``, ``lines`` (ruled lines and forms' boxes removed), ``preparation`` (all of those: the
-ink mask), ``rows``, ``splitting`` (digit boxes by directional projection), ``recognition`` (the digit model),
-``sequence`` and ``touching`` (touching digits read whole or split by recognition), ``conventions`` (a writer's
-crossed 7s, asked for with ``crossed_sevens``), ``result`` (``PageResult``, ``annotate``).
+``pipeline.recognize_page`` runs the stages, one module each, data flowing down this list: ``loading`` (any image as a
+float page), ``light`` and ``geometry`` (the photo method's sheet, ink channel, flattened light, working scale and
+deskew), ``patterns`` and ``screens`` (a printed pattern or halftone screen behind the writing), ``binarization``,
+``lines`` (ruled lines and forms' boxes removed), ``preparation`` (all of those: the ink mask), ``rows``, ``splitting``
+(digit boxes by directional projection), ``recognition`` (the digit model), ``sequence`` and ``touching`` (touching
+digits read whole or split by recognition), ``conventions`` (a writer's crossed 7s, asked for with ``crossed_sevens``),
+``result`` (``PageResult``, ``annotate``).
 
 ``benchmark/`` holds the page families and ``make bench-pages``; ``train/`` the training code of the models in
 ``shipped/``; ``__main__`` the command line (``mnist-read-digits``). How each stage works: docs/page-reader.md; what

@@ -167,7 +167,8 @@ def ink_is_dark_locally(grey: np.ndarray) -> bool:
     return -low * LIGHT_INK_MARGIN >= high
 
 
-def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink: bool | None = None) -> np.ndarray:
+def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink: bool | None = None,
+                         stretch_faint: bool = True) -> np.ndarray:
     """The page divided by its background, so that the paper is ~1 everywhere whatever the light was.
 
     The background is the page with the ink closed away: a grey closing (dark ink) with a square of ``scale`` pixels
@@ -176,6 +177,7 @@ def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink
     ridge (a smoothed background, as a median of a downscaled page gave, left a dashed line along it that read as
     digits). Light ink on a dark page is handled by the polarity check of ``ink_is_dark_locally`` (the page is
     inverted first when its ink is light, and back after; ``dark_ink`` gives the answer when the caller knows it).
+    Faint ink is stretched to a pen's contrast unless ``stretch_faint`` is False (a smoothed screen's faint ripple).
     """
 
     grey = np.asarray(grey, dtype=np.float64)
@@ -185,6 +187,6 @@ def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink
     background = imaging.grey_closing(page, size=(size, size))
     flat = np.clip(page / np.maximum(background, 1e-3), 0.0, 1.0)
     darkest = float(np.percentile(flat, 0.5))
-    if 1.0 - darkest > FAINT_INK:  # faint ink (pencil) is stretched to the contrast of a pen; a blank page is not
+    if stretch_faint and 1.0 - darkest > FAINT_INK:  # faint ink (pencil) to a pen's contrast; a blank page is not
         flat = np.clip((flat - darkest) / (1.0 - darkest), 0.0, 1.0)
     return 1.0 - flat if inverted else flat

@@ -16,6 +16,8 @@ under ``INK_REMOVED`` of the ink the next stages keep once rules are removed (ru
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from mnist_studies.segmentation import imaging
@@ -38,35 +40,54 @@ def _neighbourhood_median(amplitude: np.ndarray) -> np.ndarray:
     return np.fft.ifftshift(imaging.median_filter(rows, size=(NEIGHBOURHOOD, 1), mode="nearest"), axes=0)
 
 
-def pattern_gain(page: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(the spectrum of ``page`` less its mean, the gain that lowers its pattern's peaks), or None when the page
-    has no clear periodic pattern."""
+@dataclass
+class Spectrum:
+    """A page's spectrum (less its mean), each bin's amplitude over its neighbourhood's (``ratio``) and its frequency
+    in cycles per pixel (``radius``): computed once, read by this stage and by ``screens``."""
 
+    spectrum: np.ndarray
+    ratio: np.ndarray
+    radius: np.ndarray
+
+
+def spectrum_of(page: np.ndarray) -> Spectrum | None:
+    """``Spectrum`` of a page, or None when the page is too small to have one (under two neighbourhoods a side)."""
+    page = np.asarray(page, dtype=np.float64)
+    if min(page.shape) < 2 * NEIGHBOURHOOD:
+        return None
     spectrum = np.fft.rfft2(page - page.mean())
     amplitude = np.abs(spectrum)
-    reference = _neighbourhood_median(amplitude)
     radius = np.hypot(np.fft.fftfreq(page.shape[0])[:, None], np.fft.rfftfreq(page.shape[1])[None, :])
-    ratio = np.where(radius >= FINEST_LIGHT, amplitude / np.maximum(reference, 1e-12), 0.0)
+    return Spectrum(spectrum, amplitude / np.maximum(_neighbourhood_median(amplitude), 1e-12), radius)
+
+
+def pattern_gain(page: np.ndarray, found: Spectrum | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """(the spectrum of ``page`` less its mean, the gain that lowers its pattern's peaks), or None when the page
+    has no clear periodic pattern. ``found``: the page's ``spectrum_of``, when the caller has it."""
+
+    found = spectrum_of(page) if found is None else found
+    if found is None:
+        return None
+    ratio = np.where(found.radius >= FINEST_LIGHT, found.ratio, 0.0)
     if ratio.max() < PATTERN:
         return None
     peaks = imaging.binary_dilation(ratio >= PEAK, structure=np.ones((3, 3), dtype=bool))
-    return spectrum, np.where(peaks, np.minimum(1.0, reference / np.maximum(amplitude, 1e-12)), 1.0)
+    return found.spectrum, np.where(peaks, np.minimum(1.0, 1.0 / np.maximum(found.ratio, 1e-12)), 1.0)
 
 
-def remove_pattern(flat: np.ndarray) -> np.ndarray:
+def remove_pattern(flat: np.ndarray, found: Spectrum | None = None) -> np.ndarray:
     """A flattened page (dark ink on paper about 1) with its periodic printed pattern removed away from the ink
-    (module docstring); the page itself when it has none."""
+    (module docstring); the page itself when it has none. ``found``: the page's ``spectrum_of``, when the caller
+    has it."""
 
     from mnist_studies.segmentation.binarization import binarize, remove_specks
     from mnist_studies.segmentation.lines import remove_rules
 
     page = np.asarray(flat, dtype=np.float64)
-    if min(page.shape) < 2 * NEIGHBOURHOOD:
+    gained = pattern_gain(page, found)
+    if gained is None:
         return flat
-    found = pattern_gain(page)
-    if found is None:
-        return flat
-    spectrum, gain = found
+    spectrum, gain = gained
     cleaned = np.clip(np.fft.irfft2(spectrum * gain, s=page.shape) + page.mean(), 0.0, 1.0)
     near_ink = imaging.binary_dilation(binarize(cleaned), iterations=KEEP_NEAR_INK)
     result = np.where(near_ink, page, cleaned)

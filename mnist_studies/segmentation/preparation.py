@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnist_studies.segmentation import fine_lines, geometry, light, lines, patterns, textures
+from mnist_studies.segmentation import fine_lines, geometry, light, lines, patterns, screens, textures
 from mnist_studies.segmentation.binarization import binarize, ink_is_dark, remove_specks
 
 METHODS = ("paper", "photo")  # the paper's pipeline; with the photo stages of light, geometry, lines first
@@ -49,15 +49,15 @@ class PreparedPage:
 
 
 def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
-    """The page's ink mask. ``"paper"``: the paper's adaptive binarization of the grey page. ``"photo"``: first the
-    desk around the sheet painted out (``light.only_paper``), the channel that separates ink best
-    (``light.ink_contrast``; ``image`` may be RGB), light flattened
-    (``light.flatten_illumination``), rescaled when its digits are far from 40 px tall (``geometry.working_scale``, then
-    flattened again at that scale), rotated level (``geometry.deskew``), then the binarization, and ruled or squared
-    lines removed (``lines.remove_rules``), and a printed background's fine lines (``fine_lines``); a texture's
-    streaks (``textures``) give an empty mask. Returns the page
-    the mask belongs to (the photo method's is flattened, rescaled and levelled), the mask, and the map back to the
-    input (``PreparedPage.to_input``: ``recognize_page`` gives its boxes on the input image)."""
+    """The page's ink mask. ``"paper"``: the paper's adaptive binarization of the grey page. ``"photo"``: first the desk
+    around the sheet painted out (``light.only_paper``), the channel that separates ink best (``light.ink_contrast``;
+    ``image`` may be RGB), light flattened (``light.flatten_illumination``) and a printed pattern or halftone screen
+    removed (``patterns``, ``screens``), rescaled when its digits are far from 40 px tall (``geometry.working_scale``,
+    then flattened again at that scale), rotated level (``geometry.deskew``), then the binarization, and ruled or
+    squared lines removed (``lines.remove_rules``), and a printed background's fine lines (``fine_lines``); a texture's
+    streaks (``textures``) give an empty mask. Returns the page the mask belongs to (the photo method's is flattened,
+    rescaled and levelled), the mask, and the map back to the input (``PreparedPage.to_input``: ``recognize_page`` gives
+    its boxes on the input image)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
     if method == "paper":
@@ -111,7 +111,8 @@ class FirstLook:
 def _flattened(grey: np.ndarray, dark_ink: bool) -> np.ndarray:
     flat = light.flatten_illumination(grey, dark_ink=dark_ink)
     flat = flat if ink_is_dark(flat) else 1.0 - flat  # light ink on a dark page: dark ink on light paper
-    return patterns.remove_pattern(flat)
+    found = patterns.spectrum_of(flat)  # one spectrum for a printed pattern and a halftone screen
+    return screens.remove_screen(flat, found, patterns.remove_pattern(flat, found))
 
 
 def first_look(image: np.ndarray) -> FirstLook:

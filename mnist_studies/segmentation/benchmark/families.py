@@ -1,11 +1,11 @@
 """Named families of synthetic pages (``FAMILIES``) for measuring a page reader as people will use it: the same
 MNIST *test* digits (``pages.make_page``) written, lit and photographed in different ways, each with its truth.
 
-``make(family, seed)`` returns ``(image, text)``: an 8-bit grey (RGB for blue ink and desk photos) image and its
-digits, rows separated by newlines; ``evaluate`` (``make bench-pages``) reads them beside Tesseract. The last three
-families are what real cheques have (a printed pattern, separators, continental 1s); the continental 1s are drawn
-by code a digit-model variant may train on, so such a model is favoured there. ``handwriting fonts`` (``FONTS``) is
-not MNIST at all: the clean pages in Debian's handwriting fonts, measured where they are installed
+``make(family, seed)`` returns ``(image, text)``: an 8-bit grey (RGB for blue ink and desk photos) image and its digits,
+rows separated by newlines; ``evaluate`` (``make bench-pages``) reads them beside Tesseract. Four families are what real
+documents have: a cheque's printed pattern, separators, continental 1s, a form field's halftone screen; the continental
+1s are drawn by code a digit-model variant may train on, so such a model is favoured there. ``handwriting fonts``
+(``FONTS``) is not MNIST at all: the clean pages in Debian's handwriting fonts, measured where they are installed
 (``HANDWRITING_FONTS``; fonts-bwht, fonts-breip, fonts-dkg-handwriting, fonts-humor-sans, fonts-comic-neue,
 fonts-dancingscript) and skipped with a note elsewhere.
 """
@@ -21,7 +21,7 @@ from mnist_studies.segmentation.benchmark import pages
 
 FAMILIES = ("clean", "touching pairs", "hard shadow", "gradient light", "ruled paper", "squared paper", "blue ink",
             "faint pencil", "rotated ±4°", "JPEG quality 60", "small digits", "large digits", "multi-row",
-            "desk photo", "form boxes", "printed background", "separators", "continental 1s")
+            "desk photo", "form boxes", "printed background", "separators", "continental 1s", "halftone screen")
 PAPER = 0.95  # the paper's grey level
 FONTS = "handwriting fonts"  # the optional family (module docstring)
 HANDWRITING_FONTS = (  # Debian's handwriting-like fonts (outlined ones, as femkeklaver, left out)
@@ -49,6 +49,29 @@ def printed_background(shape: tuple[int, int], rng: np.random.Generator) -> np.n
     pitch, wave, swing = rng.uniform(5, 9), rng.uniform(15, 35), rng.uniform(2, 5)
     line = np.abs(np.sin(u / pitch + swing * np.sin(v / wave))) < rng.uniform(0.12, 0.2)
     return 1.0 - rng.uniform(0.25, 0.4) * line
+
+
+def halftone_screen(shape: tuple[int, int], rng: np.random.Generator, *, pitch: float | None = None,
+                    angle: float | None = None, darkest: float | None = None) -> np.ndarray:
+    """A printed halftone screen (a shaded form field, a newspaper's photo) as a factor (1 = paper) to multiply a
+    page by: round dots on a square grid of one random ``pitch`` (3-7 px) and ``angle`` (radians), their size
+    following a smooth shade that covers up to ``darkest`` of the paper (about 0.2-0.5; from 0.79 the dots merge),
+    rendered as a scanner averages each pixel."""
+    from skimage.transform import resize
+
+    height, width = shape
+    y, x = (np.mgrid[:4 * height, :4 * width] + 0.5) / 4 - 0.5  # four samples a pixel each way: a scanner's average
+    drawn_angle, drawn_pitch = rng.uniform(0, np.pi / 2), rng.uniform(3, 7)
+    angle, pitch = drawn_angle if angle is None else angle, drawn_pitch if pitch is None else pitch
+    u, v = x * np.cos(angle) + y * np.sin(angle), -x * np.sin(angle) + y * np.cos(angle)
+    shade = resize(np.cumsum(np.cumsum(rng.normal(0, 1, (4, 4)), axis=0), axis=1), x.shape, order=3)  # broad patches
+    shade = (shade - shade.min()) / max(np.ptp(shade), 1e-9)
+    lightest = rng.uniform(0.03, 0.12)
+    span = rng.uniform(0.15, 0.4) if darkest is None else darkest - lightest
+    cover = lightest + span * shade  # the share of the paper the dots cover
+    distance = np.hypot((u / pitch) % 1 - 0.5, (v / pitch) % 1 - 0.5) * pitch
+    dots = (distance < pitch * np.sqrt(cover / np.pi)).reshape(height, 4, width, 4).mean(axis=(1, 3))
+    return 1.0 - rng.uniform(0.3, 0.6) * dots
 
 
 @functools.lru_cache(maxsize=1)
@@ -282,6 +305,8 @@ def make(family: str, seed: int) -> tuple[np.ndarray, str]:
         grey = np.where(rules, np.minimum(grey, 0.62), grey)
     elif family == "printed background":  # the ink written over the pattern: where both are, the ink's grey
         grey = np.minimum(grey, PAPER * printed_background(grey.shape, rng))
+    elif family == "halftone screen":
+        grey = np.minimum(grey, PAPER * halftone_screen(grey.shape, rng))
     elif family == "blue ink":  # blue ballpoint on off-white paper: an RGB photo
         ink = _ink(grey)[..., None]
         paper = np.array([0.97, 0.95, 0.86])
