@@ -23,7 +23,7 @@ SIDE = 0.1  # a coarser peak of the same grid: at least this share of the strong
 AXIS = 0.25  # ...or of this share, on the spectrum's axes
 SQUARE = 0.3  # a grid's peak at a right angle, as a share of the first's amplitude: lines have none
 DOTS = 0.1  # dot-sized pieces, as a share of the page's grid cells, that make the page a screen
-BLUR = 0.5  # the Gaussian's sigma in pitches: the grid's fundamental falls under 1% (0.45 left dots on 6 of 72 pages)
+BLUR = 0.5  # the Gaussian's sigma in pitches: the grid's fundamental falls under 1% (experiments.md: 0.4-0.6)
 EDGE_GREY = 0.7  # within a pitch of the page's edge, lighter than this is paper: the half dots the edge cuts
 
 
