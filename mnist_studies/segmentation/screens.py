@@ -116,5 +116,7 @@ def remove_screen(flat: np.ndarray, found: Spectrum | None, cleaned: np.ndarray)
     if pitch is None or not is_screen(binarize(flat), pitch):
         return cleaned
     descreened = descreen(flat, pitch)
-    fewer, more = _pieces(cleaned), _pieces(descreened)
-    return descreened if more < fewer or (more == fewer and is_screen(binarize(cleaned), pitch)) else cleaned
+    pieces, cleaned_pieces = _pieces(descreened), _pieces(cleaned)
+    if pieces < cleaned_pieces or (pieces == cleaned_pieces and is_screen(binarize(cleaned), pitch)):
+        return descreened
+    return cleaned
