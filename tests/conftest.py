@@ -28,6 +28,16 @@ def mnist():
     return load_mnist()
 
 
+@pytest.fixture(scope="session")
+def models():
+    """The shipped page-reader models (digit model, row reader), run by ONNX Runtime, loaded once."""
+    from mnist_studies import paths
+    from mnist_studies import segmentation as seg
+
+    return (seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx")),
+            seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx")))
+
+
 @pytest.fixture
 def fresh_runs(tmp_path, monkeypatch):
     """Call it to point MNIST_STUDIES_RESULTS and _RUNS at new empty folders: a rerun then recomputes everything

@@ -5,15 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_studies import paths
 from mnist_studies import segmentation as seg
 from mnist_studies.segmentation.benchmark import families
-
-
-@pytest.fixture(scope="module")
-def models():
-    return (seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx")),
-            seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx")))
 
 
 def enlarged(tmp_path, family: str, seed: int, factor: float, suffix: str = ".png"):

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from mnist_studies import paths
 from mnist_studies import segmentation as seg
 from mnist_studies.segmentation import patterns
 from mnist_studies.segmentation.benchmark import pages
@@ -59,12 +58,6 @@ def test_a_page_without_a_slanted_pattern_keeps_its_lines(kind):
         assert cleaned is page
     lines = page < 0.5
     assert np.abs(cleaned - page)[lines].max() < 0.05
-
-
-@pytest.fixture(scope="module")
-def models():
-    return (seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx")),
-            seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx")))
 
 
 def test_digits_written_over_slanted_printed_lines_read_as_written(models, monkeypatch):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_studies import paths
 from mnist_studies import segmentation as seg
 from mnist_studies.segmentation import light, patterns, screens
 from mnist_studies.segmentation.benchmark import families, pages
@@ -51,12 +50,6 @@ def test_an_empty_screen_is_smoothed_into_paper_and_its_dots_are_not_ink(pitch, 
     assert screens.is_screen(seg.binarize(flat), pitch)
     assert not seg.binarize(screens.descreen(flat, pitch)).any()
     assert screens.remove_screen(flat, found, cleaned) is not cleaned
-
-
-@pytest.fixture(scope="module")
-def models():
-    return (seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx")),
-            seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx")))
 
 
 def test_digits_written_over_a_screen_read_as_written_and_a_screen_alone_as_nothing(models, monkeypatch):
