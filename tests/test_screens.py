@@ -10,19 +10,23 @@ from mnist_studies.segmentation import light, patterns, screens
 from mnist_studies.segmentation.benchmark import families, pages
 
 
-def _screen(shape=(240, 400), *, pitch=5.0, angle=0.5, darkest=None, seed=0) -> np.ndarray:
-    """An empty page printed with a halftone screen (``families.halftone_screen``), ink 0.95 times as light."""
-    return 0.95 * families.halftone_screen(shape, np.random.default_rng(seed), pitch=pitch, angle=angle,
-                                           darkest=darkest)
+def _screen(shape=(240, 400), *, pitch=5.0, angle=0.5, darkest=None, seed=0, paper=0.95) -> np.ndarray:
+    """An empty page of grey ``paper`` printed with a halftone screen (``families.halftone_screen``)."""
+    return paper * families.halftone_screen(shape, np.random.default_rng(seed), pitch=pitch, angle=angle,
+                                            darkest=darkest)
 
 
 def _flat(grey: np.ndarray) -> np.ndarray:
     return light.flatten_illumination(grey, dark_ink=True)
 
 
-@pytest.mark.parametrize("pitch, angle", [(3.0, 0.0), (3.5, 0.48), (4.3, 0.72), (5.6, 0.2), (6.5, 0.79), (9.0, 1.2)])
-def test_a_screens_pitch_is_found_at_any_angle_though_its_strongest_peak_is_a_harmonic_or_a_diagonal(pitch, angle):
-    found = patterns.spectrum_of(_flat(_screen(pitch=pitch, angle=angle)))
+@pytest.mark.parametrize("pitch, angle, darkest", [(3.0, 0.0, None), (3.5, 0.48, None), (4.3, 0.72, None),
+                                                   (5.6, 0.2, None), (6.5, 0.79, None), (9.0, 1.2, None),
+                                                   (7.0, 0.1, 0.5), (9.0, 0.3, 0.5), (11.0, 0.2, 0.5)])
+def test_a_screens_pitch_is_found_at_any_angle_though_its_strongest_peak_is_a_harmonic_or_a_diagonal(pitch, angle,
+                                                                                                     darkest):
+    """The last three's strongest peaks are (2, 1) harmonics: turned by atan(1/2) from the grid, √5 times as far out."""
+    found = patterns.spectrum_of(_flat(_screen(pitch=pitch, angle=angle, darkest=darkest)))
     assert screens.screen_pitch(found) == pytest.approx(pitch, rel=0.04)
 
 
@@ -63,3 +67,24 @@ def test_digits_written_over_a_screen_read_as_written_and_a_screen_alone_as_noth
     assert seg.recognize_page("p", model, grey=empty, method="photo", row_model=rows).text == ""
     monkeypatch.setattr(screens, "remove_screen", lambda flat, found, cleaned: cleaned)
     assert len(seg.recognize_page("p", model, grey=empty, method="photo", row_model=rows).text) >= 5
+
+
+@pytest.mark.parametrize("pitch, angle, seed, stage", [(5.5, 0.2, 0, "dense"), (7.0, 1.1, 0, "dense"),
+                                                        (2.5, 0.0, 0, "fine"), (2.5, 0.0, 1, "fine")])
+def test_an_empty_screen_whose_dots_merge_or_that_is_finer_than_the_pixel_grid_draws_reads_as_empty(
+        models, monkeypatch, pitch, angle, seed, stage):
+    """Dots covering up to 85% of the paper merge into a net: the page is mostly dark and was taken for light ink on
+    a dark page, its paper's holes for the ink (``screens.dense_screen``). A level screen of 2.5 px repeats on the
+    pixels only every 5 px, which a blur of half its pitch leaves as rings (``screens.FINE_SCREEN``). Each reads
+    empty, and as digits without its rule."""
+    from mnist_studies.segmentation.binarization import ink_is_dark
+
+    model, rows = models
+    page = _screen(pitch=pitch, angle=angle, darkest=0.85, seed=seed, paper=0.92)
+    assert stage == "fine" or not ink_is_dark(_flat(page))
+    assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == ""
+    if stage == "dense":
+        monkeypatch.setattr(screens, "dense_screen", lambda flat, found: None)
+    else:
+        monkeypatch.setattr(screens, "FINE_SCREEN", 0.0)
+    assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text != ""

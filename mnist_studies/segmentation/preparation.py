@@ -110,9 +110,11 @@ class FirstLook:
 
 def _flattened(grey: np.ndarray, dark_ink: bool) -> np.ndarray:
     flat = light.flatten_illumination(grey, dark_ink=dark_ink)
-    flat = flat if ink_is_dark(flat) else 1.0 - flat  # light ink on a dark page: dark ink on light paper
+    inverted = not ink_is_dark(flat)
+    flat = 1.0 - flat if inverted else flat  # light ink on a dark page: dark ink on light paper
     found = patterns.spectrum_of(flat)  # one spectrum for a printed pattern and a halftone screen
-    return screens.remove_screen(flat, found, patterns.remove_pattern(flat, found))
+    dense = screens.dense_screen(1.0 - flat, found) if inverted else None  # or a screen's dots merged into a net
+    return dense if dense is not None else screens.remove_screen(flat, found, patterns.remove_pattern(flat, found))
 
 
 def first_look(image: np.ndarray) -> FirstLook:

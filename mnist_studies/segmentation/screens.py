@@ -7,8 +7,10 @@ bands: the dots left read as digits). ``screen_pitch`` finds the grid's pitch; w
 dot-sized pieces in at least ``DOTS`` of the grid's cells (``is_screen``), ``descreen`` blurs the page with a
 Gaussian of ``BLUR`` pitches and flattens it again without stretching faint ink: the dots become a tone that the
 flattening divides out, and writing, wider than the dots, keeps its strokes. ``remove_screen`` keeps that page
-unless the pattern's removal left no screen and binarizes into no more pieces (its writing is sharper). Measured
-in docs/experiments.md ("Halftone screens").
+unless the pattern's removal left no screen and binarizes into no more pieces (its writing is sharper). A screen
+whose dots merge into a net over most of the paper makes the page look like light ink on a dark page:
+``dense_screen`` descreens it before it is inverted. Measured in docs/experiments.md ("Halftone screens", "Dense
+and fine halftone screens").
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ AXIS = 0.25  # ...or of this share, on the spectrum's axes
 SQUARE = 0.3  # a grid's peak at a right angle, as a share of the first's amplitude: lines have none
 DOTS = 0.1  # dot-sized pieces, as a share of the page's grid cells, that make the page a screen
 BLUR = 0.5  # the Gaussian's sigma in pitches: the grid's fundamental falls under 1% (experiments.md: 0.4-0.6)
+FINE_SCREEN = 3.5  # pixels: a finer screen is blurred as one of twice its pitch. Drawn on the pixel grid, it repeats
+# only every two pitches or so (a level screen of 2.5 px every 5 px): empty screens of 2.5 and 3 px read digits
 EDGE_GREY = 0.7  # within a pitch of the page's edge, lighter than this is paper: the half dots the edge cuts
 
 
@@ -31,7 +35,8 @@ def screen_pitch(found: Spectrum | None) -> float | None:
     """The pitch (pixels) of a page's screen from its ``patterns.spectrum_of``, or None when it has none. The
     strongest clear peak (``PATTERN`` times its neighbourhood) between ``FINEST_PITCH`` and ``COARSEST_PITCH`` may be
     a harmonic of the grid or a square grid's diagonal, so from it the search steps to a coarser peak of the same
-    grid while there is one at least ``SIDE`` as strong: half its frequency, or turned by 45° and 1/√2 as far out."""
+    grid while there is one at least ``SIDE`` as strong: half its frequency, turned by 45° and 1/√2 as far out (from
+    the (1, 1) harmonic), or by atan(1/2) and 1/√5 (from the (2, 1) harmonic)."""
     if found is None:
         return None
     band = (found.radius >= 1 / COARSEST_PITCH) & (found.radius <= 1 / FINEST_PITCH)
@@ -53,7 +58,8 @@ def screen_pitch(found: Spectrum | None) -> float | None:
         return near.size > 0 and near.max() >= (max(least, AXIS * top) if on_axis else least)
 
     while True:
-        coarser = [(fy / 2, fx / 2), ((fy + fx) / 2, (fx - fy) / 2), ((fy - fx) / 2, (fx + fy) / 2)]
+        coarser = [(fy / 2, fx / 2), ((fy + fx) / 2, (fx - fy) / 2), ((fy - fx) / 2, (fx + fy) / 2),
+                   ((2 * fy + fx) / 5, (2 * fx - fy) / 5), ((2 * fy - fx) / 5, (2 * fx + fy) / 5)]
         step = next(((y, x) for y, x in coarser if clear(y, x)), None)
         if step is None:
             return float(1.0 / np.hypot(fy, fx)) if _grid(found.spectrum, fy, fx) else None
@@ -90,10 +96,11 @@ def descreen(flat: np.ndarray, pitch: float) -> np.ndarray:
     away (module docstring)."""
     from mnist_studies.segmentation.light import flatten_illumination
 
-    blurred = imaging.gaussian_filter(flat, (BLUR * pitch, BLUR * pitch))
+    sigma = BLUR * (2 * pitch if pitch < FINE_SCREEN else pitch)
+    blurred = imaging.gaussian_filter(flat, (sigma, sigma))
     smooth = flatten_illumination(blurred, dark_ink=True, stretch_faint=False)
     edge = np.zeros(smooth.shape, dtype=bool)  # the blur's reach: a grid cut by the page's edge leaves half dots
-    reach = int(np.ceil(pitch))
+    reach = int(np.ceil(sigma / BLUR))
     edge[:reach], edge[-reach:], edge[:, :reach], edge[:, -reach:] = True, True, True, True
     smooth[edge & (smooth > EDGE_GREY)] = 1.0
     return smooth
@@ -120,3 +127,16 @@ def remove_screen(flat: np.ndarray, found: Spectrum | None, cleaned: np.ndarray)
     if pieces < cleaned_pieces or (pieces == cleaned_pieces and is_screen(binarize(cleaned), pitch)):
         return descreened
     return cleaned
+
+
+def dense_screen(flat: np.ndarray, found: Spectrum | None) -> np.ndarray | None:
+    """The descreened page of a flattened page (dark ink on paper about 1) that reads as light ink on a dark page
+    (``binarization.ink_is_dark``) only because a screen's dots, merged into a net, cover most of its paper; None
+    when it is no screen (a blackboard's chalk). ``found``: the spectrum of the page or of its inverse (the same
+    peaks)."""
+    from mnist_studies.segmentation.binarization import binarize
+
+    pitch = screen_pitch(found)
+    if pitch is None or not is_screen(binarize(flat), pitch):  # binarize takes the net's holes for the ink: dots
+        return None
+    return descreen(flat, pitch)
