@@ -49,7 +49,7 @@ def test_an_empty_screen_is_smoothed_into_paper_and_its_dots_are_not_ink(pitch, 
     flat = _flat(_screen(pitch=pitch, angle=angle, darkest=darkest, seed=1))
     found = patterns.spectrum_of(flat)
     cleaned = patterns.remove_pattern(flat, found)
-    assert seg.binarize(flat).mean() > 0.2 and seg.remove_specks(seg.binarize(cleaned)).sum() > 500
+    assert seg.binarize(flat).mean() > 0.15 and seg.remove_specks(seg.binarize(cleaned)).sum() > 500
     pitch = screens.screen_pitch(found)
     assert screens.is_screen(seg.binarize(flat), pitch)
     assert not seg.binarize(screens.descreen(flat, pitch)).any()
@@ -63,7 +63,7 @@ def test_digits_written_over_a_screen_read_as_written_and_a_screen_alone_as_noth
     for seed in (5000, 5001, 5002):
         image, truth = families.make("halftone screen", seed)
         assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == truth
-    empty = _screen((600, 800), pitch=4.0, angle=0.78, darkest=0.6, seed=2)
+    empty = _screen(pitch=7.0, angle=1.1, darkest=0.6, paper=0.92)
     assert seg.recognize_page("p", model, grey=empty, method="photo", row_model=rows).text == ""
     monkeypatch.setattr(screens, "remove_screen", lambda flat, found, cleaned: cleaned)
     assert len(seg.recognize_page("p", model, grey=empty, method="photo", row_model=rows).text) >= 5

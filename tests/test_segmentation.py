@@ -54,6 +54,26 @@ def test_binarize_finds_the_ink_in_either_polarity_under_uneven_light(dark_ink):
     assert (mask & ~truth).sum() < 0.01 * truth.sum() + 50  # and not the paper
 
 
+@pytest.mark.parametrize("sigma", [0.02, 0.05, 0.15])
+def test_pixel_noise_measures_the_papers_noise_whatever_is_written_and_heavy_noise_is_not_ink(sigma):
+    """``binarization.pixel_noise`` gives the noise's standard deviation within 10%, with or without digits written.
+    Flattened (its faint-ink stretch amplifies the noise), a page of noise binarized into 18,000-72,000 pixels of
+    "ink" without ``NOISE_SIGMAS``; now into none, while the digits written under the same noise are still found."""
+    from mnist_studies.segmentation import light
+    from mnist_studies.segmentation.binarization import pixel_noise
+
+    blank = np.full((600, 800), 0.92)
+    written = _draw_rect_digits(blank.copy(), BOXES)
+    noise = np.random.default_rng(3).normal(0, sigma, blank.shape)
+    assert pixel_noise(blank + noise) == pytest.approx(sigma, rel=0.1)
+    assert pixel_noise(written + noise) == pytest.approx(sigma, rel=0.1)
+    empty = light.flatten_illumination(np.clip(blank + noise, 0, 1), dark_ink=True)
+    assert seg.remove_specks(seg.binarize(empty)).sum() == 0
+    page = light.flatten_illumination(np.clip(written + noise, 0, 1), dark_ink=True)
+    truth = _draw_rect_digits(np.zeros(blank.shape), BOXES, ink=1.0) > 0
+    assert (seg.binarize(page) & truth).sum() > 0.9 * truth.sum()
+
+
 def test_blank_page_gives_an_empty_mask_and_specks_are_removed():
     assert not seg.binarize(_blank() + np.random.default_rng(1).normal(0, 0.01, (120, 300))).any()
     mask = np.zeros((50, 50), bool)
@@ -1223,14 +1243,15 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
 
 @pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border", "noise", "printed pattern",
                                   "scanner margin", "wood", "wood at 30°", "bar at 7°", "bar at 30°", "halftone",
-                                  "coarse halftone", "level halftone"])
+                                  "coarse halftone", "level halftone", "heavy noise"])
 def test_a_page_with_nothing_written_reads_as_empty(kind):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
     (each read as one digit the model was over 99.9% sure was "not one digit": ``pipeline.NOT_A_DIGIT_ABOVE``), a
     scanner's black margin (no ink to judge the polarity by, the page was taken for light ink on dark: a 1), a photo
     of wood grain, level or turned (rows of 3s and 8s: ``textures``), a thick bar across the page at an angle (a 2 or
-    a 7: ``lines.remove_bars``), a halftone screen of dots, fine or coarse (digits by the thousand: ``screens``)."""
+    a 7: ``lines.remove_bars``), a halftone screen of dots, fine or coarse (digits by the thousand: ``screens``), a
+    dim photo's heavy sensor noise (Otsu's cut split the noise itself: 85 digits; ``binarization.NOISE_SIGMAS``)."""
     from scipy import ndimage
 
     from mnist_studies import paths
@@ -1250,6 +1271,8 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
         page[:, :25] = page[:, -25:] = 0.1
     elif kind == "noise":
         page = rng.uniform(0, 1, (600, 800))
+    elif kind == "heavy noise":
+        page = np.clip(page + rng.normal(0, 0.15, (600, 800)), 0, 1)
     elif kind == "printed pattern":  # guilloche-like wavy lines, as behind a cheque's amount
         page = 0.9 - 0.35 * (np.abs(np.sin(x / 7 + 4 * np.sin(y / 23))) < 0.15)
     elif kind == "scanner margin":
