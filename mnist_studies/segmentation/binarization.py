@@ -19,12 +19,14 @@ def ink_is_dark(grey: np.ndarray) -> bool:
     return (grey > threshold).mean() >= 0.5
 
 
-def binarize(grey: np.ndarray, *, window: int | None = None, k: float = 0.2) -> np.ndarray:
+def binarize(grey: np.ndarray, *, window: int | None = None, k: float = 0.2,
+             noise_sigmas: float | None = NOISE_SIGMAS) -> np.ndarray:
     """Adaptive binarization (scikit-image's Sauvola threshold) → boolean ink mask (True = ink).
 
     The polarity is detected first (``ink_is_dark``): light-on-dark pages are inverted. A page with less than
     ``MIN_CONTRAST`` between its darkest and lightest percentile is blank: an empty mask. Ink is also darker than
-    Otsu's global cut and than the paper by ``NOISE_SIGMAS`` times the page's noise (``pixel_noise``).
+    Otsu's global cut and than the paper by ``noise_sigmas`` times the page's noise (``pixel_noise``; None: no such
+    rule, as the shipped models' training pages were binarized: ``train.strips``).
     """
 
     low, high = np.percentile(grey, [0.5, 99.5])
@@ -36,8 +38,10 @@ def binarize(grey: np.ndarray, *, window: int | None = None, k: float = 0.2) -> 
     local = page < imaging.threshold_sauvola(page, window, k)
     # Sauvola alone turns faint texture of empty regions into specks: ink must also be darker than Otsu's global cut,
     # and than the paper by more than its noise (on an empty page of heavy noise, Otsu's cut splits the noise itself)
-    paper = float(np.median(page[::2, ::2]))
-    return local & (page < imaging.threshold_otsu(page)) & (page < paper - NOISE_SIGMAS * pixel_noise(page))
+    ink = local & (page < imaging.threshold_otsu(page))
+    if noise_sigmas is None:
+        return ink
+    return ink & (page < float(np.median(page[::2, ::2])) - noise_sigmas * pixel_noise(page))
 
 
 def pixel_noise(page: np.ndarray) -> float:

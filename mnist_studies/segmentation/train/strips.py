@@ -22,6 +22,8 @@ COVERAGE = {"digit": 0.9, "sliver": 0.1, "more": 0.3, "piece": 0.65}  # shares o
 
 
 SMALL_TAIL = (0.45, 0.75)  # ``small_tail``: the last digits' height, a share of the others' (drawn per row)
+AS_TRAINED = {"noise_sigmas": None}  # ``binarize`` as the shipped models' training pages were binarized: before
+# ``binarization.NOISE_SIGMAS``, so that ``make reader-model`` rebuilds them from the same pages
 
 
 def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count: int, *, jitter: float = 0.0,
@@ -91,7 +93,7 @@ def _row(rng: np.random.Generator, images: np.ndarray, labels: np.ndarray, count
             if left[3] is not None and right[3] is not None and rng.random() < 0.85:
                 _ligature(ink, left, right, rng)
     grey = pages.on_paper(ink, 0.95, blur=rng.uniform(0.4, 1.0), noise=0.02, rng=rng)
-    return binarize(grey), owner, digits
+    return binarize(grey, **AS_TRAINED), owner, digits
 
 
 def _ligature(ink: np.ndarray, left, right, rng: np.random.Generator) -> None:
@@ -191,7 +193,7 @@ def make_separators(count: int, *, seed: int = 0) -> np.ndarray:
         used = pages.draw_separator(ink, kind, height // 2, height + height // 2, height, rng)
         grey = pages.on_paper(ink[:, :height // 2 + used + height // 2], 0.95,
                               blur=rng.uniform(0.4, 1.0), noise=0.02, rng=rng)
-        mask = binarize(grey)
+        mask = binarize(grey, **AS_TRAINED)
         box = shrink_to_ink(mask, (0, 0, mask.shape[1], mask.shape[0]))
         if box is not None:
             x0, y0, x1, y1 = box
@@ -252,7 +254,8 @@ def make_clutter(count: int, *, seed: int = 0) -> np.ndarray:
     crops = []
     while len(crops) < count:
         height = int(rng.integers(28, 61))
-        mask = binarize(_clutter(rng, CLUTTER_KINDS[int(rng.integers(len(CLUTTER_KINDS)))], 3 * height))
+        mask = binarize(_clutter(rng, CLUTTER_KINDS[int(rng.integers(len(CLUTTER_KINDS)))], 3 * height),
+                        **AS_TRAINED)
         width = int(height * rng.uniform(CLUTTER_MIN_ASPECT, 1.5))
         y0, x0 = int(rng.integers(0, 2 * height)), int(rng.integers(0, 3 * height - width))
         box = shrink_to_ink(mask, (x0, y0, x0 + width, y0 + height))
