@@ -57,8 +57,8 @@ def test_binarize_finds_the_ink_in_either_polarity_under_uneven_light(dark_ink):
 @pytest.mark.parametrize("sigma", [0.02, 0.05, 0.15])
 def test_pixel_noise_measures_the_papers_noise_whatever_is_written_and_heavy_noise_is_not_ink(sigma):
     """``binarization.pixel_noise`` gives the noise's standard deviation within 10%, with or without digits written.
-    Flattened (its faint-ink stretch amplifies the noise), a page of noise binarized into 18,000-72,000 pixels of
-    "ink" without ``NOISE_SIGMAS``; now into none, while the digits written under the same noise are still found."""
+    Flattened (its faint-ink stretch amplifies the noise), a page of noise of σ 0.05 or 0.15 binarized into 72,000
+    or 19,000 pixels of "ink" without ``NOISE_SIGMAS``; now into none, and the digits written under it are found."""
     from mnist_studies.segmentation import light
     from mnist_studies.segmentation.binarization import pixel_noise
 
