@@ -48,6 +48,8 @@ def pixel_noise(page: np.ndarray) -> float:
     """The standard deviation of a page's noise from pixel to pixel: the median absolute deviation of the
     differences between horizontal neighbours (every other pixel) × 1.4826 / √2. Ink's edges are too few to move it."""
     step = np.diff(page[::2, ::2], axis=1)
+    if not step.size:  # a page under three pixels wide
+        return 0.0
     return 1.4826 * float(np.median(np.abs(step - np.median(step)))) / np.sqrt(2)
 
 
