@@ -119,8 +119,8 @@ def remove_screen(flat: np.ndarray, found: Spectrum | None, cleaned: np.ndarray)
     ``cleaned``."""
     from mnist_studies.segmentation.binarization import binarize
 
-    pitch = screen_pitch(found)
-    if pitch is None or not is_screen(binarize(flat), pitch):
+    pitch = _pitch_if_screen(flat, found)
+    if pitch is None:
         return cleaned
     descreened = descreen(flat, pitch)
     pieces, cleaned_pieces = _pieces(descreened), _pieces(cleaned)
@@ -134,9 +134,14 @@ def dense_screen(flat: np.ndarray, found: Spectrum | None) -> np.ndarray | None:
     (``binarization.ink_is_dark``) only because a screen's dots, merged into a net, cover most of its paper; None
     when it is no screen (a blackboard's chalk). ``found``: the spectrum of the page or of its inverse (the same
     peaks)."""
+    pitch = _pitch_if_screen(flat, found)  # binarize takes the net's holes for the ink: dots
+    return None if pitch is None else descreen(flat, pitch)
+
+
+def _pitch_if_screen(flat: np.ndarray, found: Spectrum | None) -> float | None:
+    """The pitch of ``flat``'s screen (``screen_pitch`` of its spectrum ``found``) where its binarized ink is one
+    (``is_screen``), else None."""
     from mnist_studies.segmentation.binarization import binarize
 
     pitch = screen_pitch(found)
-    if pitch is None or not is_screen(binarize(flat), pitch):  # binarize takes the net's holes for the ink: dots
-        return None
-    return descreen(flat, pitch)
+    return pitch if pitch is not None and is_screen(binarize(flat), pitch) else None
