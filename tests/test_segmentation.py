@@ -1243,7 +1243,7 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
 
 @pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border", "noise", "printed pattern",
                                   "scanner margin", "wood", "wood at 30°", "bar at 7°", "bar at 30°", "halftone",
-                                  "coarse halftone", "level halftone", "heavy noise"])
+                                  "coarse halftone", "level halftone", "heavy noise", "fabric", "warm light"])
 def test_a_page_with_nothing_written_reads_as_empty(kind):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
@@ -1251,7 +1251,9 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
     scanner's black margin (no ink to judge the polarity by, the page was taken for light ink on dark: a 1), a photo
     of wood grain, level or turned (rows of 3s and 8s: ``textures``), a thick bar across the page at an angle (a 2 or
     a 7: ``lines.remove_bars``), a halftone screen of dots, fine or coarse (digits by the thousand: ``screens``), a
-    dim photo's heavy sensor noise (Otsu's cut split the noise itself: 85 digits; ``binarization.NOISE_SIGMAS``)."""
+    dim photo's heavy sensor noise (Otsu's cut split the noise itself: 85 digits; ``binarization.NOISE_SIGMAS``), a
+    dark fabric's fine weave (its specks levelled the page by 6°, and the turned page's noise read as digits), a
+    colour photo lit warmly from one side (its darkest paper became black ink in ``light.ink_contrast``)."""
     from scipy import ndimage
 
     from mnist_studies import paths
@@ -1271,6 +1273,13 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
         page[:, :25] = page[:, -25:] = 0.1
     elif kind == "noise":
         page = rng.uniform(0, 1, (600, 800))
+    elif kind == "fabric":  # a weave a pixel or two fine, 4% deep, on a dark (red) cloth's luminance
+        cloth = np.random.default_rng(1)  # (a draw whose ten specks of "ink" level the page by 6° without the fix)
+        weave = ndimage.gaussian_filter(cloth.normal(0, 1, (600, 800)), 1.5)
+        page = 0.365 * (1 + 0.042 * weave / weave.std()) + cloth.normal(0, 0.0067, (600, 800))
+    elif kind == "warm light":  # brightness from 0.3 to 0.9 across the page, in a lamp's warm tint
+        page = np.clip((0.3 + 0.6 * x / 800)[..., None] * np.array([1.0, 0.95, 0.85])
+                       + rng.normal(0, 0.01, (600, 800, 3)), 0, 1)
     elif kind == "heavy noise":
         page = np.clip(page + rng.normal(0, 0.15, (600, 800)), 0, 1)
     elif kind == "printed pattern":  # guilloche-like wavy lines, as behind a cheque's amount

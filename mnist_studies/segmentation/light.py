@@ -122,13 +122,14 @@ def _contrast(grey: np.ndarray) -> float:
 
 def _ink_candidate(rgb: np.ndarray, which: int, paper: np.ndarray) -> np.ndarray:
     """One of ``ink_contrast``'s grey images of an RGB page: 0 luminance, 1-3 the red, green, blue channel, 4 one minus
-    the colour distance from ``paper``."""
+    the colour distance from ``paper`` over the farthest pixel's or black's distance, whichever is larger (over the
+    farthest alone, an empty page lit from one side had its dim paper made black ink: 2-19 digits)."""
     if which == 0:
         return rgb @ np.array([0.299, 0.587, 0.114])
     if which < 4:
         return rgb[..., which - 1]
     distance = np.linalg.norm(rgb - paper, axis=-1)
-    return 1.0 - distance / max(float(distance.max()), 1e-6)
+    return 1.0 - distance / max(float(distance.max()), float(np.linalg.norm(paper)), 1e-6)
 
 
 def ink_contrast(rgb: np.ndarray) -> np.ndarray:

@@ -73,7 +73,9 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
         flat = look.flattened(geometry.rescale(look.grey, factor))
         ink = binarize(flat)
     levelled_from = flat.shape
-    flat, angle = geometry.deskew(flat, _without_fine_lines(ink, look, factor))
+    angle = 0.0
+    if look.scale_mask.any():  # specks alone have no rows: levelled by them, a textured page's noise became ink
+        flat, angle = geometry.deskew(flat, _without_fine_lines(ink, look, factor))
     if angle:  # a page already level keeps the binarization it has
         ink = binarize(flat)
     mask = _without_fine_lines(lines.remove_rules(ink), look, factor)
