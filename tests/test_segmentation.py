@@ -592,6 +592,28 @@ def test_a_page_photographed_on_a_desk_binarizes_like_the_page_alone(clean_page)
     assert seg.paper_region(shadowed) is None  # a shadow on the page is not a desk
 
 
+def test_a_page_on_a_grey_desk_is_told_from_the_desk_by_its_grain(clean_page, monkeypatch):
+    """A grained desk as grey as the paper in shadow (``light._grained``): it was kept as paper, and its grain read
+    as digits. The sheet lies inside the photo, so a grained dim region is the desk, and the sheet is the rest (its
+    shadowed half too), shrunk by a window more than on a desk told apart by its colour."""
+    import functools
+
+    from mnist_studies import paths
+    from mnist_studies.segmentation.benchmark import families
+
+    grey, _ = clean_page  # a noisy page (noise 0.04): its paper is grained too, less than the desk
+    for shadow in (1.0, 0.5):  # the shadow over the photo's right half, sheet and desk alike
+        sheet = seg.paper_region(_on_a_desk(grey, (0.42, 0.45, 0.40), shadow=shadow))
+        assert sheet is not None and sheet[100:-100, 100:-100].all(), shadow  # the page, 60 px inside the photo
+        assert not sheet[:50].any() and not sheet[-50:].any() and not sheet[:, -50:].any(), shadow
+    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
+    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    monkeypatch.setattr(families, "desk_photo", functools.partial(families.desk_photo, desks=("grey",)))
+    for seed in (7005, 7009):  # the desk photo family on a grey desk (7005 under a hard shadow)
+        image, text = families.make("desk photo", seed)
+        assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text, seed
+
+
 def test_a_shadow_whose_edge_meets_the_sheets_edge_adds_no_digit():
     # Outside the sheet painted one colour, the corner a shadow's edge makes with the sheet's edge was a wedge
     # narrower than the flattening's window: it read as digits (4 of these 12 photos misread before only_paper

@@ -13,6 +13,11 @@ NOT_PAPER_BELOW = 0.3  # paper_region: a background darker than this share of th
 NOT_PAPER_CHROMA = 0.06  # ... nor one whose chromaticity is this far from the paper's (a shadow keeps the colour)
 
 
+DESK_GRAIN = 0.022  # ... nor a dim region grained like a desk (``_grained``: desks 3.3-4.9%, shadowed paper 0.9-1.6%)
+GRAIN_OVER_PAPER = 1.5  # ... and this many times the lit paper's (a noisy photo's paper is grained too),
+SHEET_INSIDE = 0.05  # looked for when the lit paper touches under this share of the photo's edge (a sheet inside it)
+
+
 NOISE_FLOOR = 0.02  # ink_contrast: the noise every channel has at least (a phone's sensor, JPEG), so that of channels
 #                     as clean as each other the one with the stronger ink wins
 
@@ -39,17 +44,43 @@ def _sheet(image: np.ndarray, *, darker: float, chroma: float, side: int):
     level = background.mean(axis=-1)
     lit = float(np.percentile(level, 95))
     foreign = level < darker * lit
+    bright = level > 0.7 * lit
     if background.shape[2] == 3:
         shares = background / np.maximum(background.sum(axis=-1, keepdims=True), 1e-6)
-        paper_colour = np.median(shares[level > 0.7 * lit], axis=0)
+        paper_colour = np.median(shares[bright], axis=0)
         foreign |= np.linalg.norm(shares - paper_colour, axis=-1) > chroma
-    labels, count = imaging.label(~foreign)
+    sheet = _largest(~foreign)
+    # a grey desk: the sheet reaches the photo's edge though its lit paper lies inside the photo
+    grey_desk = sheet is not None and _edge(sheet).any() and _edge(bright).mean() < SHEET_INSIDE
+    if grey_desk:  # dim paper is paper in shadow unless it is grained like a desk
+        sheet = _largest(~foreign & (bright | ~_grained(small, level, size, bright)))
+    if sheet is None or sheet.mean() > 0.98:
+        return None
+    shrink = max(1, size // 3) + (size if grey_desk else 0)  # the blurred edge; and the grain's, measured over windows
+    return imaging.binary_erosion(sheet, iterations=shrink, border_value=1), background, factor
+
+
+def _largest(mask: np.ndarray) -> np.ndarray | None:
+    """The largest connected region of ``mask``, holes filled; None when it is empty."""
+    labels, count = imaging.label(mask)
     if not count:
         return None
-    sheet = imaging.binary_fill_holes(labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:])))
-    if sheet.mean() > 0.98:
-        return None
-    return imaging.binary_erosion(sheet, iterations=max(1, size // 3), border_value=1), background, factor
+    return imaging.binary_fill_holes(labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:])))
+
+
+def _edge(mask: np.ndarray) -> np.ndarray:
+    """The values of ``mask`` along the image's four edges."""
+    return np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]])
+
+
+def _grained(small: np.ndarray, level: np.ndarray, size: int, paper: np.ndarray) -> np.ndarray:
+    """Where a photo's every n-th pixel (``small``) is grained like a desk: each pixel's difference from the median of
+    its 5 × 5 neighbours, as a share of the background ``level``, has a median over two windows above ``DESK_GRAIN``
+    and above ``GRAIN_OVER_PAPER`` times its median on the lit ``paper``."""
+    grey = small.mean(axis=-1)
+    detail = np.abs(grey - imaging.median_filter(grey, size=5)) / np.maximum(level, 1e-3)
+    floor = max(DESK_GRAIN, GRAIN_OVER_PAPER * float(np.median(detail[paper])))
+    return imaging.median_filter(detail, size=2 * size) > floor
 
 
 def _full_size(small: np.ndarray, factor: int, shape: tuple[int, ...]) -> np.ndarray:
@@ -68,7 +99,9 @@ def paper_region(image: np.ndarray, *, darker: float = NOT_PAPER_BELOW, chroma: 
     where it is darker than ``darker`` × the lit paper's (its 95th percentile: a dark desk) or where its chromaticity is
     more than ``chroma`` from the paper's (a wooden or coloured desk). A shadow darkens the paper but keeps its colour,
     so it stays paper. The sheet is the largest connected rest, holes filled, shrunk by a third of the window (its
-    blurred edge). A grained desk of the paper's own grey is not told apart (docs/experiments.md, "Desk photos").
+    blurred edge). Where that reaches the photo's edge though the lit paper lies inside it (a grey desk is as dark as
+    paper in shadow), a dim region grained like a desk (``_grained``) is not the sheet either, and the sheet is
+    shrunk by a window more (the grain's edge is blurred by its windows; docs/experiments.md, "A grey desk").
     """
     found = _sheet(image, darker=darker, chroma=chroma, side=side)
     return None if found is None else _full_size(found[0], found[2], np.shape(image))
