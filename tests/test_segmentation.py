@@ -1265,7 +1265,8 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
 
 @pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border", "noise", "printed pattern",
                                   "scanner margin", "wood", "wood at 30°", "bar at 7°", "bar at 30°", "halftone",
-                                  "coarse halftone", "level halftone", "heavy noise", "fabric", "warm light"])
+                                  "coarse halftone", "level halftone", "heavy noise", "fabric", "warm light",
+                                  "red cloth"])
 def test_a_page_with_nothing_written_reads_as_empty(kind):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
@@ -1275,7 +1276,8 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
     a 7: ``lines.remove_bars``), a halftone screen of dots, fine or coarse (digits by the thousand: ``screens``), a
     dim photo's heavy sensor noise (Otsu's cut split the noise itself: 85 digits; ``binarization.NOISE_SIGMAS``), a
     dark fabric's fine weave (its specks levelled the page by 6°, and the turned page's noise read as digits), a
-    colour photo lit warmly from one side (its darkest paper became black ink in ``light.ink_contrast``)."""
+    colour photo lit warmly from one side (its darkest paper became black ink in ``light.ink_contrast``), a red
+    cloth's weave in colour (one net across the page, read as a page-sized 1: ``pipeline.MANY_HOLES``)."""
     from scipy import ndimage
 
     from mnist_studies import paths
@@ -1302,6 +1304,11 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
     elif kind == "warm light":  # brightness from 0.3 to 0.9 across the page, in a lamp's warm tint
         page = np.clip((0.3 + 0.6 * x / 800)[..., None] * np.array([1.0, 0.95, 0.85])
                        + rng.normal(0, 0.01, (600, 800, 3)), 0, 1)
+    elif kind == "red cloth":  # the weave 2.5% deep; its blue channel, the one picked, is dark and noisy
+        cloth = np.random.default_rng(0)
+        weave = ndimage.gaussian_filter(cloth.normal(0, 1, (600, 800)), 1.5)
+        page = np.clip((0.6 + 0.025 * weave / weave.std())[..., None] * np.array([0.9, 0.5, 0.4])
+                       + cloth.normal(0, 0.01, (600, 800, 3)), 0, 1)
     elif kind == "heavy noise":
         page = np.clip(page + rng.normal(0, 0.15, (600, 800)), 0, 1)
     elif kind == "printed pattern":  # guilloche-like wavy lines, as behind a cheque's amount
@@ -1346,6 +1353,26 @@ def test_a_box_of_many_parallel_strokes_is_not_one_digit():
     digit[5:45, 18:23] = True  # a 1, and specks around it
     digit[2, ::4] = True
     assert not too_many_strokes(digit, (0, 0, 40, 50))
+
+
+def test_a_box_whose_ink_encloses_many_holes_is_not_one_digit():
+    """``pipeline.too_many_holes``: a net of ink (a cloth's weave binarized) encloses more than ``MANY_HOLES`` holes of
+    4 pixels or more; an 8, two touching 8s, and a stroke with pinholes do not."""
+    from mnist_studies.segmentation.pipeline import MANY_HOLES, too_many_holes
+
+    def net(cells: int) -> np.ndarray:  # a row of ``cells`` square holes 4 px wide, each framed by ink
+        mask = np.zeros((10, 5 * cells + 6), dtype=bool)
+        mask[1:9, 1:5 * cells + 4] = True
+        for k in range(cells):
+            mask[3:7, 3 + 5 * k:7 + 5 * k] = False
+        return mask
+
+    for cells, many in ((2, False), (4, False), (MANY_HOLES, False), (MANY_HOLES + 1, True)):
+        mask = net(cells)
+        assert too_many_holes(mask, (0, 0, mask.shape[1], mask.shape[0])) is many, cells
+    pinholes = np.ones((10, 60), dtype=bool)
+    pinholes[4, 2:58:4] = False  # 14 holes of one pixel
+    assert not too_many_holes(pinholes, (0, 0, 60, 10))
 
 
 def test_a_printed_pattern_of_parallel_wavy_lines_reads_as_empty_even_when_the_model_is_unsure(monkeypatch):

@@ -21,6 +21,7 @@ CONTEXT_BELOW = 0.5  # ... and a digit still less probable than this by the row 
 NOT_A_DIGIT_ABOVE = 0.999  # the photo method drops a box the 11-class model is this sure is not one digit
 SMALL_DIGIT = 0.3  # the photo method keeps a low box on the baseline this tall (× the row) as a digit of its own
 MANY_STROKES = 4  # the photo method drops a box holding more pieces of ink than this, each at least half its height
+MANY_HOLES = 6  # ... or enclosing more holes than this (an 8 has two; the development amounts' boxes at most four)
 SMALL_ROW = 0.5  # the photo method drops a row whose boxes are all lower than this × the other rows' median box
 CLOSING_MARK = (0.6, 0.9)  # the photo method drops a row's last box lower than this × its other boxes (their
 # median height) and read less surely than this: the "=", "-" or ".-" that closes an amount (``drop_closing_marks``)
@@ -97,7 +98,8 @@ def read_boxes(path: str | Path, model, *, grey: np.ndarray | None = None, metho
         kept = np.flatnonzero(probabilities.sum(axis=1) > 1.0 - NOT_A_DIGIT_ABOVE)
         kept = kept[drop_closing_marks(prepared.mask, [boxes[i] for i in kept], probabilities[kept])]
         kept = kept[drop_small_rows([boxes[i] for i in kept])]
-        kept = kept[[not too_many_strokes(prepared.mask, boxes[i][1]) for i in kept]]
+        kept = kept[[not too_many_strokes(prepared.mask, boxes[i][1]) and not too_many_holes(prepared.mask, boxes[i][1])
+                     for i in kept]]
         boxes, probabilities = [boxes[i] for i in kept], probabilities[kept]
         if row_model is not None:
             probabilities = read_in_context(prepared.mask, boxes, probabilities, row_model)
@@ -159,6 +161,15 @@ def too_many_strokes(mask: np.ndarray, box, *, most: int = MANY_STROKES) -> bool
     is one stroke or a few, broken ones shorter."""
     x0, y0, x1, y1 = box
     return len(tall_pieces(mask[y0:y1, x0:x1], 0.5 * (y1 - y0))) > most
+
+
+def too_many_holes(mask: np.ndarray, box, *, most: int = MANY_HOLES) -> bool:
+    """Whether the ink of the box of ``mask`` encloses more than ``most`` holes of 4 pixels or more: not one digit but
+    a mesh (a cloth's weave binarized into one net across the page, read as a page-sized 1)."""
+    x0, y0, x1, y1 = box
+    ink = mask[y0:y1, x0:x1].astype(bool)
+    labels, count = imaging.label(imaging.binary_fill_holes(ink) & ~ink)
+    return count > most and int((np.bincount(labels.ravel())[1:] >= 4).sum()) > most
 
 
 def drop_small_rows(boxes: Boxes, *, lower: float = SMALL_ROW) -> np.ndarray:
