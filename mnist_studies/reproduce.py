@@ -24,6 +24,7 @@ import signal
 import socket
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -375,6 +376,10 @@ def main(argv: list[str] | None = None) -> int:
             outcome = run_study_notebook(notebook, profile, output_dir, force=args.force,
                                          label=notebook.stem[:2] + " " + p.study)
         except (KeyboardInterrupt, SystemExit) as stop:  # Ctrl-C, or a kill (SIGTERM, see below)
+            # the notebook's event loop and coroutines, stopped mid-run, are collected from here to the exit: without
+            # this, their "never awaited" warnings and "Exception ignored" tracebacks followed the one line below
+            sys.unraisablehook = lambda unraisable: None
+            warnings.simplefilter("ignore", RuntimeWarning)
             print(f"\nstopped: {notebook.stem} was interrupted; its finished runs are kept, and "
                   f"`make reproduce PROFILE={profile} ONLY={notebook.name[:2]}` continues from them.", file=sys.stderr)
             return stop.code if isinstance(stop, SystemExit) and isinstance(stop.code, int) else 130
