@@ -1266,7 +1266,7 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
 @pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border", "noise", "printed pattern",
                                   "scanner margin", "wood", "wood at 30°", "bar at 7°", "bar at 30°", "halftone",
                                   "coarse halftone", "level halftone", "heavy noise", "fabric", "warm light",
-                                  "red cloth"])
+                                  "red cloth", "security lines 6", "security lines 19"])
 def test_a_page_with_nothing_written_reads_as_empty(kind):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
@@ -1277,7 +1277,9 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
     dim photo's heavy sensor noise (Otsu's cut split the noise itself: 85 digits; ``binarization.NOISE_SIGMAS``), a
     dark fabric's fine weave (its specks levelled the page by 6°, and the turned page's noise read as digits), a
     colour photo lit warmly from one side (its darkest paper became black ink in ``light.ink_contrast``), a red
-    cloth's weave in colour (one net across the page, read as a page-sized 1: ``pipeline.MANY_HOLES``)."""
+    cloth's weave in colour (one net across the page, read as a page-sized 1: ``pipeline.MANY_HOLES``), a cheque's
+    wavy security lines that the spectrum does not remove (cut at the page's edges or at a working scale that aliased
+    them; ``textures.lines_across``)."""
     from scipy import ndimage
 
     from mnist_studies import paths
@@ -1313,6 +1315,11 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
         page = np.clip(page + rng.normal(0, 0.15, (600, 800)), 0, 1)
     elif kind == "printed pattern":  # guilloche-like wavy lines, as behind a cheque's amount
         page = 0.9 - 0.35 * (np.abs(np.sin(x / 7 + 4 * np.sin(y / 23))) < 0.15)
+    elif kind.startswith("security lines"):  # the printed background family's, two draws that read 7 and 13 digits
+        from mnist_studies.segmentation.benchmark import families
+
+        lines = families.printed_background(page.shape, np.random.default_rng(int(kind.split()[-1])))
+        page = np.minimum(page, families.PAPER * lines)
     elif kind == "scanner margin":
         page[:, :60] = 0.05
     elif kind.endswith("halftone"):  # a form field's dots 4 or 5 px apart (2-6 digits without ``screens``)
@@ -1355,6 +1362,32 @@ def test_a_box_of_many_parallel_strokes_is_not_one_digit():
     assert not too_many_strokes(digit, (0, 0, 40, 50))
 
 
+def test_thin_lines_across_the_page_are_a_printed_background_and_writing_is_not():
+    """``textures.lines_across``: ``CROSSING`` thin wavy lines across an empty page are a printed background; one line
+    fewer, lines that span under ``ACROSS`` of the page, a pen's thick stroke among the lines, or most of the ink in
+    a row of digits (a page of MNIST digits) are not."""
+    from mnist_studies.segmentation.textures import ACROSS, CROSSING, lines_across
+
+    def wavy(count: int, span: float = 1.0, shape: tuple[int, int] = (300, 400)) -> np.ndarray:
+        mask = np.zeros(shape, dtype=bool)
+        y = np.arange(int(span * shape[0]))
+        for k in range(count):
+            mask[y, (20 + 36 * k + 6 * np.sin(y / 15)).astype(int)] = True
+        return mask
+
+    assert lines_across(wavy(CROSSING)) and not lines_across(wavy(CROSSING - 1))
+    assert ACROSS > 0.4 and not lines_across(wavy(CROSSING, span=0.4))
+    pen = wavy(CROSSING)
+    pen[100:160, 200:212] = True  # a stroke 12 px wide: writing on the lines, for ``fine_lines``
+    assert not lines_across(pen)
+    thin = wavy(CROSSING)
+    thin[50:250:4, 30:46] = True  # thin short strokes between two lines, a fifth of the ink: a fine pen's writing
+    assert not lines_across(thin)
+    page = pages.make_page(3, rows=3)
+    digits = page.image < 128
+    assert not lines_across(digits) and not lines_across(digits | wavy(CROSSING, shape=digits.shape))
+
+
 def test_a_box_whose_ink_encloses_many_holes_is_not_one_digit():
     """``pipeline.too_many_holes``: a net of ink (a cloth's weave binarized) encloses more than ``MANY_HOLES`` holes of
     4 pixels or more; an 8, two touching 8s, and a stroke with pinholes do not."""
@@ -1378,14 +1411,17 @@ def test_a_box_whose_ink_encloses_many_holes_is_not_one_digit():
 def test_a_printed_pattern_of_parallel_wavy_lines_reads_as_empty_even_when_the_model_is_unsure(monkeypatch):
     """The wavy printed pattern of ``test_a_page_with_nothing_written_reads_as_empty`` becomes one box of 56 lines,
     read as "not one digit" only by the model (a digit model trained with periods beside its digits read it a 1
-    with 0.3% probability, under the 99.9% cut); ``too_many_strokes`` drops it whatever the model says."""
+    with 0.3% probability, under the 99.9% cut); ``too_many_strokes`` drops it whatever the model says. (The first
+    look now takes the page for lines across it, ``textures.lines_across``: turned off here, to test the next guard.)"""
     from mnist_studies import paths
-    from mnist_studies.segmentation import pipeline
+    from mnist_studies.segmentation import pipeline, textures
 
     y, x = np.mgrid[:600, :800]
     page = 0.9 - 0.35 * (np.abs(np.sin(x / 7 + 4 * np.sin(y / 23))) < 0.15)
     model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
     rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    assert textures.lines_across(seg.first_look(page).scale_mask)
+    monkeypatch.setattr(textures, "lines_across", lambda mask, labels=None: False)
     monkeypatch.setattr(pipeline, "NOT_A_DIGIT_ABOVE", 1.0)  # keep every box the model gives any digit probability
     assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == ""
     monkeypatch.setattr(pipeline, "too_many_strokes", lambda mask, box: False)

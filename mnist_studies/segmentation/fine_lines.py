@@ -36,13 +36,23 @@ def strip(mask: np.ndarray, *, reach: float = REACH) -> np.ndarray:
     return np.asarray(mask, dtype=bool) & (imaging.distance_transform_edt(~core) <= reach)
 
 
+def _ridge(mask: np.ndarray) -> np.ndarray:
+    """The distance to the paper of each pixel along the middle of the ink's strokes (their ridge)."""
+    distance = imaging.distance_transform_edt(mask)
+    return distance[mask & (distance >= imaging.maximum_filter(distance, 3))]
+
+
+def thick_ridge(mask: np.ndarray) -> int:
+    """How many ridge pixels of ``mask`` lie ``THICK_RIDGE`` px or more inside the ink (a pen's stroke, not a line)."""
+    return int(np.sum(_ridge(np.asarray(mask, dtype=bool)) >= THICK_RIDGE))
+
+
 def find(mask: np.ndarray) -> np.ndarray | None:
     """``mask`` without its fine printed lines (``strip``), or None when it has none (module docstring)."""
     mask = np.asarray(mask, dtype=bool)
     if mask.sum() < THICK_MIN:
         return None
-    distance = imaging.distance_transform_edt(mask)
-    ridge = distance[mask & (distance >= imaging.maximum_filter(distance, 3))]
+    ridge = _ridge(mask)
     if np.mean(ridge <= THIN_RIDGE) < THIN_SHARE or np.sum(ridge >= THICK_RIDGE) < THICK_MIN:
         return None
     kept = strip(mask)

@@ -5,17 +5,26 @@ Grain binarizes into hundreds of streaks: blobs several times longer than wide. 
 row, and most of them are not streaks (a 1 is). A first look (``preparation.first_look``) with at least ``MANY``
 blobs of ``MIN_PIXELS`` or more whose median elongation (``elongation``: whichever way they run) is at least
 ``STREAK`` is a texture, and its page reads as empty. Measured in docs/experiments.md ("A texture reads as empty").
+
+A printed background with nothing written on it (a cheque's wavy security lines that the spectrum did not remove)
+binarizes into a few dozen lines across the page instead: it is a texture too when at least ``CROSSING`` pieces
+each span at least ``ACROSS`` of the page's height or width, hold at least ``CROSSING_INK`` of its ink, and no stroke
+is as thick as a pen's (``fine_lines.THICK_RIDGE``; writing on such lines is ``fine_lines``' work). A page of digits
+has no such pieces: measured in docs/experiments.md ("An empty printed background").
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from mnist_studies.segmentation import imaging
+from mnist_studies.segmentation import fine_lines, imaging
 
 MANY = 100  # blobs: 57 benchmark tuning pages have at most 53 (median 18), 500 real amounts 9, wood 250-618
 STREAK = 4.0  # median elongation: those pages' is at most 2.2, wood grain's at least 6.4
 MIN_PIXELS = 16  # smaller blobs (specks, a texture's grit) are not counted
+CROSSING = 10  # pieces across the page: an empty printed background's first look has 36-58, real amounts at most 5
+ACROSS = 0.5  # of the page's height or width that a piece spans to be across it
+CROSSING_INK = 0.9  # of the ink in those pieces
 
 
 def blob_shapes(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -46,7 +55,27 @@ def elongation(mask: np.ndarray) -> np.ndarray:
     return elongated[size >= MIN_PIXELS]
 
 
+def lines_across(mask: np.ndarray, labels: np.ndarray | None = None) -> bool:
+    """Whether an ink mask is a printed background's thin lines across the page, with no pen's stroke (module
+    docstring). ``labels``: the mask's 8-connected blobs, when the caller has them."""
+    mask = np.asarray(mask, dtype=bool)
+    labels = blob_shapes(mask)[0] if labels is None else labels
+    count = int(labels.max(initial=0))
+    if count < CROSSING:
+        return False
+    height, width = mask.shape
+    span = np.array([max((rows.stop - rows.start) / height, (columns.stop - columns.start) / width)
+                     for rows, columns in imaging.find_objects(labels, count)])
+    size = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    across = span >= ACROSS
+    if across.sum() < CROSSING or size[across].sum() < CROSSING_INK * size.sum():
+        return False
+    return fine_lines.thick_ridge(mask) < fine_lines.THICK_MIN
+
+
 def is_texture(mask: np.ndarray) -> bool:
-    """Whether an ink mask is a texture's streaks rather than writing (module docstring)."""
-    streaks = elongation(mask)
-    return len(streaks) >= MANY and float(np.median(streaks)) >= STREAK
+    """Whether an ink mask is a texture's streaks or a printed background's lines rather than writing (module
+    docstring)."""
+    labels, size, _, elongated = blob_shapes(mask)
+    streaks = elongated[size >= MIN_PIXELS]
+    return (len(streaks) >= MANY and float(np.median(streaks)) >= STREAK) or lines_across(mask, labels)
