@@ -614,6 +614,29 @@ def test_a_page_on_a_grey_desk_is_told_from_the_desk_by_its_grain(clean_page, mo
         assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text, seed
 
 
+def test_a_page_on_a_desk_as_light_as_the_paper_is_told_from_the_desk_by_its_grain(monkeypatch):
+    """A grained desk nearly as light as the paper and of its colour (``light._inside_light_desk``): light and colour
+    kept it as paper, its grain read as digits or made the page a texture (read as empty). The smooth sheet inside a
+    grained frame, holding the writing, is the sheet; a halftone screen's light patch inside its dots is not."""
+    import functools
+
+    from mnist_studies import paths
+    from mnist_studies.segmentation.benchmark import families
+
+    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
+    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    monkeypatch.setattr(families, "desk_photo", functools.partial(families.desk_photo, desks=("light grey",)))
+    for seed in (7005, 7009):  # the desk photo family on that desk (7009 under a hard shadow): 11 rows, 3 rows
+        image, text = families.make("desk photo", seed)
+        sheet = seg.paper_region(image / 255.0)
+        assert sheet is not None and 0.3 < sheet.mean() < 0.7, seed  # without the rule: no sheet (all paper)
+        assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text, seed
+    for shape, pitch, angle in (((240, 400), 7.0, 1.1), ((600, 800), 11.0, 0.5)):  # a coarse screen, its lightest
+        screen = families.halftone_screen(shape, np.random.default_rng(0), pitch=pitch, angle=angle, darkest=0.85)
+        # patch inside: its dots are not a sheet's writing (the patch taken for a sheet, the page read digits)
+        assert seg.paper_region(np.clip(0.92 * screen, 0, 1)) is None, shape
+
+
 def test_a_shadow_whose_edge_meets_the_sheets_edge_adds_no_digit():
     # Outside the sheet painted one colour, the corner a shadow's edge makes with the sheet's edge was a wedge
     # narrower than the flattening's window: it read as digits (4 of these 12 photos misread before only_paper

@@ -16,6 +16,9 @@ NOT_PAPER_CHROMA = 0.06  # ... nor one whose chromaticity is this far from the p
 DESK_GRAIN = 0.022  # ... nor a dim region grained like a desk (``_grained``: desks 3.3-4.9%, shadowed paper 0.9-1.6%)
 GRAIN_OVER_PAPER = 1.5  # ... and this many times the lit paper's (a noisy photo's paper is grained too),
 SHEET_INSIDE = 0.05  # looked for when the lit paper touches under this share of the photo's edge (a sheet inside it)
+LIGHT_DESK_EDGE = 0.5  # a light desk: a grained frame over this share of the photo's edge, around a smooth sheet
+INK_INSIDE = 0.45  # that holds this share of the dark pixels (under ``DARK`` × the background): the writing's sheet
+DARK = 0.75  # (the closing's background is the paper's light: ink is far under it, a grain's dips are not)
 
 
 NOISE_FLOOR = 0.02  # ink_contrast: the noise every channel has at least (a phone's sensor, JPEG), so that of channels
@@ -54,6 +57,9 @@ def _sheet(image: np.ndarray, *, darker: float, chroma: float, side: int):
     grey_desk = sheet is not None and _edge(sheet).any() and _edge(bright).mean() < SHEET_INSIDE
     if grey_desk:  # dim paper is paper in shadow unless it is grained like a desk
         sheet = _largest(~foreign & (bright | ~_grained(small, level, size, bright)))
+    if sheet is not None and not grey_desk and _edge(sheet).mean() > LIGHT_DESK_EDGE:  # a desk as light as paper?
+        light_desk = _inside_light_desk(small, level, size, sheet)
+        sheet = sheet if light_desk is None else light_desk
     if sheet is None or sheet.mean() > 0.98:
         return None
     shrink = max(1, size // 3) + (size if grey_desk else 0)  # the blurred edge; and the grain's, measured over windows
@@ -73,14 +79,34 @@ def _edge(mask: np.ndarray) -> np.ndarray:
     return np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]])
 
 
-def _grained(small: np.ndarray, level: np.ndarray, size: int, paper: np.ndarray) -> np.ndarray:
-    """Where a photo's every n-th pixel (``small``) is grained like a desk: each pixel's difference from the median of
-    its 5 × 5 neighbours, as a share of the background ``level``, has a median over two windows above ``DESK_GRAIN``
-    and above ``GRAIN_OVER_PAPER`` times its median on the lit ``paper``."""
+def _detail(small: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Each of a photo's every n-th pixel's (``small``) difference from the median of its 5 × 5 neighbours, as a share
+    of the background ``level``: a desk's grain."""
     grey = small.mean(axis=-1)
-    detail = np.abs(grey - imaging.median_filter(grey, size=5)) / np.maximum(level, 1e-3)
+    return np.abs(grey - imaging.median_filter(grey, size=5)) / np.maximum(level, 1e-3)
+
+
+def _grained(small: np.ndarray, level: np.ndarray, size: int, paper: np.ndarray) -> np.ndarray:
+    """Where a photo's every n-th pixel (``small``) is grained like a desk: its ``_detail`` has a median over two
+    windows above ``DESK_GRAIN`` and above ``GRAIN_OVER_PAPER`` times its median on the lit ``paper``."""
+    detail = _detail(small, level)
     floor = max(DESK_GRAIN, GRAIN_OVER_PAPER * float(np.median(detail[paper])))
     return imaging.median_filter(detail, size=2 * size) > floor
+
+
+def _inside_light_desk(small: np.ndarray, level: np.ndarray, size: int, sheet: np.ndarray) -> np.ndarray | None:
+    """The sheet on a desk as light as paper, or None: the largest smooth part of ``sheet`` (a ``_detail`` over two
+    windows under ``DESK_GRAIN`` and ``GRAIN_OVER_PAPER`` times its smoothest tenth's, 10-90% of the photo), when the
+    grained rest covers ``LIGHT_DESK_EDGE`` of the photo's edge and the smooth part holds the writing (``INK_INSIDE``:
+    in a small field, or behind a halftone screen's dots, the writing or the dots are what is grained)."""
+    window = imaging.median_filter(_detail(small, level), size=2 * size)
+    grained = window > max(DESK_GRAIN, GRAIN_OVER_PAPER * float(np.percentile(window[sheet], 10)))
+    inside = _largest(sheet & ~grained)
+    if inside is None or not 0.1 < inside.mean() < 0.9:
+        return None
+    dark = small.mean(axis=-1) < DARK * level
+    framed = _edge(grained).mean() > LIGHT_DESK_EDGE
+    return inside if framed and dark[inside].sum() >= INK_INSIDE * max(int(dark.sum()), 1) else None
 
 
 def _full_size(small: np.ndarray, factor: int, shape: tuple[int, ...]) -> np.ndarray:
@@ -101,7 +127,9 @@ def paper_region(image: np.ndarray, *, darker: float = NOT_PAPER_BELOW, chroma: 
     so it stays paper. The sheet is the largest connected rest, holes filled, shrunk by a third of the window (its
     blurred edge). Where that reaches the photo's edge though the lit paper lies inside it (a grey desk is as dark as
     paper in shadow), a dim region grained like a desk (``_grained``) is not the sheet either, and the sheet is
-    shrunk by a window more (the grain's edge is blurred by its windows; docs/experiments.md, "A grey desk").
+    shrunk by a window more (the grain's edge is blurred by its windows; docs/experiments.md, "A grey desk"). Where
+    the sheet so found reaches half the photo's edge, a desk as light as the paper is looked for the same way: a
+    grained frame around a smooth sheet that holds the writing (``_inside_light_desk``; "A light desk").
     """
     found = _sheet(image, darker=darker, chroma=chroma, side=side)
     return None if found is None else _full_size(found[0], found[2], np.shape(image))
