@@ -1289,7 +1289,7 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
 @pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border", "noise", "printed pattern",
                                   "scanner margin", "wood", "wood at 30°", "bar at 7°", "bar at 30°", "halftone",
                                   "coarse halftone", "level halftone", "heavy noise", "fabric", "warm light",
-                                  "red cloth", "security lines 6", "security lines 19"])
+                                  "red cloth", "security lines 6", "security lines 19", "sheet on a light desk"])
 def test_a_page_with_nothing_written_reads_as_empty(kind):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
@@ -1302,7 +1302,8 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
     colour photo lit warmly from one side (its darkest paper became black ink in ``light.ink_contrast``), a red
     cloth's weave in colour (one net across the page, read as a page-sized 1: ``pipeline.MANY_HOLES``), a cheque's
     wavy security lines that the spectrum does not remove (cut at the page's edges or at a working scale that aliased
-    them; ``textures.lines_across``)."""
+    them; ``textures.lines_across``), an empty sheet on a grained desk as light as the paper (its grain's streaks
+    barely less elongated than ``textures.STREAK`` was: 47 digits)."""
     from scipy import ndimage
 
     from mnist_studies import paths
@@ -1343,6 +1344,10 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
 
         lines = families.printed_background(page.shape, np.random.default_rng(int(kind.split()[-1])))
         page = np.minimum(page, families.PAPER * lines)
+    elif kind == "sheet on a light desk":
+        from mnist_studies.segmentation.benchmark import families
+
+        page = families.desk_photo(np.zeros((400, 560)), np.random.default_rng(6), desks=("light grey",)) / 255.0
     elif kind == "scanner margin":
         page[:, :60] = 0.05
     elif kind.endswith("halftone"):  # a form field's dots 4 or 5 px apart (2-6 digits without ``screens``)
