@@ -637,6 +637,23 @@ def test_a_page_on_a_desk_as_light_as_the_paper_is_told_from_the_desk_by_its_gra
         assert seg.paper_region(np.clip(0.92 * screen, 0, 1)) is None, shape
 
 
+def test_a_sheet_in_shadow_on_a_light_wooden_desk_in_full_light_is_the_paper(monkeypatch):
+    """A hard shadow over most of the sheet and a light wooden desk in full light: the lit region was mostly desk, its
+    colour taken for the paper's, and the sheet painted out (7000 read nothing). The paper's colour is the most neutral
+    tenth of the lit region's (``light.PAPER_NEUTRAL``)."""
+    import functools
+
+    from mnist_studies import paths
+    from mnist_studies.segmentation.benchmark import families
+
+    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
+    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    monkeypatch.setattr(families, "desk_photo", functools.partial(families.desk_photo, desks=("light wood",)))
+    for seed in (7000, 7006):  # both under the hard shadow
+        image, text = families.make("desk photo", seed)
+        assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text, seed
+
+
 def test_a_shadow_whose_edge_meets_the_sheets_edge_adds_no_digit():
     # Outside the sheet painted one colour, the corner a shadow's edge makes with the sheet's edge was a wedge
     # narrower than the flattening's window: it read as digits (4 of these 12 photos misread before only_paper

@@ -10,7 +10,8 @@ from mnist_studies.segmentation import imaging
 NOT_PAPER_BELOW = 0.3  # paper_region: a background darker than this share of the lit paper's is not the sheet
 
 
-NOT_PAPER_CHROMA = 0.06  # ... nor one whose chromaticity is this far from the paper's (a shadow keeps the colour)
+NOT_PAPER_CHROMA = 0.06  # ... nor one whose chromaticity is this far from the paper's (a shadow keeps the colour),
+PAPER_NEUTRAL = 10  # the paper's: that of the most neutral tenth (percent) of the lit region (a lit desk may be in it)
 
 
 DESK_GRAIN = 0.022  # ... nor a dim region grained like a desk (``_grained``: desks 3.3-4.9%, shadowed paper 0.9-1.6%)
@@ -50,7 +51,8 @@ def _sheet(image: np.ndarray, *, darker: float, chroma: float, side: int):
     bright = level > 0.7 * lit
     if background.shape[2] == 3:
         shares = background / np.maximum(background.sum(axis=-1, keepdims=True), 1e-6)
-        paper_colour = np.median(shares[bright], axis=0)
+        neutral = np.linalg.norm(shares - 1 / 3, axis=-1)  # how far from grey: paper is whiter than a wooden desk
+        paper_colour = np.median(shares[bright & (neutral <= np.percentile(neutral[bright], PAPER_NEUTRAL))], axis=0)
         foreign |= np.linalg.norm(shares - paper_colour, axis=-1) > chroma
     sheet = _largest(~foreign)
     # a grey desk: the sheet reaches the photo's edge though its lit paper lies inside the photo
@@ -123,12 +125,13 @@ def paper_region(image: np.ndarray, *, darker: float = NOT_PAPER_BELOW, chroma: 
 
     The background (the photo at about ``side`` px on its shorter side, ink closed away per channel) is not the sheet
     where it is darker than ``darker`` × the lit paper's (its 95th percentile: a dark desk) or where its chromaticity is
-    more than ``chroma`` from the paper's (a wooden or coloured desk). A shadow darkens the paper but keeps its colour,
-    so it stays paper. The sheet is the largest connected rest, holes filled, shrunk by a third of the window (its
-    blurred edge). Where that reaches the photo's edge though the lit paper lies inside it (a grey desk is as dark as
-    paper in shadow), a dim region grained like a desk (``_grained``) is not the sheet either, and the sheet is
-    shrunk by a window more (the grain's edge is blurred by its windows; docs/experiments.md, "A grey desk"). Where
-    the sheet so found reaches half the photo's edge, a desk as light as the paper is looked for the same way: a
+    more than ``chroma`` from the paper's (a wooden or coloured desk; the paper's colour is the most neutral tenth of
+    the lit region's: a light wooden desk in full light is lighter than a sheet in shadow). A shadow darkens the paper
+    but keeps its colour, so it stays paper. The sheet is the largest connected rest, holes filled, shrunk by a third of
+    the window (its blurred edge). Where that reaches the photo's edge though the lit paper lies inside it (a grey desk
+    is as dark as paper in shadow), a dim region grained like a desk (``_grained``) is not the sheet either, and the
+    sheet is shrunk by a window more (the grain's edge is blurred by its windows; docs/experiments.md, "A grey desk").
+    Where the sheet so found reaches half the photo's edge, a desk as light as the paper is looked for the same way: a
     grained frame around a smooth sheet that holds the writing (``_inside_light_desk``; "A light desk").
     """
     found = _sheet(image, darker=darker, chroma=chroma, side=side)
