@@ -1466,7 +1466,7 @@ def test_a_printed_pattern_of_parallel_wavy_lines_reads_as_empty_even_when_the_m
     model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
     rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
     assert textures.lines_across(seg.first_look(page).scale_mask)
-    monkeypatch.setattr(textures, "lines_across", lambda mask, labels=None: False)
+    monkeypatch.setattr(textures, "lines_across", lambda mask, blobs=None: False)
     monkeypatch.setattr(pipeline, "NOT_A_DIGIT_ABOVE", 1.0)  # keep every box the model gives any digit probability
     assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == ""
     monkeypatch.setattr(pipeline, "too_many_strokes", lambda mask, box: False)

@@ -73,6 +73,11 @@ def binary_closing(mask: np.ndarray, structure=None) -> np.ndarray:
     return binary_erosion(binary_dilation(mask, structure), structure)
 
 
+def edge_values(image: np.ndarray) -> np.ndarray:
+    """The values of ``image`` along its four edges (first and last row, first and last column)."""
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
 def binary_fill_holes(mask: np.ndarray) -> np.ndarray:
     """``mask`` with the background not 4-connected to the image's edge filled."""
     mask = np.asarray(mask, dtype=bool)
@@ -80,7 +85,7 @@ def binary_fill_holes(mask: np.ndarray) -> np.ndarray:
         return mask.copy()
     labels, count = label(~mask)
     enclosed = np.ones(count + 1, dtype=bool)
-    enclosed[np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])] = False
+    enclosed[edge_values(labels)] = False
     enclosed[0] = True  # the mask itself
     return enclosed[labels]
 

@@ -10,8 +10,8 @@ from mnist_studies.segmentation import imaging
 NOT_PAPER_BELOW = 0.3  # paper_region: a background darker than this share of the lit paper's is not the sheet
 
 
-NOT_PAPER_CHROMA = 0.06  # ... nor one whose chromaticity is this far from the paper's (a shadow keeps the colour),
-PAPER_NEUTRAL = 10  # the paper's: that of the most neutral tenth (percent) of the lit region (a lit desk may be in it)
+NOT_PAPER_CHROMA = 0.06  # ... nor one whose chromaticity is this far from the paper's (a shadow keeps the colour)
+PAPER_NEUTRAL = 10  # the paper's colour: its lit region's most neutral tenth (percent; a lit desk may be in it)
 
 
 DESK_GRAIN = 0.022  # ... nor a dim region grained like a desk (``_grained``: desks 3.3-4.9%, shadowed paper 0.9-1.6%)
@@ -55,11 +55,12 @@ def _sheet(image: np.ndarray, *, darker: float, chroma: float, side: int):
         paper_colour = np.median(shares[bright & (neutral <= np.percentile(neutral[bright], PAPER_NEUTRAL))], axis=0)
         foreign |= np.linalg.norm(shares - paper_colour, axis=-1) > chroma
     sheet = _largest(~foreign)
+    edge = imaging.edge_values
     # a grey desk: the sheet reaches the photo's edge though its lit paper lies inside the photo
-    grey_desk = sheet is not None and _edge(sheet).any() and _edge(bright).mean() < SHEET_INSIDE
+    grey_desk = sheet is not None and edge(sheet).any() and edge(bright).mean() < SHEET_INSIDE
     if grey_desk:  # dim paper is paper in shadow unless it is grained like a desk
         sheet = _largest(~foreign & (bright | ~_grained(small, level, size, bright)))
-    if sheet is not None and not grey_desk and _edge(sheet).mean() > LIGHT_DESK_EDGE:  # a desk as light as paper?
+    if sheet is not None and not grey_desk and edge(sheet).mean() > LIGHT_DESK_EDGE:  # a desk as light as paper?
         light_desk = _inside_light_desk(small, level, size, sheet)
         sheet = sheet if light_desk is None else light_desk
     if sheet is None or sheet.mean() > 0.98:
@@ -74,11 +75,6 @@ def _largest(mask: np.ndarray) -> np.ndarray | None:
     if not count:
         return None
     return imaging.binary_fill_holes(labels == 1 + int(np.argmax(np.bincount(labels.ravel())[1:])))
-
-
-def _edge(mask: np.ndarray) -> np.ndarray:
-    """The values of ``mask`` along the image's four edges."""
-    return np.concatenate([mask[0], mask[-1], mask[:, 0], mask[:, -1]])
 
 
 def _detail(small: np.ndarray, level: np.ndarray) -> np.ndarray:
@@ -107,7 +103,7 @@ def _inside_light_desk(small: np.ndarray, level: np.ndarray, size: int, sheet: n
     if inside is None or not 0.1 < inside.mean() < 0.9:
         return None
     dark = small.mean(axis=-1) < DARK * level
-    framed = _edge(grained).mean() > LIGHT_DESK_EDGE
+    framed = imaging.edge_values(grained).mean() > LIGHT_DESK_EDGE
     return inside if framed and dark[inside].sum() >= INK_INSIDE * max(int(dark.sum()), 1) else None
 
 

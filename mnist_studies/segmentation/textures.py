@@ -55,18 +55,17 @@ def elongation(mask: np.ndarray) -> np.ndarray:
     return elongated[size >= MIN_PIXELS]
 
 
-def lines_across(mask: np.ndarray, labels: np.ndarray | None = None) -> bool:
+def lines_across(mask: np.ndarray, blobs: tuple[np.ndarray, np.ndarray] | None = None) -> bool:
     """Whether an ink mask is a printed background's thin lines across the page, with no pen's stroke (module
-    docstring). ``labels``: the mask's 8-connected blobs, when the caller has them."""
+    docstring). ``blobs``: the mask's labels and blob sizes (``blob_shapes``), when the caller has them."""
     mask = np.asarray(mask, dtype=bool)
-    labels = blob_shapes(mask)[0] if labels is None else labels
-    count = int(labels.max(initial=0))
+    labels, size = blob_shapes(mask)[:2] if blobs is None else blobs
+    count = len(size)
     if count < CROSSING:
         return False
     height, width = mask.shape
     span = np.array([max((rows.stop - rows.start) / height, (columns.stop - columns.start) / width)
                      for rows, columns in imaging.find_objects(labels, count)])
-    size = np.bincount(labels.ravel(), minlength=count + 1)[1:]
     across = span >= ACROSS
     if across.sum() < CROSSING or size[across].sum() < CROSSING_INK * size.sum():
         return False
@@ -78,4 +77,4 @@ def is_texture(mask: np.ndarray) -> bool:
     docstring)."""
     labels, size, _, elongated = blob_shapes(mask)
     streaks = elongated[size >= MIN_PIXELS]
-    return (len(streaks) >= MANY and float(np.median(streaks)) >= STREAK) or lines_across(mask, labels)
+    return (len(streaks) >= MANY and float(np.median(streaks)) >= STREAK) or lines_across(mask, (labels, size))

@@ -136,10 +136,10 @@ def hard_page(seed: int) -> tuple[np.ndarray, str]:
     return _to_uint8(_shadow(image / 255.0, np.random.default_rng(seed + 104729))), text
 
 
+# desk colours; "desk photo" pages lie on the first two, the others are for tests and probes
 DESKS = {"wood": np.array([0.45, 0.29, 0.16]), "black": np.array([0.16, 0.16, 0.17]),
          "grey": np.array([0.42, 0.45, 0.40]), "light grey": np.array([0.85, 0.84, 0.80]),
          "light wood": np.array([0.80, 0.68, 0.50])}
-# desk colours; "desk photo" pages lie on the first two
 
 
 def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
