@@ -592,45 +592,46 @@ def test_a_page_photographed_on_a_desk_binarizes_like_the_page_alone(clean_page)
     assert seg.paper_region(shadowed) is None  # a shadow on the page is not a desk
 
 
-def test_a_page_on_a_grey_desk_is_told_from_the_desk_by_its_grain(clean_page, monkeypatch):
-    """A grained desk as grey as the paper in shadow (``light._grained``): it was kept as paper, and its grain read
-    as digits. The sheet lies inside the photo, so a grained dim region is the desk, and the sheet is the rest (its
-    shadowed half too), shrunk by a window more than on a desk told apart by its colour."""
+def _desk_family_photos(monkeypatch, desk: str, seeds):
+    """The desk photo family's pages ``seeds`` laid on ``desk`` (of ``families.DESKS``): for each, the seed, the photo
+    in [0, 1], its text and what the photo method reads."""
     import functools
 
     from mnist_studies import paths
     from mnist_studies.segmentation.benchmark import families
 
+    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
+    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    monkeypatch.setattr(families, "desk_photo", functools.partial(families.desk_photo, desks=(desk,)))
+    for seed in seeds:
+        image, text = families.make("desk photo", seed)
+        yield seed, image / 255.0, text, seg.recognize_page("p", model, grey=image / 255.0, method="photo",
+                                                             row_model=rows).text
+
+
+def test_a_page_on_a_grey_desk_is_told_from_the_desk_by_its_grain(clean_page, monkeypatch):
+    """A grained desk as grey as the paper in shadow (``light._grained``): it was kept as paper, and its grain read
+    as digits. The sheet lies inside the photo, so a grained dim region is the desk, and the sheet is the rest (its
+    shadowed half too), shrunk by a window more than on a desk told apart by its colour."""
     grey, _ = clean_page  # a noisy page (noise 0.04): its paper is grained too, less than the desk
     for shadow in (1.0, 0.5):  # the shadow over the photo's right half, sheet and desk alike
         sheet = seg.paper_region(_on_a_desk(grey, (0.42, 0.45, 0.40), shadow=shadow))
         assert sheet is not None and sheet[100:-100, 100:-100].all(), shadow  # the page, 60 px inside the photo
         assert not sheet[:50].any() and not sheet[-50:].any() and not sheet[:, -50:].any(), shadow
-    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
-    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
-    monkeypatch.setattr(families, "desk_photo", functools.partial(families.desk_photo, desks=("grey",)))
-    for seed in (7005, 7009):  # the desk photo family on a grey desk (7005 under a hard shadow)
-        image, text = families.make("desk photo", seed)
-        assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text, seed
+    for seed, _, text, read in _desk_family_photos(monkeypatch, "grey", (7005, 7009)):  # 7005 under a hard shadow
+        assert read == text, seed
 
 
 def test_a_page_on_a_desk_as_light_as_the_paper_is_told_from_the_desk_by_its_grain(monkeypatch):
     """A grained desk nearly as light as the paper and of its colour (``light._inside_light_desk``): light and colour
     kept it as paper, its grain read as digits or made the page a texture (read as empty). The smooth sheet inside a
     grained frame, holding the writing, is the sheet; a halftone screen's light patch inside its dots is not."""
-    import functools
-
-    from mnist_studies import paths
     from mnist_studies.segmentation.benchmark import families
 
-    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
-    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
-    monkeypatch.setattr(families, "desk_photo", functools.partial(families.desk_photo, desks=("light grey",)))
-    for seed in (7005, 7009):  # the desk photo family on that desk (7009 under a hard shadow): 11 rows, 3 rows
-        image, text = families.make("desk photo", seed)
-        sheet = seg.paper_region(image / 255.0)
-        assert sheet is not None and 0.3 < sheet.mean() < 0.7, seed  # without the rule: no sheet (all paper)
-        assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text, seed
+    # without the rule 7005 read 11 rows, 7009 (under a hard shadow) 3 rows, and no sheet was found (all paper)
+    for seed, image, text, read in _desk_family_photos(monkeypatch, "light grey", (7005, 7009)):
+        sheet = seg.paper_region(image)
+        assert sheet is not None and 0.3 < sheet.mean() < 0.7 and read == text, seed
     for shape, pitch, angle in (((240, 400), 7.0, 1.1), ((600, 800), 11.0, 0.5)):  # a coarse screen, its lightest
         screen = families.halftone_screen(shape, np.random.default_rng(0), pitch=pitch, angle=angle, darkest=0.85)
         # patch inside: its dots are not a sheet's writing (the patch taken for a sheet, the page read digits)
@@ -641,17 +642,8 @@ def test_a_sheet_in_shadow_on_a_light_wooden_desk_in_full_light_is_the_paper(mon
     """A hard shadow over most of the sheet and a light wooden desk in full light: the lit region was mostly desk, its
     colour taken for the paper's, and the sheet painted out (7000 read nothing). The paper's colour is the most neutral
     tenth of the lit region's (``light.PAPER_NEUTRAL``)."""
-    import functools
-
-    from mnist_studies import paths
-    from mnist_studies.segmentation.benchmark import families
-
-    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
-    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
-    monkeypatch.setattr(families, "desk_photo", functools.partial(families.desk_photo, desks=("light wood",)))
-    for seed in (7000, 7006):  # both under the hard shadow
-        image, text = families.make("desk photo", seed)
-        assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text, seed
+    for seed, _, text, read in _desk_family_photos(monkeypatch, "light wood", (7000, 7006)):  # both under the shadow
+        assert read == text, seed
 
 
 def test_a_shadow_whose_edge_meets_the_sheets_edge_adds_no_digit():
