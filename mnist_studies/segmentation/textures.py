@@ -22,7 +22,7 @@ from mnist_studies.segmentation import fine_lines, imaging
 MANY = 100  # blobs: 57 benchmark tuning pages have at most 53 (median 18), 500 real amounts 9, wood 250-618
 STREAK = 3.5  # median elongation: those pages' is at most 2.2, wood grain's at least 6.4, a light desk's 3.7 or more
 MIN_PIXELS = 16  # smaller blobs (specks, a texture's grit) are not counted
-CROSSING = 10  # pieces across the page: an empty printed background's first look has 36-58, real amounts at most 5
+CROSSING = 10  # pieces across the page: empty printed backgrounds have 36-70 pieces, real amounts at most 5 across
 ACROSS = 0.5  # of the page's height or width that a piece spans to be across it
 CROSSING_INK = 0.9  # of the ink in those pieces
 
