@@ -646,6 +646,19 @@ def test_a_sheet_in_shadow_on_a_light_wooden_desk_in_full_light_is_the_paper(mon
         assert read == text, seed
 
 
+def test_the_sheets_own_edge_on_a_mid_grey_desk_reads_nothing(monkeypatch):
+    """The sheet's outline is found on windows, so on a grey desk the sheet's own edge can lie inside it and was left
+    as a thin line of ink, and a shadow's edge across the painted desk as a stroke: 7014 read a row "1" more, 7015 a
+    "1" after two rows, 7002 a row "4" (``preparation._without_rim``)."""
+    from mnist_studies.segmentation.light import paper_and_rim
+
+    for seed, image, text, read in _desk_family_photos(monkeypatch, "mid grey", (7002, 7014, 7015)):
+        assert read == text, seed
+        _, where = paper_and_rim(image)
+        assert where is not None and where[0, 0] == 2 and where[image.shape[0] // 2, image.shape[1] // 2] == 0, seed
+        assert {0, 1, 2} == set(np.unique(where)), seed
+
+
 def test_a_shadow_whose_edge_meets_the_sheets_edge_adds_no_digit():
     # Outside the sheet painted one colour, the corner a shadow's edge makes with the sheet's edge was a wedge
     # narrower than the flattening's window: it read as digits (4 of these 12 photos misread before only_paper

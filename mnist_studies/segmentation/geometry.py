@@ -79,10 +79,16 @@ def deskew(grey: np.ndarray, mask: np.ndarray, *, min_degrees: float = 0.5) -> t
     angle = skew_angle(mask)
     if abs(angle) < min_degrees:
         return grey, 0.0
-    matrix, shape = turn_map(grey.shape, angle)
-    # ndimage indexes (row, column): the (x, y) matrix with its axes swapped
-    turned = imaging.affine_transform(grey, matrix[[1, 0]][:, [1, 0]], matrix[[1, 0], 2], shape, cval=1.0)
+    turned = turn(grey, angle, cval=1.0)
     return np.clip(turned, min(grey.min(), 1.0), max(grey.max(), 1.0), out=turned), angle
+
+
+def turn(image: np.ndarray, angle: float, *, cval: float) -> np.ndarray:
+    """``image`` turned by ``angle`` degrees as ``deskew`` turns a page (``turn_map``; bilinear, ``cval`` where the
+    image was not)."""
+    matrix, shape = turn_map(image.shape, angle)
+    # ndimage indexes (row, column): the (x, y) matrix with its axes swapped
+    return imaging.affine_transform(image, matrix[[1, 0]][:, [1, 0]], matrix[[1, 0], 2], shape, cval=cval)
 
 
 def digit_height(mask: np.ndarray) -> float | None:

@@ -20,6 +20,7 @@ SHEET_INSIDE = 0.05  # looked for when the lit paper touches under this share of
 LIGHT_DESK_EDGE = 0.5  # a light desk: a grained frame over this share of the photo's edge, around a smooth sheet
 INK_INSIDE = 0.45  # that holds this share of the dark pixels (under ``DARK`` × the background): the writing's sheet
 DARK = 0.75  # (the closing's background is the paper's light: ink is far under it, a grain's dips are not)
+RIM = 2  # paper_and_rim: the band inside the painted sheet's outline where its edge may be left (background windows)
 
 
 NOISE_FLOOR = 0.02  # ink_contrast: the noise every channel has at least (a phone's sensor, JPEG), so that of channels
@@ -42,7 +43,7 @@ def _sheet(image: np.ndarray, *, darker: float, chroma: float, side: int):
     colour = image[..., :3] if image.ndim == 3 else image[..., None]
     factor = max(1, min(image.shape[:2]) // side)
     small = colour[::factor, ::factor]
-    size = max(3, min(small.shape[:2]) // 25)
+    size = _window(small.shape)
     background = np.stack([imaging.grey_closing(small[..., c], size=(size, size)) for c in range(small.shape[2])],
                           axis=-1)
     level = background.mean(axis=-1)
@@ -67,6 +68,11 @@ def _sheet(image: np.ndarray, *, darker: float, chroma: float, side: int):
         return None
     shrink = max(1, size // 3) + (size if grey_desk else 0)  # the blurred edge; and the grain's, measured over windows
     return imaging.binary_erosion(sheet, iterations=shrink, border_value=1), background, factor
+
+
+def _window(shape: tuple[int, ...]) -> int:
+    """The background's window on the photo at ``_sheet``'s reduced size: 1/25 of its shorter side, at least 3."""
+    return max(3, min(shape[:2]) // 25)
 
 
 def _largest(mask: np.ndarray) -> np.ndarray | None:
@@ -140,15 +146,24 @@ def only_paper(image: np.ndarray, *, dark_ink: bool | None = None) -> np.ndarray
     1); the image itself when the paper fills it or its ink is light on dark (a blackboard). ``dark_ink``: the page's
     ``ink_is_dark_locally``, when the caller knows it.
     """
+    return paper_and_rim(image, dark_ink=dark_ink)[0]
 
+
+def paper_and_rim(image: np.ndarray, *, dark_ink: bool | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """``only_paper``'s image, and where its ink cannot be the writing on the sheet, as a map of the image's size
+    (None where nothing was painted): 2 outside the painted sheet, 1 in the band ``RIM`` background windows wide inside
+    its outline, 0 within. The outline is found on windows, so the sheet's own edge can lie inside it and be left as a
+    thin line of ink, and a shadow's edge across the painted desk as a stroke (``prepare_page`` drops such ink;
+    docs/experiments.md, "The sheet's rim"). The photo's edge is not the outline: a sheet it cuts has no rim there.
+    """
     image = np.asarray(image, dtype=np.float64)
     if dark_ink is None:
         dark_ink = ink_is_dark_locally(image[..., :3] @ np.array([0.299, 0.587, 0.114]) if image.ndim == 3 else image)
     if not dark_ink:
-        return image
+        return image, None
     found = _sheet(image, darker=NOT_PAPER_BELOW, chroma=NOT_PAPER_CHROMA, side=150)
     if found is None:
-        return image
+        return image, None
     sheet, background, factor = found
     nearest = imaging.nearest_indices(~sheet)
     light = background[nearest[0], nearest[1]]
@@ -159,7 +174,8 @@ def only_paper(image: np.ndarray, *, dark_ink: bool | None = None) -> np.ndarray
     colour = out if out.ndim == 2 else out[..., :3]  # a view: an alpha channel is left as it is
     # each pixel takes its block's light, as _full_size would give it, without the full-size image of light
     colour[ys, xs] = light[np.minimum(ys // factor, light.shape[0] - 1), np.minimum(xs // factor, light.shape[1] - 1)]
-    return out
+    inner = imaging.binary_erosion(sheet, iterations=RIM * _window(sheet.shape), border_value=1)
+    return out, _full_size(2 - sheet.astype(np.uint8) - inner, factor, image.shape)
 
 
 def _contrast(grey: np.ndarray) -> float:

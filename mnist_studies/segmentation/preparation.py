@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnist_studies.segmentation import fine_lines, geometry, light, lines, patterns, screens, textures
+from mnist_studies.segmentation import fine_lines, geometry, imaging, light, lines, patterns, screens, textures
 from mnist_studies.segmentation.binarization import binarize, ink_is_dark, remove_specks
 
+ALONG_RIM = 4  # _without_rim: a piece of ink in the band along a painted sheet's outline this elongated is its edge
 METHODS = ("paper", "photo")  # the paper's pipeline; with the photo stages of light, geometry, lines first
 
 
@@ -79,6 +80,8 @@ def prepare_page(image: np.ndarray, *, method: str = "paper") -> PreparedPage:
     if angle:  # a page already level keeps the binarization it has
         ink = binarize(flat)
     mask = _without_fine_lines(lines.remove_rules(ink), look, factor)
+    if look.rim is not None:
+        mask = _without_rim(mask, look.rim, factor, angle)
     return PreparedPage(flat, remove_specks(mask), look.grey.shape[:2], factor, angle, levelled_from)
 
 
@@ -93,6 +96,25 @@ def _without_fine_lines(mask: np.ndarray, look: FirstLook, factor: float) -> np.
     return mask if found is None else found
 
 
+def _without_rim(mask: np.ndarray, rim: np.ndarray, factor: float, angle: float) -> np.ndarray:
+    """``mask`` without the ink (8-connected pieces) that ``light.paper_and_rim``'s map (on the input image) puts
+    wholly outside the painted sheet or in the band along its outline, when most of it is outside (a shadow's edge on
+    the painted desk) or it is ``ALONG_RIM`` times longer than wide (the sheet's own edge; a digit there is compact).
+    The map is rescaled and turned as the page was."""
+    where = geometry.rescale(rim.astype(np.float64) / 2, factor)
+    where = geometry.turn(where, angle, cval=0.0) if angle else where
+    labels, count = imaging.label(mask, structure=np.ones((3, 3), dtype=bool))
+    inside = np.bincount(labels[where < 0.25], minlength=count + 1)  # ink on the sheet, off the band
+    on_band = np.bincount(labels[(where >= 0.25) & (where < 0.75)], minlength=count + 1)
+    off_sheet = np.bincount(labels[where >= 0.75], minlength=count + 1)
+    drop = np.zeros(count + 1, dtype=bool)
+    for k, piece in enumerate(imaging.find_objects(labels, count), start=1):
+        if piece is not None and not inside[k]:
+            sides = sorted(s.stop - s.start for s in piece)
+            drop[k] = off_sheet[k] > on_band[k] or sides[1] >= ALONG_RIM * sides[0]
+    return mask & ~drop[labels]
+
+
 @dataclass
 class FirstLook:
     """The photo method's first pass over an image, at the image's own scale: the paper's grey (``grey``), its
@@ -105,6 +127,7 @@ class FirstLook:
     scale_mask: np.ndarray = field(repr=False)
     dark_ink: bool
     fine_lines: bool = False  # a printed background's fine lines found in the ink (``fine_lines``)
+    rim: np.ndarray | None = field(default=None, repr=False)  # where ink is not the writing (``light.paper_and_rim``)
 
     def flattened(self, grey: np.ndarray) -> np.ndarray:
         return _flattened(grey, self.dark_ink)
@@ -124,10 +147,11 @@ def first_look(image: np.ndarray) -> FirstLook:
     binarized; fine printed lines looked for once rules are removed."""
     luminance = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
     dark_ink = light.ink_is_dark_locally(luminance)  # judged once, for every stage
-    grey = light.ink_contrast(light.only_paper(image, dark_ink=dark_ink))
+    painted, rim = light.paper_and_rim(image, dark_ink=dark_ink)
+    grey = light.ink_contrast(painted)
     flat = _flattened(grey, dark_ink)
     ink = binarize(flat)
     ruled_out = lines.remove_rules(ink, min_length=None)
     stripped = fine_lines.find(ruled_out)
     return FirstLook(grey, flat, ink, remove_specks(ruled_out if stripped is None else stripped), dark_ink,
-                     stripped is not None)
+                     stripped is not None, rim)

@@ -139,7 +139,7 @@ def hard_page(seed: int) -> tuple[np.ndarray, str]:
 # desk colours; "desk photo" pages lie on the first two, the others are for tests and probes
 DESKS = {"wood": np.array([0.45, 0.29, 0.16]), "black": np.array([0.16, 0.16, 0.17]),
          "grey": np.array([0.42, 0.45, 0.40]), "light grey": np.array([0.85, 0.84, 0.80]),
-         "light wood": np.array([0.80, 0.68, 0.50])}
+         "light wood": np.array([0.80, 0.68, 0.50]), "mid grey": np.array([0.60, 0.60, 0.60])}
 
 
 def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
