@@ -447,6 +447,25 @@ def test_a_shadowed_page_binarizes_like_the_same_page_without_the_shadow(clean_p
     assert seg.ink_is_dark_locally(shadow) and not seg.ink_is_dark_locally(1.0 - shadow)
 
 
+def test_a_dim_noisy_desk_photo_under_a_hard_shadow_reads_as_in_good_light():
+    """Half the light and noise of 0.02 (a dim room): ``light.ink_contrast`` measured its candidates against a grey
+    closing, which takes each window's brightest pixels, so the noise raised it most in the shadow; it chose the blue
+    channel, where blue ink vanishes and the shadow's noise read as rows (7000 read ``4|3046|030711|4|0943|0709858``,
+    7006 ``09211|948251|3|790269``). Where the light is dim, they are now measured against the closing of the 3 × 3
+    median."""
+    from mnist_studies import paths
+    from mnist_studies.segmentation.benchmark import families
+
+    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
+    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    for seed in (7000, 7006):  # both under a hard shadow
+        image, text = families.make("desk photo", seed)
+        dim = np.clip(0.5 * image / 255.0 + np.random.default_rng(seed).normal(0, 0.02, image.shape), 0, 1)
+        painted = seg.only_paper(dim)
+        assert not np.array_equal(seg.ink_contrast(painted), np.clip(painted[..., 2], 0, 1)), seed  # not blue
+        assert seg.recognize_page("p", model, grey=dim, method="photo", row_model=rows).text == text, seed
+
+
 def test_ruled_lines_are_removed_and_a_one_written_on_a_line_survives():
     mask = np.zeros((200, 300), dtype=bool)
     for y in range(20, 200, 40):

@@ -27,6 +27,9 @@ NOISE_FLOOR = 0.02  # ink_contrast: the noise every channel has at least (a phon
 #                     as clean as each other the one with the stronger ink wins
 
 
+DIM = 0.6  # _contrast: light under this share of the lit paper's, over squares of twice the window, is dim (a shadow)
+
+
 FAINT_INK = 0.2  # flattened pages whose darkest ink is at least this far below the paper get their contrast stretched
 
 
@@ -186,7 +189,13 @@ def _contrast(grey: np.ndarray) -> float:
     across a photo it chose the channel in which the shadow is deepest, the blue one, where blue ink vanishes."""
 
     size = _closing_scale(grey.shape)
-    flat = np.clip(grey / np.maximum(imaging.grey_closing(grey, size=(size, size)), 1e-3), 0.0, 1.0)
+    background = imaging.grey_closing(grey, size=(size, size))
+    dim = background < DIM * float(np.percentile(background[::4, ::4], 95))
+    if imaging.binary_erosion(dim, np.ones((3, 3), dtype=np.uint8), size).any():  # a shadow, a dark desk
+        # a closing takes each window's brightest pixels, so noise raised it, most where the light is dim: the closing
+        # of the 3 × 3 median instead (docs/experiments.md, "Noise in a shadow")
+        background = imaging.grey_closing(imaging.median_filter(grey, size=3), size=(size, size))
+    flat = np.clip(grey / np.maximum(background, 1e-3), 0.0, 1.0)
     if flat.max() - flat.min() < 1e-6:
         return 0.0
     cut = imaging.threshold_otsu(flat)
