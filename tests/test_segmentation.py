@@ -431,6 +431,15 @@ def _iou(a, b):
 
 
 @pytest.fixture(scope="module")
+def shipped_models():
+    """The shipped digit model and row reader (ONNX), loaded once for this module's tests that read whole pages."""
+    from mnist_studies import paths
+
+    return (seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx")),
+            seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx")))
+
+
+@pytest.fixture(scope="module")
 def clean_page():
     grey = pages.make_page(3, rows=3, lighting=0.0, dark_ink=True).image / 255.0
     return grey, seg.ink_mask(grey)
@@ -447,17 +456,15 @@ def test_a_shadowed_page_binarizes_like_the_same_page_without_the_shadow(clean_p
     assert seg.ink_is_dark_locally(shadow) and not seg.ink_is_dark_locally(1.0 - shadow)
 
 
-def test_a_dim_noisy_desk_photo_under_a_hard_shadow_reads_as_in_good_light():
+def test_a_dim_noisy_desk_photo_under_a_hard_shadow_reads_as_in_good_light(shipped_models):
     """Half the light and noise of 0.02 (a dim room): ``light.ink_contrast`` measured its candidates against a grey
     closing, which takes each window's brightest pixels, so the noise raised it most in the shadow; it chose the blue
     channel, where blue ink vanishes and the shadow's noise read as rows (7000 read ``4|3046|030711|4|0943|0709858``,
     7006 ``09211|948251|3|790269``). Where the light is dim, they are now measured against the closing of the 3 × 3
     median."""
-    from mnist_studies import paths
     from mnist_studies.segmentation.benchmark import families
 
-    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
-    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    model, rows = shipped_models
     for seed in (7000, 7006):  # both under a hard shadow
         image, text = families.make("desk photo", seed)
         dim = np.clip(0.5 * image / 255.0 + np.random.default_rng(seed).normal(0, 0.02, image.shape), 0, 1)
@@ -611,16 +618,14 @@ def test_a_page_photographed_on_a_desk_binarizes_like_the_page_alone(clean_page)
     assert seg.paper_region(shadowed) is None  # a shadow on the page is not a desk
 
 
-def _desk_family_photos(monkeypatch, desk: str, seeds):
+def _desk_family_photos(monkeypatch, shipped_models, desk: str, seeds):
     """The desk photo family's pages ``seeds`` laid on ``desk`` (of ``families.DESKS``): for each, the seed, the photo
     in [0, 1], its text and what the photo method reads."""
     import functools
 
-    from mnist_studies import paths
     from mnist_studies.segmentation.benchmark import families
 
-    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
-    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    model, rows = shipped_models
     monkeypatch.setattr(families, "desk_photo", functools.partial(families.desk_photo, desks=(desk,)))
     for seed in seeds:
         image, text = families.make("desk photo", seed)
@@ -628,7 +633,7 @@ def _desk_family_photos(monkeypatch, desk: str, seeds):
                                                              row_model=rows).text
 
 
-def test_a_page_on_a_grey_desk_is_told_from_the_desk_by_its_grain(clean_page, monkeypatch):
+def test_a_page_on_a_grey_desk_is_told_from_the_desk_by_its_grain(clean_page, monkeypatch, shipped_models):
     """A grained desk as grey as the paper in shadow (``light._grained``): it was kept as paper, and its grain read
     as digits. The sheet lies inside the photo, so a grained dim region is the desk, and the sheet is the rest (its
     shadowed half too), shrunk by a window more than on a desk told apart by its colour."""
@@ -637,18 +642,19 @@ def test_a_page_on_a_grey_desk_is_told_from_the_desk_by_its_grain(clean_page, mo
         sheet = seg.paper_region(_on_a_desk(grey, (0.42, 0.45, 0.40), shadow=shadow))
         assert sheet is not None and sheet[100:-100, 100:-100].all(), shadow  # the page, 60 px inside the photo
         assert not sheet[:50].any() and not sheet[-50:].any() and not sheet[:, -50:].any(), shadow
-    for seed, _, text, read in _desk_family_photos(monkeypatch, "grey", (7005, 7009)):  # 7005 under a hard shadow
+    # 7005 under a hard shadow
+    for seed, _, text, read in _desk_family_photos(monkeypatch, shipped_models, "grey", (7005, 7009)):
         assert read == text, seed
 
 
-def test_a_page_on_a_desk_as_light_as_the_paper_is_told_from_the_desk_by_its_grain(monkeypatch):
+def test_a_page_on_a_desk_as_light_as_the_paper_is_told_from_the_desk_by_its_grain(monkeypatch, shipped_models):
     """A grained desk nearly as light as the paper and of its colour (``light._inside_light_desk``): light and colour
     kept it as paper, its grain read as digits or made the page a texture (read as empty). The smooth sheet inside a
     grained frame, holding the writing, is the sheet; a halftone screen's light patch inside its dots is not."""
     from mnist_studies.segmentation.benchmark import families
 
     # without the rule 7005 read 11 rows, 7009 (under a hard shadow) 3 rows, and no sheet was found (all paper)
-    for seed, image, text, read in _desk_family_photos(monkeypatch, "light grey", (7005, 7009)):
+    for seed, image, text, read in _desk_family_photos(monkeypatch, shipped_models, "light grey", (7005, 7009)):
         sheet = seg.paper_region(image)
         assert sheet is not None and 0.3 < sheet.mean() < 0.7 and read == text, seed
     for shape, pitch, angle in (((240, 400), 7.0, 1.1), ((600, 800), 11.0, 0.5)):  # a coarse screen, its lightest
@@ -657,21 +663,22 @@ def test_a_page_on_a_desk_as_light_as_the_paper_is_told_from_the_desk_by_its_gra
         assert seg.paper_region(np.clip(0.92 * screen, 0, 1)) is None, shape
 
 
-def test_a_sheet_in_shadow_on_a_light_wooden_desk_in_full_light_is_the_paper(monkeypatch):
+def test_a_sheet_in_shadow_on_a_light_wooden_desk_in_full_light_is_the_paper(monkeypatch, shipped_models):
     """A hard shadow over most of the sheet and a light wooden desk in full light: the lit region was mostly desk, its
     colour taken for the paper's, and the sheet painted out (7000 read nothing). The paper's colour is the most neutral
     tenth of the lit region's (``light.PAPER_NEUTRAL``)."""
-    for seed, _, text, read in _desk_family_photos(monkeypatch, "light wood", (7000, 7006)):  # both under the shadow
+    # both under the shadow
+    for seed, _, text, read in _desk_family_photos(monkeypatch, shipped_models, "light wood", (7000, 7006)):
         assert read == text, seed
 
 
-def test_the_sheets_own_edge_on_a_mid_grey_desk_reads_nothing(monkeypatch):
+def test_the_sheets_own_edge_on_a_mid_grey_desk_reads_nothing(monkeypatch, shipped_models):
     """The sheet's outline is found on windows, so on a grey desk the sheet's own edge can lie inside it and was left
     as a thin line of ink, and a shadow's edge across the painted desk as a stroke: 7014 read a row "1" more, 7015 a
     "1" after two rows, 7002 a row "4" (``preparation._without_rim``)."""
     from mnist_studies.segmentation.light import paper_and_rim
 
-    for seed, image, text, read in _desk_family_photos(monkeypatch, "mid grey", (7002, 7014, 7015)):
+    for seed, image, text, read in _desk_family_photos(monkeypatch, shipped_models, "mid grey", (7002, 7014, 7015)):
         assert read == text, seed
         _, where = paper_and_rim(image)
         assert where is not None and where[0, 0] == 2 and where[image.shape[0] // 2, image.shape[1] // 2] == 0, seed
@@ -1035,16 +1042,14 @@ def test_a_digit_read_with_less_than_even_odds_is_read_again_by_the_row_reader_b
     assert probabilities[1].argmax() == 7  # the caller's array is left as it was
 
 
-def test_the_photo_method_with_a_row_reader_ends_by_reading_unsure_digits_in_context(monkeypatch):
+def test_the_photo_method_with_a_row_reader_ends_by_reading_unsure_digits_in_context(monkeypatch, shipped_models):
     """``read_boxes`` hands its final boxes and probabilities to ``read_in_context`` (the photo method, with a row
     reader), and what that returns is what the page reads."""
-    from mnist_studies import paths
     from mnist_studies.segmentation import pipeline
     from mnist_studies.segmentation.benchmark import families
 
     image, text = families.make("clean", 5000)
-    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
-    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    model, rows = shipped_models
     seen = []
 
     def all_sevens(mask, boxes, probabilities, row_model):
@@ -1331,7 +1336,7 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
                                   "scanner margin", "wood", "wood at 30°", "bar at 7°", "bar at 30°", "halftone",
                                   "coarse halftone", "level halftone", "heavy noise", "fabric", "warm light",
                                   "red cloth", "security lines 6", "security lines 19", "sheet on a light desk"])
-def test_a_page_with_nothing_written_reads_as_empty(kind):
+def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
     (each read as one digit the model was over 99.9% sure was "not one digit": ``pipeline.NOT_A_DIGIT_ABOVE``), a
@@ -1347,7 +1352,6 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
     barely less elongated than ``textures.STREAK`` was: 47 digits)."""
     from scipy import ndimage
 
-    from mnist_studies import paths
 
     rng = np.random.default_rng(0)
     page = np.full((600, 800), 0.92) + rng.normal(0, 0.01, (600, 800))
@@ -1401,8 +1405,7 @@ def test_a_page_with_nothing_written_reads_as_empty(kind):
         angle, thickness = (7, 24) if "7" in kind else (30, 14)
         across = np.cos(np.radians(angle)) * (y - 300) - np.sin(np.radians(angle)) * (x - 400)
         page[np.abs(across) < thickness / 2] = 0.15
-    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
-    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    model, rows = shipped_models
     assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == ""
 
 
@@ -1477,18 +1480,17 @@ def test_a_box_whose_ink_encloses_many_holes_is_not_one_digit():
     assert not too_many_holes(pinholes, (0, 0, 60, 10))
 
 
-def test_a_printed_pattern_of_parallel_wavy_lines_reads_as_empty_even_when_the_model_is_unsure(monkeypatch):
+def test_a_printed_pattern_of_parallel_wavy_lines_reads_as_empty_even_when_the_model_is_unsure(monkeypatch,
+                                                                                                shipped_models):
     """The wavy printed pattern of ``test_a_page_with_nothing_written_reads_as_empty`` becomes one box of 56 lines,
     read as "not one digit" only by the model (a digit model trained with periods beside its digits read it a 1
     with 0.3% probability, under the 99.9% cut); ``too_many_strokes`` drops it whatever the model says. (The first
     look now takes the page for lines across it, ``textures.lines_across``: turned off here, to test the next guard.)"""
-    from mnist_studies import paths
     from mnist_studies.segmentation import pipeline, textures
 
     y, x = np.mgrid[:600, :800]
     page = 0.9 - 0.35 * (np.abs(np.sin(x / 7 + 4 * np.sin(y / 23))) < 0.15)
-    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
-    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    model, rows = shipped_models
     assert textures.lines_across(seg.first_look(page).scale_mask)
     monkeypatch.setattr(textures, "lines_across", lambda mask, blobs=None: False)
     monkeypatch.setattr(pipeline, "NOT_A_DIGIT_ABOVE", 1.0)  # keep every box the model gives any digit probability
