@@ -473,6 +473,43 @@ def test_a_dim_noisy_desk_photo_under_a_hard_shadow_reads_as_in_good_light(shipp
         assert seg.recognize_page("p", model, grey=dim, method="photo", row_model=rows).text == text, seed
 
 
+@pytest.mark.parametrize("contrast, blur", [(0.15, 0.0), (0.1, 1.5)])
+def test_pencil_too_faint_to_stretch_is_read_again_stretched(contrast, blur, shipped_models):
+    """Pencil 0.15 below the paper's grey, or 0.1 and blurred by σ 1.5 px (a phone's soft focus): its darkest ink lies
+    less than ``light.FAINT_INK`` below the paper, so it was not stretched, the binarization found no ink and the
+    page read as blank. ``pipeline.read_boxes`` now reads such a page again stretched from ``light.FAINTEST_INK``."""
+    from scipy import ndimage
+
+    model, rows = shipped_models
+    for seed in (7000, 7003):
+        page = pages.make_page(seed, lighting=0.0, dark_ink=True, touching=0.0, noise=0.02, blur=0.6)
+        ink = np.clip((0.95 - page.image / 255.0) / 0.8, 0, 1)
+        grey = 0.95 - contrast * ink + np.random.default_rng(seed).normal(0, 0.015, ink.shape)
+        grey = np.round(np.clip(ndimage.gaussian_filter(grey, blur) if blur else grey, 0, 1) * 255) / 255
+        prepared = seg.prepare_page(grey, method="photo")
+        assert prepared.faint and not prepared.mask.any(), seed  # what the first reading sees
+        assert seg.recognize_page("p", model, grey=grey, method="photo", row_model=rows).text == page.text, seed
+
+
+def test_a_page_read_only_once_stretched_keeps_writing_not_edges_specks_or_unsure_shading():
+    """``pipeline.faint_writing`` on what empty sheets photographed on desks read once stretched: a lone sure 1 (the
+    sheet's edge), two unsure digits, nine sure 1s in boxes 7 px tall (a speck cut into columns), twelve digits four
+    of them below even odds (folds); and on what faint pencil reads: twelve sure digits of a working height."""
+    from mnist_studies.segmentation.pipeline import faint_writing
+
+    def reading(count, height, probability, unsure=0):
+        boxes = [(0, (30 * i, 0, 30 * i + 20, height)) for i in range(count)]
+        best = np.array([0.3] * unsure + [probability] * (count - unsure))
+        return boxes, np.column_stack([best, (1 - best)[:, None] * np.full((count, 9), 1 / 9)])
+
+    assert not faint_writing(*reading(1, 43, 1.0))
+    assert not faint_writing(*reading(2, 30, 0.6))
+    assert not faint_writing(*reading(9, 7, 0.99))
+    assert not faint_writing(*reading(12, 40, 0.99, unsure=4))
+    assert faint_writing(*reading(12, 40, 0.99, unsure=1))
+    assert faint_writing(*reading(2, 20, 0.95))
+
+
 def test_ruled_lines_are_removed_and_a_one_written_on_a_line_survives():
     mask = np.zeros((200, 300), dtype=bool)
     for y in range(20, 200, 40):
@@ -483,6 +520,23 @@ def test_ruled_lines_are_removed_and_a_one_written_on_a_line_survives():
     assert not out[20:22, 100:140].any() and not out[150:170, 150].any()  # the lines are gone
     assert out[52:100, 60:63].all()  # the "1" is whole, where it crosses the line too
     assert out.sum() == 48 * 3
+
+
+def test_a_rule_binarized_thicker_leaves_no_flat_piece_and_a_digit_on_it_stays():
+    """A rule in a noisy shadow binarizes with a skirt of noise below it, thicker than a line: removing the line left
+    the skirt, 7 px tall and 26 wide, which read as a digit (an empty ruled sheet photographed half in shadow read 42
+    digits on 36 photos). ``lines._drop_line_ends`` drops a flat piece mostly beside a removed line
+    (``LINE_REMNANT``); a 0 written on the line is taller and stays."""
+    mask = np.zeros((200, 400), dtype=bool)
+    for y in (40, 100, 160):
+        mask[y:y + 2] = True  # the rules, across the page
+    mask[102:109, 150:176] = True  # the skirt under the middle rule
+    zero = np.zeros((30, 20), dtype=bool)
+    zero[:, :3] = zero[:, -3:] = zero[:3] = zero[-3:] = True
+    mask[102:132, 250:270] = zero  # a 0 standing on the rule
+    out = seg.remove_rules(mask)
+    assert not out[95:115, 140:190].any()
+    assert out[102:132, 250:270].sum() == zero.sum()
 
 
 def test_a_one_across_a_small_field_is_not_a_rule_but_a_line_across_a_page_is():
@@ -1335,7 +1389,8 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
 @pytest.mark.parametrize("kind", ["paper grain", "11 px line", "thick border", "noise", "printed pattern",
                                   "scanner margin", "wood", "wood at 30°", "bar at 7°", "bar at 30°", "halftone",
                                   "coarse halftone", "level halftone", "heavy noise", "fabric", "warm light",
-                                  "red cloth", "security lines 6", "security lines 19", "sheet on a light desk"])
+                                  "red cloth", "security lines 6", "security lines 19", "sheet on a light desk",
+                                  "crumpled paper"])
 def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
@@ -1349,7 +1404,9 @@ def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
     cloth's weave in colour (one net across the page, read as a page-sized 1: ``pipeline.MANY_HOLES``), a cheque's
     wavy security lines that the spectrum does not remove (cut at the page's edges or at a working scale that aliased
     them; ``textures.lines_across``), an empty sheet on a grained desk as light as the paper (its grain's streaks
-    barely less elongated than ``textures.STREAK`` was: 47 digits)."""
+    barely less elongated than ``textures.STREAK`` was: 47 digits), crumpled paper (its folds' shading is too faint
+    to stretch, so the page is read again stretched; its 14 digits, most unsure, are not kept:
+    ``pipeline.faint_writing``)."""
     from scipy import ndimage
 
 
@@ -1393,6 +1450,9 @@ def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
         from mnist_studies.segmentation.benchmark import families
 
         page = families.desk_photo(np.zeros((400, 560)), np.random.default_rng(6), desks=("light grey",)) / 255.0
+    elif kind == "crumpled paper":  # soft folds, their shading less than ``light.FAINT_INK`` deep
+        folds = ndimage.sobel(ndimage.gaussian_filter(rng.normal(0, 1, (600, 800)), 8), 0)
+        page = np.clip(page + 0.18 * folds / np.abs(folds).max(), 0, 1)
     elif kind == "scanner margin":
         page[:, :60] = 0.05
     elif kind.endswith("halftone"):  # a form field's dots 4 or 5 px apart (2-6 digits without ``screens``)

@@ -31,6 +31,7 @@ DIM = 0.6  # _contrast: light under this share of the lit paper's, over squares 
 
 
 FAINT_INK = 0.2  # flattened pages whose darkest ink is at least this far below the paper get their contrast stretched
+FAINTEST_INK = 0.08  # ... and, read again when nothing was found at FAINT_INK, from this far (``ink_depth``)
 
 
 def _closing_scale(shape: tuple[int, ...]) -> int:
@@ -254,7 +255,7 @@ def ink_is_dark_locally(grey: np.ndarray) -> bool:
 
 
 def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink: bool | None = None,
-                         stretch_faint: bool = True) -> np.ndarray:
+                         stretch_from: float | None = FAINT_INK) -> np.ndarray:
     """The page divided by its background, so that the paper is ~1 everywhere whatever the light was.
 
     The background is the page with the ink closed away: a grey closing (dark ink) with a square of ``scale`` pixels
@@ -263,7 +264,9 @@ def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink
     ridge (a smoothed background, as a median of a downscaled page gave, left a dashed line along it that read as
     digits). Light ink on a dark page is handled by the polarity check of ``ink_is_dark_locally`` (the page is
     inverted first when its ink is light, and back after; ``dark_ink`` gives the answer when the caller knows it).
-    Faint ink is stretched to a pen's contrast unless ``stretch_faint`` is False (a smoothed screen's faint ripple).
+    Ink whose darkest is at least ``stretch_from`` below the paper is stretched to a pen's contrast (faint pencil;
+    None: never, as a smoothed screen's faint ripple). Below ``FAINT_INK`` a blank page's shading can be that deep,
+    so a page is stretched from ``FAINTEST_INK`` only when nothing was read otherwise (``pipeline.read_boxes``).
     """
 
     grey = np.asarray(grey, dtype=np.float64)
@@ -272,7 +275,13 @@ def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink
     size = scale or _closing_scale(page.shape)
     background = imaging.grey_closing(page, size=(size, size))
     flat = np.clip(page / np.maximum(background, 1e-3), 0.0, 1.0)
-    darkest = float(np.percentile(flat, 0.5))
-    if stretch_faint and 1.0 - darkest > FAINT_INK:  # faint ink (pencil) to a pen's contrast; a blank page is not
+    darkest = 1.0 - ink_depth(flat)
+    if stretch_from is not None and 1.0 - darkest > stretch_from:  # faint ink (pencil) to a pen's contrast
         flat = np.clip((flat - darkest) / (1.0 - darkest), 0.0, 1.0)
     return 1.0 - flat if inverted else flat
+
+
+def ink_depth(flat: np.ndarray) -> float:
+    """How far the darkest ink of a flattened page (dark ink, paper about 1) lies below the paper: one minus its
+    0.5th percentile (1 once ``flatten_illumination`` has stretched it)."""
+    return 1.0 - float(np.percentile(flat, 0.5))

@@ -13,6 +13,8 @@ SOLID_LINE = 0.9  # a band of up to half a digit's height, inked across this sha
 LINE_TILTS = 3.0  # degrees: remove_rules finds long lines tilted by up to this much (a photo seen at an angle)
 FIELD_LINE = (0.85, 1.5)  # in a field narrower than a long line, a level line across this share of its width and at
 #                          least this many digits' heights long is a rule too (the printed line under a cheque's amount)
+LINE_REMNANT = 2.0  # _drop_line_ends: a piece beside a removed level line, this many times wider than tall, up to
+#                     three lines' thickness tall and mostly within its reach, is what its binarization left
 BAR_ELONGATION = 12.0  # a blob this elongated (textures.blob_shapes) and at least a long line's length is a bar: a
 #                        string of touching digits would need about twelve of them in one piece
 
@@ -116,7 +118,7 @@ def remove_rules(mask: np.ndarray, *, min_coverage: float = 0.5, max_thickness: 
             if across:  # a vertical line across a small field would be a 1 as often as a rule: never shortened
                 length = min(min_length, max(int(FIELD_LINE[1] * DIGIT_HEIGHT), int(FIELD_LINE[0] * view.shape[1])))
             _remove_lines(view, _long_lines(view, length), max_thickness)
-        _drop_line_ends(view, before, max_thickness, gap=3)
+        _drop_line_ends(view, before, max_thickness, gap=3, flat=across)
     return remove_bars(out, min_length) if min_length else out
 
 
@@ -190,11 +192,12 @@ def remove_frames(mask: np.ndarray, *, max_thickness: int = 5, min_span: float =
     return out
 
 
-def _drop_line_ends(view: np.ndarray, before: np.ndarray, max_thickness: int, *, gap: int) -> None:
+def _drop_line_ends(view: np.ndarray, before: np.ndarray, max_thickness: int, *, gap: int, flat: bool) -> None:
     """Drop, in place, the pieces of ``view`` left beside the near-horizontal lines just removed from it (``before``
     is the mask they were removed from): components at most ``max_thickness`` pixels tall within ``gap`` + 1 pixels
     of a removed pixel, such as the end of a notebook's margin line that the sheet's edge cut shorter than a line
-    (it reads as a "1" and joins rows). A digit that touches a line is taller than a line is thick, so it stays."""
+    (it reads as a "1" and joins rows), and flat ones (``LINE_REMNANT``) mostly that near, such as a rule in a noisy
+    shadow binarized thicker than a line. A digit that touches a line is taller than that, so it stays."""
 
     removed = before & ~view
     if not removed.any():
@@ -204,5 +207,10 @@ def _drop_line_ends(view: np.ndarray, before: np.ndarray, max_thickness: int, *,
     boxes = imaging.find_objects(labels)
     for index in np.unique(labels[near & view]):
         box = boxes[index - 1] if index else None
-        if box is not None and box[0].stop - box[0].start <= max_thickness:
-            view[box][labels[box] == index] = False
+        if box is None:
+            continue
+        height, width = box[0].stop - box[0].start, box[1].stop - box[1].start
+        piece = labels[box] == index
+        remnant = flat and width >= LINE_REMNANT * height and height <= 3 * max_thickness
+        if height <= max_thickness or remnant and 2 * np.count_nonzero(piece & near[box]) >= np.count_nonzero(piece):
+            view[box][piece] = False

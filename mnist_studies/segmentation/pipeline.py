@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_studies.segmentation import conventions, geometry, imaging, sequence
+from mnist_studies.segmentation import conventions, geometry, imaging, light, sequence
 from mnist_studies.segmentation.binarization import lighter_ink
 from mnist_studies.segmentation.loading import page_size, read_page
 from mnist_studies.segmentation.preparation import PreparedPage, first_look, prepare_page
@@ -26,6 +26,8 @@ SMALL_ROW = 0.5  # the photo method drops a row whose boxes are all lower than t
 CLOSING_MARK = (0.6, 0.9)  # the photo method drops a row's last box lower than this × its other boxes (their
 # median height) and read less surely than this: the "=", "-" or ".-" that closes an amount (``drop_closing_marks``)
 LOOP = 0.05  # ... unless paper enclosed by its ink is at least this share of its box: a small 0, 6, 8 or 9
+FAINT_SURE = (0.9, 0.1)  # a page read only once its faint ink was stretched keeps its digits when their median
+#                         probability is at least this and at most this share are below even odds (``faint_writing``)
 LARGE_PIXELS = 1_000_000  # a larger photo is read at a reduced size (``read_photo``)
 PREVIEW_PIXELS = 500_000  # ... chosen on a preview of about this size
 
@@ -77,17 +79,51 @@ def read_boxes(path: str | Path, model, *, grey: np.ndarray | None = None, metho
                input_shape: tuple[int, int] | None = None,
                crossed_sevens: bool = False) -> tuple[PreparedPage, Boxes, np.ndarray]:
     """``recognize_page`` before its result (same arguments): the prepared page, the digit boxes kept (row, box on
-    its working-scale ``mask``) and their ten digits' probabilities, (N, 10)."""
+    its working-scale ``mask``) and their ten digits' probabilities, (N, 10). The photo method reads a page where it
+    found nothing but ink too faint to stretch (``FirstLook.faint``) again with that ink stretched, and keeps what
+    it reads there when it holds writing (``faint_writing``)."""
     if grey is None and method == "photo":
         grey, input_shape = read_photo(path)
     image = read_page(path) if grey is None else grey
-    prepared = prepare_page(image, method=method)  # light, scale, skew, binarization, lines
+    options = dict(method=method, second_look=second_look, row_model=row_model, crossed_sevens=crossed_sevens)
+    prepared = _prepared(image, method, input_shape)
+    boxes, probabilities = _read_prepared(prepared, model, **options)
+    if boxes or not prepared.faint:
+        return prepared, boxes, probabilities
+    faint = _prepared(image, method, input_shape, stretch_from=light.FAINTEST_INK)
+    faint_boxes, faint_probabilities = _read_prepared(faint, model, **options)
+    if faint_writing(faint_boxes, faint_probabilities):
+        return faint, faint_boxes, faint_probabilities
+    return prepared, boxes, probabilities
+
+
+def faint_writing(boxes: Boxes, probabilities: np.ndarray, *, sure: tuple[float, float] = FAINT_SURE) -> bool:
+    """Whether the digits read on a page only once its faint ink was stretched are writing: two or more, digit-sized
+    (their median box at least ``geometry.KEEP_SCALE[0]`` × the working height), their median probability at least
+    ``sure[0]`` and at most ``sure[1]`` of them below even odds. Stretched, a blank page's shading (folds, the rules
+    and edges of an empty sheet on a desk) reads as unsure digits, a lone edge as a sure 1, specks as tiny boxes."""
+    if len(boxes) < 2:
+        return False
+    best = probabilities.max(axis=1)
+    height = float(np.median([box[3] - box[1] for _, box in boxes]))
+    return (height >= geometry.KEEP_SCALE[0] * geometry.DIGIT_HEIGHT and float(np.median(best)) >= sure[0]
+            and float(np.mean(best < 0.5)) <= sure[1])
+
+
+def _prepared(image: np.ndarray, method: str, input_shape: tuple[int, int] | None, **options) -> PreparedPage:
+    prepared = prepare_page(image, method=method, **options)  # light, scale, skew, binarization, lines
     if input_shape is not None and tuple(input_shape) != image.shape[:2]:  # read reduced: boxes on the file
         prepared = dataclasses.replace(prepared, scale=prepared.scale * image.shape[1] / input_shape[1],
                                        input_shape=tuple(input_shape))
+    return prepared
+
+
+def _read_prepared(prepared: PreparedPage, model, *, method: str, second_look: float, row_model,
+                   crossed_sevens: bool) -> tuple[Boxes, np.ndarray]:
+    """``read_boxes`` on a prepared page: its digit boxes and their probabilities."""
     boxes = find_digits(prepared.mask, method=method)  # rows, then digit boxes by projection
     if not boxes:
-        return prepared, [], np.zeros((0, 10))
+        return [], np.zeros((0, 10))
     cache: dict = {}  # each box is read once, whichever stage asks first
     if method == "photo":  # broken strokes merged, touching digits split, two 1s in one box parted
         boxes = split_touching(prepared.mask, merge_by_recognition(prepared.mask, boxes, model, cache=cache), model,
@@ -105,7 +141,7 @@ def read_boxes(path: str | Path, model, *, grey: np.ndarray | None = None, metho
             probabilities = read_in_context(prepared.mask, boxes, probabilities, row_model)
     if crossed_sevens:
         probabilities = conventions.uncrossed_sevens_as_ones(prepared.mask, boxes, probabilities)
-    return prepared, boxes, probabilities
+    return boxes, probabilities
 
 
 def read_in_context(mask: np.ndarray, boxes: Boxes, probabilities: np.ndarray, row_model, *,

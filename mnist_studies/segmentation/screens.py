@@ -98,7 +98,7 @@ def descreen(flat: np.ndarray, pitch: float) -> np.ndarray:
 
     sigma = BLUR * (2 * pitch if pitch < FINE_SCREEN else pitch)
     blurred = imaging.gaussian_filter(flat, (sigma, sigma))
-    smooth = flatten_illumination(blurred, dark_ink=True, stretch_faint=False)
+    smooth = flatten_illumination(blurred, dark_ink=True, stretch_from=None)
     edge = np.zeros(smooth.shape, dtype=bool)  # the blur's reach: a grid cut by the page's edge leaves half dots
     reach = int(np.ceil(sigma / BLUR))
     edge[:reach], edge[-reach:], edge[:, :reach], edge[:, -reach:] = True, True, True, True
