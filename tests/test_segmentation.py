@@ -487,26 +487,52 @@ def test_pencil_too_faint_to_stretch_is_read_again_stretched(contrast, blur, shi
         grey = 0.95 - contrast * ink + np.random.default_rng(seed).normal(0, 0.015, ink.shape)
         grey = np.round(np.clip(ndimage.gaussian_filter(grey, blur) if blur else grey, 0, 1) * 255) / 255
         prepared = seg.prepare_page(grey, method="photo")
-        assert prepared.faint and not prepared.mask.any(), seed  # what the first reading sees
+        assert prepared.read_again and not prepared.mask.any(), seed  # what the first reading sees
+        assert seg.recognize_page("p", model, grey=grey, method="photo", row_model=rows).text == page.text, seed
+
+
+@pytest.mark.parametrize("squared", [False, True])
+def test_light_pencil_on_ruled_paper_is_read_with_the_rules_filled_in(squared, shipped_models):
+    """Pencil 0.15 below the paper on ruled or squared paper (rules 2 px thick, as dark as the families' 0.62): the
+    rules set the stretch and Otsu's cut, so the pencil fell on the paper's side, and with the rules removed the page
+    read as blank. It is read again with its rules filled in from around them (``imaging.inpaint``)."""
+    model, rows = shipped_models
+    for seed in (7000, 7003):
+        page = pages.make_page(seed, lighting=0.0, dark_ink=True, touching=0.0, noise=0.02, blur=0.6)
+        ink = np.clip((0.95 - page.image / 255.0) / 0.8, 0, 1)
+        grey = 0.95 - 0.15 * ink + np.random.default_rng(seed).normal(0, 0.015, ink.shape)
+        rules = np.zeros(grey.shape, dtype=bool)
+        rules[5::21] = rules[6::21] = True
+        if squared:
+            rules[:, 5::21] = True
+        grey = np.round(np.clip(np.where(rules, np.minimum(grey, 0.62), grey), 0, 1) * 255) / 255
+        prepared = seg.prepare_page(grey, method="photo")
+        assert prepared.read_again and not prepared.mask.any(), seed  # what the first reading sees
         assert seg.recognize_page("p", model, grey=grey, method="photo", row_model=rows).text == page.text, seed
 
 
 def test_a_page_read_only_once_stretched_keeps_writing_not_edges_specks_or_unsure_shading():
     """``pipeline.faint_writing`` on what empty sheets photographed on desks read once stretched: a lone sure 1 (the
-    sheet's edge), two unsure digits, nine sure 1s in boxes 7 px tall (a speck cut into columns), twelve digits four
-    of them below even odds (folds); and on what faint pencil reads: twelve sure digits of a working height."""
+    sheet's edge), two unsure digits, nine sure 1s in boxes 7 px tall (a speck cut into columns), three sure 0s 24
+    px tall on a page enlarged 4.34 times (rule ends), twelve digits four of them below even odds (folds), four sure
+    8s in ink over a quarter of the page (crumpled paper's net); and on what faint pencil reads: twelve sure digits
+    of a working height."""
     from mnist_studies.segmentation.pipeline import faint_writing
 
-    def reading(count, height, probability, unsure=0):
+    def reading(count, height, probability, unsure=0, ink=0.05):
         boxes = [(0, (30 * i, 0, 30 * i + 20, height)) for i in range(count)]
         best = np.array([0.3] * unsure + [probability] * (count - unsure))
-        return boxes, np.column_stack([best, (1 - best)[:, None] * np.full((count, 9), 1 / 9)])
+        mask = np.arange(100 * 100).reshape(100, 100) < ink * 100 * 100
+        return mask, boxes, np.column_stack([best, (1 - best)[:, None] * np.full((count, 9), 1 / 9)])
 
     assert not faint_writing(*reading(1, 43, 1.0))
     assert not faint_writing(*reading(2, 30, 0.6))
     assert not faint_writing(*reading(9, 7, 0.99))
+    assert not faint_writing(*reading(3, 24, 0.99), scale=4.34)
+    assert faint_writing(*reading(3, 24, 0.99), scale=2.0)
     assert not faint_writing(*reading(12, 40, 0.99, unsure=4))
     assert faint_writing(*reading(12, 40, 0.99, unsure=1))
+    assert not faint_writing(*reading(4, 316, 0.99, ink=0.24))  # a net of folds over the page, read as 8888
     assert faint_writing(*reading(2, 20, 0.95))
 
 
@@ -1390,7 +1416,7 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
                                   "scanner margin", "wood", "wood at 30°", "bar at 7°", "bar at 30°", "halftone",
                                   "coarse halftone", "level halftone", "heavy noise", "fabric", "warm light",
                                   "red cloth", "security lines 6", "security lines 19", "sheet on a light desk",
-                                  "crumpled paper"])
+                                  "crumpled paper", "crumpled paper, a net"])
 def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
@@ -1405,8 +1431,8 @@ def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
     wavy security lines that the spectrum does not remove (cut at the page's edges or at a working scale that aliased
     them; ``textures.lines_across``), an empty sheet on a grained desk as light as the paper (its grain's streaks
     barely less elongated than ``textures.STREAK`` was: 47 digits), crumpled paper (its folds' shading is too faint
-    to stretch, so the page is read again stretched; its 14 digits, most unsure, are not kept:
-    ``pipeline.faint_writing``)."""
+    to stretch, so the page is read again stretched; its 14 digits, most unsure, are not kept, nor a net of folds
+    over a quarter of the page read as sure 8s: ``pipeline.faint_writing``)."""
     from scipy import ndimage
 
 
@@ -1450,9 +1476,11 @@ def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
         from mnist_studies.segmentation.benchmark import families
 
         page = families.desk_photo(np.zeros((400, 560)), np.random.default_rng(6), desks=("light grey",)) / 255.0
-    elif kind == "crumpled paper":  # soft folds, their shading less than ``light.FAINT_INK`` deep
-        folds = ndimage.sobel(ndimage.gaussian_filter(rng.normal(0, 1, (600, 800)), 8), 0)
-        page = np.clip(page + 0.18 * folds / np.abs(folds).max(), 0, 1)
+    elif kind.startswith("crumpled paper"):  # soft folds, their shading less than ``light.FAINT_INK`` deep
+        draw = np.random.default_rng(4) if kind.endswith("net") else rng  # (seed 4 binarizes into a net)
+        folds = ndimage.sobel(ndimage.gaussian_filter(draw.normal(0, 1, (600, 800)), 8), 0)
+        base = page if draw is rng else 0.92 + draw.normal(0, 0.01, (600, 800))
+        page = np.clip(base + 0.18 * folds / np.abs(folds).max(), 0, 1)
     elif kind == "scanner margin":
         page[:, :60] = 0.05
     elif kind.endswith("halftone"):  # a form field's dots 4 or 5 px apart (2-6 digits without ``screens``)

@@ -122,6 +122,13 @@ _MEDIAN_OF_NINE = ((1, 2), (4, 5), (7, 8), (0, 1), (3, 4), (6, 7), (1, 2), (4, 5
                    (3, 6), (1, 4), (2, 5), (4, 7), (4, 2), (6, 4), (4, 2))
 
 
+def inpaint(image: np.ndarray, mask: np.ndarray, radius: int = 3) -> np.ndarray:
+    """``image`` (2-D, float) with the pixels of ``mask`` filled in from around them (OpenCV's Navier-Stokes
+    inpainting, on float32): a stroke crossing a painted-out line continues across it."""
+    filled = cv2.inpaint(np.asarray(image, dtype=np.float32), _u8(mask), radius, cv2.INPAINT_NS)
+    return np.where(mask, filled, image).astype(np.float64)
+
+
 def median_filter(image: np.ndarray, size, mode: str = "reflect") -> np.ndarray:
     """The median of each ``size`` window (the upper one of an even count, as ndimage's rank), edges ``"reflect"``-ed
     (the edge pixel repeated in the mirror) or ``"nearest"``. Nine values (a 1 × 9 window) go through an exchange

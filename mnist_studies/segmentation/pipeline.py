@@ -28,6 +28,8 @@ CLOSING_MARK = (0.6, 0.9)  # the photo method drops a row's last box lower than 
 LOOP = 0.05  # ... unless paper enclosed by its ink is at least this share of its box: a small 0, 6, 8 or 9
 FAINT_SURE = (0.9, 0.1)  # a page read only once its faint ink was stretched keeps its digits when their median
 #                         probability is at least this and at most this share are below even odds (``faint_writing``)
+FAINT_DIGIT = 10  # ... and its digits' median box is at least this many pixels tall on the image
+FAINT_INK_SHARE = 0.2  # ... and its ink covers at most this share of the page (pencil: 3-12%; crumpled paper: 24-25%)
 LARGE_PIXELS = 1_000_000  # a larger photo is read at a reduced size (``read_photo``)
 PREVIEW_PIXELS = 500_000  # ... chosen on a preview of about this size
 
@@ -80,34 +82,36 @@ def read_boxes(path: str | Path, model, *, grey: np.ndarray | None = None, metho
                crossed_sevens: bool = False) -> tuple[PreparedPage, Boxes, np.ndarray]:
     """``recognize_page`` before its result (same arguments): the prepared page, the digit boxes kept (row, box on
     its working-scale ``mask``) and their ten digits' probabilities, (N, 10). The photo method reads a page where it
-    found nothing but ink too faint to stretch (``FirstLook.faint``) again with that ink stretched, and keeps what
-    it reads there when it holds writing (``faint_writing``)."""
+    found nothing but ink too faint to stretch, or rules (``FirstLook.read_again``), again with its rules painted out
+    and its ink stretched from ``light.FAINTEST_INK``, and keeps what it reads there when it is writing
+    (``faint_writing``)."""
     if grey is None and method == "photo":
         grey, input_shape = read_photo(path)
     image = read_page(path) if grey is None else grey
     options = dict(method=method, second_look=second_look, row_model=row_model, crossed_sevens=crossed_sevens)
     prepared = _prepared(image, method, input_shape)
     boxes, probabilities = _read_prepared(prepared, model, **options)
-    if boxes or not prepared.faint:
+    if boxes or not prepared.read_again:
         return prepared, boxes, probabilities
-    faint = _prepared(image, method, input_shape, stretch_from=light.FAINTEST_INK)
+    faint = _prepared(image, method, input_shape, stretch_from=light.FAINTEST_INK, without_rules=True)
     faint_boxes, faint_probabilities = _read_prepared(faint, model, **options)
-    if faint_writing(faint_boxes, faint_probabilities):
+    if faint_writing(faint.mask, faint_boxes, faint_probabilities, scale=faint.scale):
         return faint, faint_boxes, faint_probabilities
     return prepared, boxes, probabilities
 
 
-def faint_writing(boxes: Boxes, probabilities: np.ndarray, *, sure: tuple[float, float] = FAINT_SURE) -> bool:
-    """Whether the digits read on a page only once its faint ink was stretched are writing: two or more, digit-sized
-    (their median box at least ``geometry.KEEP_SCALE[0]`` × the working height), their median probability at least
-    ``sure[0]`` and at most ``sure[1]`` of them below even odds. Stretched, a blank page's shading (folds, the rules
-    and edges of an empty sheet on a desk) reads as unsure digits, a lone edge as a sure 1, specks as tiny boxes."""
-    if len(boxes) < 2:
+def faint_writing(mask: np.ndarray, boxes: Boxes, probabilities: np.ndarray, *, scale: float = 1.0,
+                  sure: tuple[float, float] = FAINT_SURE) -> bool:
+    """Whether the digits read in ``mask``, a page's ink only once its faint ink was stretched, are writing: ink on at
+    most ``FAINT_INK_SHARE`` of the page, two digits or more, legible (their median box at least ``FAINT_DIGIT`` px
+    tall on the image, the mask being ``scale`` times it), their median probability at least ``sure[0]`` and at most
+    ``sure[1]`` of them below even odds. Stretched, a blank page's shading reads as unsure digits (folds, an empty
+    sheet's rules), as a net of "8"s over a quarter of the page (crumpled paper), as a sure 1 (an edge) or as specks."""
+    if len(boxes) < 2 or np.count_nonzero(mask) > FAINT_INK_SHARE * mask.size:
         return False
     best = probabilities.max(axis=1)
-    height = float(np.median([box[3] - box[1] for _, box in boxes]))
-    return (height >= geometry.KEEP_SCALE[0] * geometry.DIGIT_HEIGHT and float(np.median(best)) >= sure[0]
-            and float(np.mean(best < 0.5)) <= sure[1])
+    height = float(np.median([box[3] - box[1] for _, box in boxes])) / scale
+    return height >= FAINT_DIGIT and float(np.median(best)) >= sure[0] and float(np.mean(best < 0.5)) <= sure[1]
 
 
 def _prepared(image: np.ndarray, method: str, input_shape: tuple[int, int] | None, **options) -> PreparedPage:

@@ -31,7 +31,7 @@ class PreparedPage:
     scale: float = 1.0
     angle: float = 0.0
     levelled_from: tuple[int, int] | None = None
-    faint: bool = False  # the photo method found ink too faint to stretch (``FirstLook.faint``)
+    read_again: bool = False  # the photo method found ink too faint to stretch or rules (``FirstLook.read_again``)
 
     def to_input(self, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
         """A box (x0, y0, x1, y1, ends exclusive) of ``mask`` as the box of the input image that holds it (a turned
@@ -50,14 +50,16 @@ class PreparedPage:
         return int(left), int(top), int(right), int(bottom)
 
 
-def prepare_page(image: np.ndarray, *, method: str = "paper", stretch_from: float = light.FAINT_INK) -> PreparedPage:
+def prepare_page(image: np.ndarray, *, method: str = "paper", stretch_from: float = light.FAINT_INK,
+                 without_rules: bool = False) -> PreparedPage:
     """The page's ink mask. ``"paper"``: the paper's adaptive binarization of the grey page. ``"photo"``: first the desk
     around the sheet painted out (``light.only_paper``), the channel that separates ink best (``light.ink_contrast``;
     ``image`` may be RGB), light flattened (``light.flatten_illumination``) and a printed pattern or halftone screen
     removed (``patterns``, ``screens``), rescaled when its digits are far from 40 px tall (``geometry.working_scale``,
     then flattened again at that scale), rotated level (``geometry.deskew``), then the binarization, and ruled or
     squared lines removed (``lines.remove_rules``), and a printed background's fine lines (``fine_lines``); a texture's
-    streaks (``textures``) give an empty mask. Faint ink is stretched from ``stretch_from`` (``flatten_illumination``).
+    streaks (``textures``) give an empty mask. Faint ink is stretched from ``stretch_from`` (``flatten_illumination``),
+    and ``without_rules`` paints out the rules first (``first_look``).
     Returns the page the mask belongs to (the photo method's is flattened, rescaled and levelled), the mask, and the
     map back to the input (``PreparedPage.to_input``: ``recognize_page`` gives its boxes on the input image)."""
     if method not in METHODS:
@@ -66,9 +68,10 @@ def prepare_page(image: np.ndarray, *, method: str = "paper", stretch_from: floa
         grey = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
         return PreparedPage(grey, remove_specks(binarize(grey)), grey.shape[:2])
 
-    look = first_look(image, stretch_from=stretch_from)
+    look = first_look(image, stretch_from=stretch_from, without_rules=without_rules)
     if textures.is_texture(look.scale_mask):  # wood grain with nothing written on it: nothing to read
-        return PreparedPage(look.flat, np.zeros(look.flat.shape, dtype=bool), look.grey.shape[:2], faint=look.faint)
+        return PreparedPage(look.flat, np.zeros(look.flat.shape, dtype=bool), look.grey.shape[:2],
+                            read_again=look.read_again)
     factor = geometry.working_scale(look.scale_mask)
     flat, ink = look.flat, look.ink
     if factor != 1.0:
@@ -83,7 +86,7 @@ def prepare_page(image: np.ndarray, *, method: str = "paper", stretch_from: floa
     mask = _without_fine_lines(lines.remove_rules(ink), look, factor)
     if look.rim is not None:
         mask = _without_rim(mask, look.rim, factor, angle)
-    return PreparedPage(flat, remove_specks(mask), look.grey.shape[:2], factor, angle, levelled_from, look.faint)
+    return PreparedPage(flat, remove_specks(mask), look.grey.shape[:2], factor, angle, levelled_from, look.read_again)
 
 
 def _without_fine_lines(mask: np.ndarray, look: FirstLook, factor: float) -> np.ndarray:
@@ -130,12 +133,19 @@ class FirstLook:
     fine_lines: bool = False  # a printed background's fine lines found in the ink (``fine_lines``)
     rim: np.ndarray | None = field(default=None, repr=False)  # where ink is not the writing (``light.paper_and_rim``)
     stretch_from: float = light.FAINT_INK  # faint ink is stretched from this depth (``light.flatten_illumination``)
+    ruled: bool = False  # rules were removed from ``ink`` (``lines.remove_rules``)
 
     @property
     def faint(self) -> bool:
         """Whether the ink lies from ``light.FAINTEST_INK`` to ``stretch_from`` below the paper: too faint to have been
         stretched, deep enough to be writing (faint pencil; a blurred photo of it) or a blank page's shading."""
         return light.FAINTEST_INK < light.ink_depth(self.flat) <= self.stretch_from
+
+    @property
+    def read_again(self) -> bool:
+        """Whether a page where nothing is found may hold writing fainter than what was stretched: faint ink, or rules
+        (darker than light pencil, they set the stretch and Otsu's cut, and the pencil falls on the paper's side)."""
+        return self.faint or self.ruled
 
     def flattened(self, grey: np.ndarray) -> np.ndarray:
         return _flattened(grey, self.dark_ink, self.stretch_from)
@@ -150,9 +160,11 @@ def _flattened(grey: np.ndarray, dark_ink: bool, stretch_from: float = light.FAI
     return dense if dense is not None else screens.remove_screen(flat, found, patterns.remove_pattern(flat, found))
 
 
-def first_look(image: np.ndarray, *, stretch_from: float = light.FAINT_INK) -> FirstLook:
+def first_look(image: np.ndarray, *, stretch_from: float = light.FAINT_INK, without_rules: bool = False) -> FirstLook:
     """The photo method's first pass (``FirstLook``): the desk painted out, the ink's channel, light flattened (faint
-    ink stretched from ``stretch_from``), binarized; fine printed lines looked for once rules are removed."""
+    ink stretched from ``stretch_from``), binarized; fine printed lines looked for once rules are removed. With
+    ``without_rules`` the rules found (dark ink only) are filled in from around them (``imaging.inpaint``), and all
+    is done again."""
     luminance = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
     dark_ink = light.ink_is_dark_locally(luminance)  # judged once, for every stage
     painted, rim = light.paper_and_rim(image, dark_ink=dark_ink)
@@ -160,6 +172,13 @@ def first_look(image: np.ndarray, *, stretch_from: float = light.FAINT_INK) -> F
     flat = _flattened(grey, dark_ink, stretch_from)
     ink = binarize(flat)
     ruled_out = lines.remove_rules(ink, min_length=None)
+    ruled = bool((ink & ~ruled_out).any())
+    if without_rules and ruled and dark_ink:
+        rules = imaging.binary_dilation(ink & ~ruled_out, structure=np.ones((3, 3), dtype=bool))
+        grey = imaging.inpaint(grey, rules)
+        flat = _flattened(grey, dark_ink, stretch_from)
+        ink = binarize(flat)
+        ruled_out = lines.remove_rules(ink, min_length=None)
     stripped = fine_lines.find(ruled_out)
     return FirstLook(grey, flat, ink, remove_specks(ruled_out if stripped is None else stripped), dark_ink,
-                     stripped is not None, rim, stretch_from)
+                     stripped is not None, rim, stretch_from, ruled)
