@@ -82,9 +82,9 @@ def read_boxes(path: str | Path, model, *, grey: np.ndarray | None = None, metho
                crossed_sevens: bool = False) -> tuple[PreparedPage, Boxes, np.ndarray]:
     """``recognize_page`` before its result (same arguments): the prepared page, the digit boxes kept (row, box on
     its working-scale ``mask``) and their ten digits' probabilities, (N, 10). The photo method reads a page where it
-    found nothing but ink too faint to stretch, or rules (``FirstLook.read_again``), again with its rules painted out
-    and its ink stretched from ``light.FAINTEST_INK``, and keeps what it reads there when it is writing
-    (``faint_writing``)."""
+    found nothing but ink too faint to stretch, or rules (``FirstLook.read_again``), again with its rules filled in
+    from around them and its ink stretched from ``light.FAINTEST_INK``, and keeps what it reads there when it is
+    writing (``faint_writing``)."""
     if grey is None and method == "photo":
         grey, input_shape = read_photo(path)
     image = read_page(path) if grey is None else grey

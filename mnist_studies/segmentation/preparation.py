@@ -59,7 +59,7 @@ def prepare_page(image: np.ndarray, *, method: str = "paper", stretch_from: floa
     then flattened again at that scale), rotated level (``geometry.deskew``), then the binarization, and ruled or
     squared lines removed (``lines.remove_rules``), and a printed background's fine lines (``fine_lines``); a texture's
     streaks (``textures``) give an empty mask. Faint ink is stretched from ``stretch_from`` (``flatten_illumination``),
-    and ``without_rules`` paints out the rules first (``first_look``).
+    and ``without_rules`` fills the rules in from around them first (``first_look``).
     Returns the page the mask belongs to (the photo method's is flattened, rescaled and levelled), the mask, and the
     map back to the input (``PreparedPage.to_input``: ``recognize_page`` gives its boxes on the input image)."""
     if method not in METHODS:
