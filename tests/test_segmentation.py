@@ -1406,7 +1406,7 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
                                   "scanner margin", "wood", "wood at 30°", "bar at 7°", "bar at 30°", "halftone",
                                   "coarse halftone", "level halftone", "heavy noise", "fabric", "warm light",
                                   "red cloth", "security lines 6", "security lines 19", "sheet on a light desk",
-                                  "crumpled paper", "crumpled paper, a net"])
+                                  "crumpled paper", "crumpled paper, a net", "crumpled paper, deep folds"])
 def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
@@ -1422,7 +1422,8 @@ def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
     them; ``textures.lines_across``), an empty sheet on a grained desk as light as the paper (its grain's streaks
     barely less elongated than ``textures.STREAK`` was: 47 digits), crumpled paper (its folds' shading is too faint
     to stretch, so the page is read again stretched; its 14 digits, most unsure, are not kept, nor a net of folds
-    over a quarter of the page read as sure 8s: ``pipeline.faint_writing``)."""
+    over a quarter of the page read as sure 8s: ``pipeline.faint_writing``), deeper folds (stretched at once, their
+    blobs grouped into page-tall boxes read as sure 8s: ``pipeline.scattered``)."""
     from scipy import ndimage
 
 
@@ -1466,11 +1467,11 @@ def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
         from mnist_studies.segmentation.benchmark import families
 
         page = families.desk_photo(np.zeros((400, 560)), np.random.default_rng(6), desks=("light grey",)) / 255.0
-    elif kind.startswith("crumpled paper"):  # soft folds, their shading less than ``light.FAINT_INK`` deep
-        draw = np.random.default_rng(4) if kind.endswith("net") else rng  # (seed 4 binarizes into a net)
+    elif kind.startswith("crumpled paper"):  # soft folds, their shading less than ``light.FAINT_INK`` deep (or 0.3)
+        draw = {"net": np.random.default_rng(4), "folds": np.random.default_rng(0)}.get(kind.split()[-1], rng)
         folds = ndimage.sobel(ndimage.gaussian_filter(draw.normal(0, 1, (600, 800)), 8), 0)
-        base = page if draw is rng else 0.92 + draw.normal(0, 0.01, (600, 800))
-        page = np.clip(base + 0.18 * folds / np.abs(folds).max(), 0, 1)
+        base = page if draw is rng else 0.92 + draw.normal(0, 0.01, (600, 800))  # (seed 4 binarizes into a net)
+        page = np.clip(base + (0.3 if kind.endswith("folds") else 0.18) * folds / np.abs(folds).max(), 0, 1)
     elif kind == "scanner margin":
         page[:, :60] = 0.05
     elif kind.endswith("halftone"):  # a form field's dots 4 or 5 px apart (2-6 digits without ``screens``)
@@ -1558,11 +1559,39 @@ def test_a_box_whose_ink_encloses_many_holes_is_not_one_digit():
     assert not too_many_holes(pinholes, (0, 0, 60, 10))
 
 
+def test_a_box_of_scattered_blobs_is_not_one_digit_and_a_broken_digit_is(mnist):
+    """``pipeline.scattered``: a box whose largest piece of ink holds less than ``SCATTERED`` of it (a crumpled sheet's
+    folds, a dozen blobs grouped into one box) is not one digit; real digits, broken into a few pieces or speckled,
+    keep a larger piece (a digit broken into four even pieces would not: real boxes' largest holds 0.36 or more)."""
+    from mnist_studies.segmentation.pipeline import scattered
+
+    blobs = np.zeros((60, 60), dtype=bool)
+    for k in range(12):  # twelve blobs of 5 × 12 px, each 1/12 of the ink
+        blobs[5 + 18 * (k // 4):10 + 18 * (k // 4), 2 + 14 * (k % 4):14 + 14 * (k % 4)] = True
+    assert scattered(blobs, (0, 0, 60, 60))
+    (_, _), (x_test, _) = mnist
+    for image in x_test[:200]:  # real digits, whole and broken across their middle, with specks
+        digit = np.kron(image > 127, np.ones((2, 2), dtype=bool))
+        box = (0, 0, 56, 56)
+        assert not scattered(digit, box)
+        broken = digit.copy()
+        broken[27:29] = False
+        broken[::9, ::9] = True
+        assert not scattered(broken, box)
+    bars = np.zeros((20, 55), dtype=bool)
+    for k in range(5):  # five equal bars, a fifth of the ink each; the first two alone, half each
+        bars[:, 11 * k:11 * k + 10] = True
+    assert scattered(bars, (0, 0, 55, 20)) and not scattered(bars, (0, 0, 21, 20))
+    thin = np.eye(30, dtype=bool)  # a slanted stroke one pixel wide: one piece, its pixels touching at corners
+    assert not scattered(thin, (0, 0, 30, 30))
+
+
 def test_a_printed_pattern_of_parallel_wavy_lines_reads_as_empty_even_when_the_model_is_unsure(monkeypatch,
                                                                                                 shipped_models):
     """The wavy printed pattern of ``test_a_page_with_nothing_written_reads_as_empty`` becomes one box of 56 lines,
     read as "not one digit" only by the model (a digit model trained with periods beside its digits read it a 1
-    with 0.3% probability, under the 99.9% cut); ``too_many_strokes`` drops it whatever the model says. (The first
+    with 0.3% probability, under the 99.9% cut); ``too_many_strokes`` drops it whatever the model says, and so does
+    ``scattered`` (each line is a small piece of the box's ink). (The first
     look now takes the page for lines across it, ``textures.lines_across``: turned off here, to test the next guard.)"""
     from mnist_studies.segmentation import pipeline, textures
 
@@ -1573,7 +1602,12 @@ def test_a_printed_pattern_of_parallel_wavy_lines_reads_as_empty_even_when_the_m
     monkeypatch.setattr(textures, "lines_across", lambda mask, blobs=None: False)
     monkeypatch.setattr(pipeline, "NOT_A_DIGIT_ABOVE", 1.0)  # keep every box the model gives any digit probability
     assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == ""
+    for guard in ("too_many_strokes", "scattered"):  # either guard alone drops it; without both it reads
+        with monkeypatch.context() as without:
+            without.setattr(pipeline, guard, lambda mask, box: False)
+            assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == "", guard
     monkeypatch.setattr(pipeline, "too_many_strokes", lambda mask, box: False)
+    monkeypatch.setattr(pipeline, "scattered", lambda mask, box: False)
     assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text != ""
 
 

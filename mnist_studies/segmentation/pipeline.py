@@ -22,6 +22,7 @@ NOT_A_DIGIT_ABOVE = 0.999  # the photo method drops a box the 11-class model is 
 SMALL_DIGIT = 0.3  # the photo method keeps a low box on the baseline this tall (× the row) as a digit of its own
 MANY_STROKES = 4  # the photo method drops a box holding more pieces of ink than this, each at least half its height
 MANY_HOLES = 50  # ... or enclosing more holes than this (a grainy pencil digit: 10; a cloth's weave: thousands)
+SCATTERED = 0.25  # ... or whose largest piece holds less than this share of its ink (digits: 0.36 or more)
 SMALL_ROW = 0.5  # the photo method drops a row whose boxes are all lower than this × the other rows' median box
 CLOSING_MARK = (0.6, 0.9)  # the photo method drops a row's last box lower than this × its other boxes (their
 # median height) and read less surely than this: the "=", "-" or ".-" that closes an amount (``drop_closing_marks``)
@@ -138,8 +139,8 @@ def _read_prepared(prepared: PreparedPage, model, *, method: str, second_look: f
         kept = np.flatnonzero(probabilities.sum(axis=1) > 1.0 - NOT_A_DIGIT_ABOVE)
         kept = kept[drop_closing_marks(prepared.mask, [boxes[i] for i in kept], probabilities[kept])]
         kept = kept[drop_small_rows([boxes[i] for i in kept])]
-        kept = kept[[not too_many_strokes(prepared.mask, boxes[i][1]) and not too_many_holes(prepared.mask, boxes[i][1])
-                     for i in kept]]
+        kept = kept[[not (too_many_strokes(prepared.mask, boxes[i][1]) or too_many_holes(prepared.mask, boxes[i][1])
+                          or scattered(prepared.mask, boxes[i][1])) for i in kept]]
         boxes, probabilities = [boxes[i] for i in kept], probabilities[kept]
         if row_model is not None:
             probabilities = read_in_context(prepared.mask, boxes, probabilities, row_model)
@@ -210,6 +211,18 @@ def too_many_holes(mask: np.ndarray, box, *, most: int = MANY_HOLES) -> bool:
     ink = mask[y0:y1, x0:x1].astype(bool)
     labels, count = imaging.label(imaging.binary_fill_holes(ink) & ~ink)
     return count > most and int((np.bincount(labels.ravel())[1:] >= 4).sum()) > most
+
+
+def scattered(mask: np.ndarray, box, *, largest: float = SCATTERED) -> bool:
+    """Whether the ink of the box of ``mask`` is scattered: its largest 8-connected piece holds less than ``largest``
+    of it. A digit is mostly one stroke, even broken; a crumpled sheet's folds binarize into blobs that the rows
+    group into page-tall boxes of a dozen or more pieces, read as sure 8s."""
+    x0, y0, x1, y1 = box
+    labels, count = imaging.label(mask[y0:y1, x0:x1], structure=np.ones((3, 3), dtype=bool))
+    if count < 2:
+        return False
+    sizes = np.bincount(labels.ravel())[1:]
+    return int(sizes.max()) < largest * int(sizes.sum())
 
 
 def drop_small_rows(boxes: Boxes, *, lower: float = SMALL_ROW) -> np.ndarray:
