@@ -27,6 +27,7 @@ NOISE_FLOOR = 0.02  # ink_contrast: the noise every channel has at least (a phon
 #                     as clean as each other the one with the stronger ink wins
 
 
+CLOSED_AWAY = 0.1  # _sheet: the paper's colour is not taken where the closing changed a colour by more (× the lit)
 DIM = 0.6  # _contrast: light under this share of the lit paper's, over squares of twice the window, is dim (a shadow)
 
 
@@ -56,8 +57,12 @@ def _sheet(image: np.ndarray, *, darker: float, chroma: float, side: int):
     bright = level > 0.7 * lit
     if background.shape[2] == 3:
         shares = background / np.maximum(background.sum(axis=-1, keepdims=True), 1e-6)
+        # the paper's colour where the closing left the colour as it was: ink lighter than the paper in some channel
+        # (blue ink on a yellow note, in the blue channel) is spread by it, not closed away, into a greyish blend
+        kept = np.abs(background - small).max(axis=-1) <= CLOSED_AWAY * lit
         neutral = np.linalg.norm(shares - 1 / 3, axis=-1)  # how far from grey: paper is whiter than a wooden desk
-        paper_colour = np.median(shares[bright & (neutral <= np.percentile(neutral[bright], PAPER_NEUTRAL))], axis=0)
+        judged = bright & kept if (bright & kept).any() else bright
+        paper_colour = np.median(shares[judged & (neutral <= np.percentile(neutral[judged], PAPER_NEUTRAL))], axis=0)
         foreign |= np.linalg.norm(shares - paper_colour, axis=-1) > chroma
     sheet = _largest(~foreign)
     edge = imaging.edge_values
