@@ -137,7 +137,8 @@ def paper_region(image: np.ndarray, *, darker: float = NOT_PAPER_BELOW, chroma: 
     The background (the photo at about ``side`` px on its shorter side, ink closed away per channel) is not the sheet
     where it is darker than ``darker`` × the lit paper's (its 95th percentile: a dark desk) or where its chromaticity is
     more than ``chroma`` from the paper's (a wooden or coloured desk; the paper's colour is the most neutral tenth of
-    the lit region's: a light wooden desk in full light is lighter than a sheet in shadow). A shadow darkens the paper
+    the lit region's where the closing left its colour, ``CLOSED_AWAY``: a light wooden desk in full light is lighter
+    than a sheet in shadow, and blue ink is spread in a yellow note's blue channel). A shadow darkens the paper
     but keeps its colour, so it stays paper. The sheet is the largest connected rest, holes filled, shrunk by a third of
     the window (its blurred edge). Where that reaches the photo's edge though the lit paper lies inside it (a grey desk
     is as dark as paper in shadow), a dim region grained like a desk (``_grained``) is not the sheet either, and the
