@@ -63,11 +63,9 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
         second_look: the photo method reads a digit less probable than this again with its lighter ink (0: never).
         row_model: the row reader of touching digits (``load_row_model``), used by the photo method.
         input_shape: (rows, columns) of the file when ``grey`` is it reduced (``read_photo``): boxes are given on it.
-        crossed_sevens: the writer crosses 7s, so a 7 without a crossbar is read as 1
-            (``conventions.uncrossed_sevens_as_ones``).
+        crossed_sevens: the writer crosses 7s: a 7 without a crossbar is a 1 (``conventions.uncrossed_sevens_as_ones``).
 
-    Returns:
-        A ``PageResult`` whose boxes lie on the input image, however the page was rescaled and levelled to read it.
+    Returns a ``PageResult`` whose boxes lie on the input image, however the page was rescaled and levelled to read it.
     """
     prepared, boxes, probabilities = read_boxes(path, model, grey=grey, method=method, second_look=second_look,
                                                 row_model=row_model, input_shape=input_shape,
