@@ -522,7 +522,7 @@ def test_a_page_read_only_once_stretched_keeps_writing_not_edges_specks_or_unsur
     assert faint_writing(*reading(3, 24, 0.99), scale=2.0)
     assert not faint_writing(*reading(12, 40, 0.99, unsure=4))
     assert faint_writing(*reading(12, 40, 0.99, unsure=1))
-    assert not faint_writing(*reading(4, 316, 0.99, ink=0.24))  # a net of folds over the page, read as 8888
+    assert not faint_writing(*reading(4, 316, 0.99, ink=0.24))  # folds over a quarter of the page, read as page-tall 8s
     assert faint_writing(*reading(2, 20, 0.95))
 
 
@@ -1473,7 +1473,7 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
                                   "scanner margin", "wood", "wood at 30°", "bar at 7°", "bar at 30°", "halftone",
                                   "coarse halftone", "level halftone", "heavy noise", "fabric", "warm light",
                                   "red cloth", "security lines 6", "security lines 19", "sheet on a light desk",
-                                  "crumpled paper", "crumpled paper, a net", "crumpled paper, deep folds"])
+                                  "crumpled paper", "crumpled paper, tall 8s", "crumpled paper, deep folds"])
 def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
     """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
     only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
@@ -1488,7 +1488,7 @@ def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
     wavy security lines that the spectrum does not remove (cut at the page's edges or at a working scale that aliased
     them; ``textures.lines_across``), an empty sheet on a grained desk as light as the paper (its grain's streaks
     barely less elongated than ``textures.STREAK`` was: 47 digits), crumpled paper (its folds' shading is too faint
-    to stretch, so the page is read again stretched; its 14 digits, most unsure, are not kept, nor a net of folds
+    to stretch, so the page is read again stretched; its 14 digits, most unsure, are not kept, nor folds
     over a quarter of the page read as sure 8s: ``pipeline.faint_writing``), deeper folds (stretched at once, their
     blobs grouped into page-tall boxes read as sure 8s: ``pipeline.scattered``)."""
     from scipy import ndimage
@@ -1535,9 +1535,9 @@ def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
 
         page = families.desk_photo(np.zeros((400, 560)), np.random.default_rng(6), desks=("light grey",)) / 255.0
     elif kind.startswith("crumpled paper"):  # soft folds, their shading less than ``light.FAINT_INK`` deep (or 0.3)
-        draw = {"net": np.random.default_rng(4), "folds": np.random.default_rng(0)}.get(kind.split()[-1], rng)
+        draw = {"8s": np.random.default_rng(4), "folds": np.random.default_rng(0)}.get(kind.split()[-1], rng)
         folds = ndimage.sobel(ndimage.gaussian_filter(draw.normal(0, 1, (600, 800)), 8), 0)
-        base = page if draw is rng else 0.92 + draw.normal(0, 0.01, (600, 800))  # (seed 4 binarizes into a net)
+        base = page if draw is rng else 0.92 + draw.normal(0, 0.01, (600, 800))  # (seed 4: blobs over a quarter)
         page = np.clip(base + (0.3 if kind.endswith("folds") else 0.18) * folds / np.abs(folds).max(), 0, 1)
     elif kind == "scanner margin":
         page[:, :60] = 0.05

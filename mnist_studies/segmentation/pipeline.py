@@ -105,7 +105,7 @@ def faint_writing(mask: np.ndarray, boxes: Boxes, probabilities: np.ndarray, *, 
     most ``FAINT_INK_SHARE`` of the page, two digits or more, legible (their median box at least ``FAINT_DIGIT`` px
     tall on the image, the mask being ``scale`` times it), their median probability at least ``sure[0]`` and at most
     ``sure[1]`` of them below even odds. Stretched, a blank page's shading reads as unsure digits (folds, an empty
-    sheet's rules), as a net of "8"s over a quarter of the page (crumpled paper), as a sure 1 (an edge) or as specks."""
+    sheet's rules), as tall "8"s over a quarter of the page (crumpled paper), as a sure 1 (an edge) or as specks."""
     if len(boxes) < 2 or np.count_nonzero(mask) > FAINT_INK_SHARE * mask.size:
         return False
     best = probabilities.max(axis=1)
