@@ -1922,3 +1922,39 @@ def test_with_crossed_sevens_an_uncrossed_seven_is_read_as_a_one_and_nothing_els
     (tmp_path / "labels.json").write_text(json.dumps({"seven.png": "1"}))
     perturbed.main(["--crossed-sevens", "--labels", str(tmp_path / "labels.json"), str(tmp_path / "seven.png")])
     assert asked == [True] * (1 + len(perturbed.PERTURBATIONS))
+
+
+def test_the_paper_under_a_stroke_wider_than_the_closing_window_is_found_by_a_wider_one(monkeypatch):
+    """``light.background_of`` doubles its window while a wider one still closes away deep ink over a share of the
+    page: a 25 px bar on a 300 px page (window 15, then 30) is closed away, a pen's 4 px strokes keep the first
+    window."""
+    from mnist_studies.segmentation import imaging, light
+
+    page = np.full((300, 400), 0.9)
+    page[:, :] *= np.linspace(0.8, 1.0, 400)[None, :]  # light from one side
+    thin = page.copy()
+    thin[100:200, 50:54] = thin[100:200, 150:154] = 0.1
+    assert np.allclose(light.background_of(thin), imaging.grey_closing(thin, size=(15, 15)))
+    thick = page.copy()
+    thick[60:240, 180:205] = 0.1
+    background = light.background_of(thick)
+    assert np.allclose(background[60:240, 180:205], page[60:240, 180:205], atol=0.02)
+    assert light.flatten_illumination(thick, dark_ink=True)[150, 192] < 0.2  # the bar is ink, not paper
+    monkeypatch.setattr(light, "WIDE_STROKES", (0.4, 1.0))  # never wider
+    assert light.flatten_illumination(thick, dark_ink=True)[150, 192] > 0.8
+
+
+@pytest.mark.parametrize("seed", [1, 6])
+def test_digits_written_with_a_marker_and_photographed_close_up_are_read(seed, monkeypatch, shipped_models):
+    """A marker's strokes on a close-up photo of a note (0.16 of the digits' height, over 4% of the photo's height)
+    are wider than the light flattening's window: closed into the background, they were divided out to outlines
+    (``103`` on a yellow note read as nine rows of digits, ``664`` as ``1|141|9194``; at this stroke 67.1% of 70
+    digits on 20 photos). ``light.background_of`` widens the window for them."""
+    from mnist_studies.segmentation import light
+    from mnist_studies.segmentation.benchmark import families
+
+    image, text = families.close_up_marker(seed, stroke=0.16)
+    model, rows = shipped_models
+    assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text
+    monkeypatch.setattr(light, "WIDE_STROKES", (0.4, 1.0))  # the window never widened, as before
+    assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text != text

@@ -31,6 +31,10 @@ CLOSED_AWAY = 0.1  # _sheet: the paper's colour is not taken where the closing c
 DIM = 0.6  # _contrast: light under this share of the lit paper's, over squares of twice the window, is dim (a shadow)
 
 
+WIDE_STROKES = (0.4, 0.005)  # flatten_illumination: ink this much darker than a window's background over this share
+# of the page, found only by a window twice as wide, is strokes wider than it (a marker's on a close-up photo): doubled
+
+
 FAINT_INK = 0.2  # flattened pages whose darkest ink is at least this far below the paper get their contrast stretched
 FAINTEST_INK = 0.08  # ... and, read again when nothing was found at FAINT_INK, from this far (``ink_depth``)
 
@@ -38,6 +42,25 @@ FAINTEST_INK = 0.08  # ... and, read again when nothing was found at FAINT_INK, 
 def _closing_scale(shape: tuple[int, ...]) -> int:
     """The background estimate's window: 1/25 of the shorter side, at least 15 px (wider than a stroke)."""
     return max(15, min(shape[:2]) // 25)
+
+
+def background_of(page: np.ndarray, *, doublings: int = 3) -> np.ndarray:
+    """The paper's light under dark ink: ``page``'s grey closing with ``_closing_scale``'s window, or with a window
+    twice as wide (up to ``doublings`` times, within a quarter of the shorter side) while that one still closes away
+    ink ``WIDE_STROKES[0]`` darker than this background over ``WIDE_STROKES[1]`` of the page. A closing cannot close
+    a stroke wider than its window: a marker's strokes on a close-up photo became background, divided out to their
+    outlines (docs/experiments.md, "A marker's strokes on a close-up photo")."""
+    size = _closing_scale(page.shape)
+    background = imaging.grey_closing(page, size=(size, size))
+    for _ in range(doublings):
+        if 2 * size > min(page.shape[:2]) // 4:
+            break
+        wider = imaging.grey_closing(page, size=(2 * size, 2 * size))
+        depth, share = WIDE_STROKES
+        if np.mean(wider - background > depth * wider) <= share:
+            break
+        size, background = 2 * size, wider
+    return background
 
 
 def _sheet(image: np.ndarray, *, darker: float, chroma: float, side: int):
@@ -265,7 +288,7 @@ def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink
     """The page divided by its background, so that the paper is ~1 everywhere whatever the light was.
 
     The background is the page with the ink closed away: a grey closing (dark ink) with a square of ``scale`` pixels
-    (default: 1/25 of the page's shorter side, at least 15 — wider than a stroke). A closing keeps the edges of
+    (default: ``background_of``'s, wider than a stroke however wide). A closing keeps the edges of
     anything larger than its square exactly where they are, so a hard shadow's edge divides out instead of leaving a
     ridge (a smoothed background, as a median of a downscaled page gave, left a dashed line along it that read as
     digits). Light ink on a dark page is handled by the polarity check of ``ink_is_dark_locally`` (the page is
@@ -278,8 +301,7 @@ def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink
     grey = np.asarray(grey, dtype=np.float64)
     inverted = not (ink_is_dark_locally(grey) if dark_ink is None else dark_ink)
     page = 1.0 - grey if inverted else grey
-    size = scale or _closing_scale(page.shape)
-    background = imaging.grey_closing(page, size=(size, size))
+    background = imaging.grey_closing(page, size=(scale, scale)) if scale else background_of(page)
     flat = np.clip(page / np.maximum(background, 1e-3), 0.0, 1.0)
     darkest = 1.0 - ink_depth(flat)
     if stretch_from is not None and 1.0 - darkest > stretch_from:  # faint ink (pencil) to a pen's contrast

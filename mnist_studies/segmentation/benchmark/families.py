@@ -152,6 +152,47 @@ def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
     return np.asarray(Image.open(buffer))
 
 
+def close_up_marker(seed: int, *, stroke: float = 0.16, height: float = 0.6, size: tuple[int, int] = (900, 1200)
+                    ) -> tuple[np.ndarray, str]:
+    """A close-up photo of two to four MNIST test digits written with a marker, fully determined by ``seed``: the
+    digits ``height`` × the photo's height tall, their strokes widened to ``stroke`` × it, on white paper or a yellow
+    note (odd seeds), lit from one side. Not a family: how a user photographs a note (docs/experiments.md, "A
+    marker's strokes on a close-up photo"). Returns (RGB uint8 image, its digits)."""
+    from scipy import ndimage
+    from skimage.transform import resize
+
+    from mnist_studies.data import load_mnist
+
+    _, (images, labels) = load_mnist()
+    rng = np.random.default_rng(seed)
+    rows, columns = size
+    count = int(rng.integers(2, 5))
+    tall = min(int(height * rows * rng.uniform(0.8, 1.0)), int((columns - 160) / count / 1.25))
+    ink, text, x = np.zeros(size), "", int(rng.integers(20, 80))
+    for _ in range(count):
+        index = int(rng.integers(len(images)))
+        digit = pages._tight(images[index]) / 255.0
+        pad = int(stroke * tall) + 6
+        shape = np.pad(resize(digit, (tall, max(8, round(digit.shape[1] * tall / digit.shape[0]))), order=1) > 0.4,
+                       pad)
+        natural = 4 * ndimage.distance_transform_edt(shape)[shape].mean()  # a strip's mean distance is a quarter
+        shape = ndimage.distance_transform_edt(~shape) <= max(0.0, stroke * tall - natural) / 2
+        glyph = ndimage.gaussian_filter(shape.astype(float), 1.0)
+        ys, xs = np.nonzero(glyph > 0.01)
+        glyph = glyph[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+        y0 = min(max(0, (rows - glyph.shape[0]) // 2 + int(rng.integers(-20, 20))), rows - glyph.shape[0])
+        if x + glyph.shape[1] > columns - 10:
+            break
+        ink[y0:y0 + glyph.shape[0], x:x + glyph.shape[1]] = np.maximum(
+            ink[y0:y0 + glyph.shape[0], x:x + glyph.shape[1]], glyph)
+        text += str(int(labels[index]))
+        x += glyph.shape[1] + int(rng.uniform(0.1, 0.25) * tall)
+    paper = np.array([0.98, 0.92, 0.45]) if seed % 2 else np.array([0.95, 0.95, 0.93])
+    light = 0.85 + 0.15 * np.linspace(0.0, 1.0, columns)[None, :, None]
+    rgb = (paper * (1 - ink[..., None]) + np.array([0.08, 0.08, 0.1]) * ink[..., None]) * light
+    return _to_uint8(rgb + rng.normal(0.0, 0.015, rgb.shape)), text
+
+
 def desk_photo(ink: np.ndarray, rng: np.random.Generator, *, desks: tuple[str, ...] = ("wood", "black")) -> np.ndarray:
     """A phone's photo of a page (``ink``: 0 = paper, 1 = full ink) lying on a desk, as people take one: an RGB
     uint8 image in which the sheet (a margin around the writing; ruled with a red margin line on half the pages)
