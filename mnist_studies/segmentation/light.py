@@ -288,9 +288,9 @@ def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink
     """The page divided by its background, so that the paper is ~1 everywhere whatever the light was.
 
     The background is the page with the ink closed away: a grey closing (dark ink) with a square of ``scale`` pixels
-    (default: ``background_of``'s, wider than a stroke however wide). A closing keeps the edges of
-    anything larger than its square exactly where they are, so a hard shadow's edge divides out instead of leaving a
-    ridge (a smoothed background, as a median of a downscaled page gave, left a dashed line along it that read as
+    (default: ``background_of``'s, 1/25 of the shorter side, wider for a marker's strokes). A closing keeps the edges
+    of anything larger than its square exactly where they are, so a hard shadow's edge divides out instead of leaving
+    a ridge (a smoothed background, as a median of a downscaled page gave, left a dashed line along it that read as
     digits). Light ink on a dark page is handled by the polarity check of ``ink_is_dark_locally`` (the page is
     inverted first when its ink is light, and back after; ``dark_ink`` gives the answer when the caller knows it).
     Ink whose darkest is at least ``stretch_from`` below the paper is stretched to a pen's contrast (faint pencil;

@@ -155,9 +155,10 @@ def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
 def close_up_marker(seed: int, *, stroke: float = 0.16, height: float = 0.6, size: tuple[int, int] = (900, 1200)
                     ) -> tuple[np.ndarray, str]:
     """A close-up photo of two to four MNIST test digits written with a marker, fully determined by ``seed``: the
-    digits ``height`` × the photo's height tall, their strokes widened to ``stroke`` × it, on white paper or a yellow
-    note (odd seeds), lit from one side. Not a family: how a user photographs a note (docs/experiments.md, "A
-    marker's strokes on a close-up photo"). Returns (RGB uint8 image, its digits)."""
+    digits up to ``height`` × the photo's height tall (as tall as fit across it), their strokes widened to ``stroke``
+    × their height, on white paper or a yellow note (odd seeds), lit from one side. Not a family: how a user
+    photographs a note (docs/experiments.md, "A marker's strokes on a close-up photo"). Returns (RGB uint8 image, its
+    digits)."""
     from scipy import ndimage
     from skimage.transform import resize
 
