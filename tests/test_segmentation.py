@@ -1475,24 +1475,16 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
                                   "red cloth", "security lines 6", "security lines 19", "sheet on a light desk",
                                   "crumpled paper", "crumpled paper, tall 8s", "crumpled paper, deep folds"])
 def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
-    """Nothing written, nothing read: an empty sheet's grain, a printed bar 11 px thick across it (it read as 267 1s:
-    only bars up to 5 px were taken for rules), a thick printed border, random noise and a wavy printed pattern
-    (each read as one digit the model was over 99.9% sure was "not one digit": ``pipeline.NOT_A_DIGIT_ABOVE``), a
-    scanner's black margin (no ink to judge the polarity by, the page was taken for light ink on dark: a 1), a photo
-    of wood grain, level or turned (rows of 3s and 8s: ``textures``), a thick bar across the page at an angle (a 2 or
-    a 7: ``lines.remove_bars``), a halftone screen of dots, fine or coarse (digits by the thousand: ``screens``), a
-    dim photo's heavy sensor noise (Otsu's cut split the noise itself: 85 digits; ``binarization.NOISE_SIGMAS``), a
-    dark fabric's fine weave (its specks levelled the page by 6°, and the turned page's noise read as digits), a
-    colour photo lit warmly from one side (its darkest paper became black ink in ``light.ink_contrast``), a red
-    cloth's weave in colour (one net across the page, read as a page-sized 1: ``pipeline.MANY_HOLES``), a cheque's
-    wavy security lines that the spectrum does not remove (cut at the page's edges or at a working scale that aliased
-    them; ``textures.lines_across``), an empty sheet on a grained desk as light as the paper (its grain's streaks
-    barely less elongated than ``textures.STREAK`` was: 47 digits), crumpled paper (its folds' shading is too faint
-    to stretch, so the page is read again stretched; its 14 digits, most unsure, are not kept, nor folds
-    over a quarter of the page read as sure 8s: ``pipeline.faint_writing``), deeper folds (stretched at once, their
-    blobs grouped into page-tall boxes read as sure 8s: ``pipeline.scattered``)."""
+    """Nothing written, nothing read. Each kind once read digits; the stage that now empties it is named: a printed
+    bar 11 px thick (267 1s: ``lines``), a thick border, noise and a wavy pattern (sure "not one digit":
+    ``pipeline.NOT_A_DIGIT_ABOVE``), a scanner's black margin (taken for light ink: the polarity check), wood grain
+    level or turned (``textures``), a thick bar at an angle (``lines.remove_bars``), halftone screens (``screens``),
+    a dim photo's sensor noise (``binarization.NOISE_SIGMAS``), a fabric's weave (levelled by its specks), a warmly lit
+    colour photo (``light.ink_contrast``), a red cloth's net (``pipeline.MANY_HOLES``), a cheque's wavy lines the
+    spectrum leaves (``textures.lines_across``), a grained light desk (``textures.STREAK``), crumpled paper read again
+    stretched (``pipeline.faint_writing``) and deeper folds (``pipeline.scattered``). The numbers behind each are in
+    docs/experiments.md."""
     from scipy import ndimage
-
 
     rng = np.random.default_rng(0)
     page = np.full((600, 800), 0.92) + rng.normal(0, 0.01, (600, 800))
