@@ -247,16 +247,20 @@ def _ink_candidate(rgb: np.ndarray, which: int, paper: np.ndarray) -> np.ndarray
     return 1.0 - distance / max(float(distance.max()), float(np.linalg.norm(paper)), 1e-6)
 
 
-def ink_contrast(rgb: np.ndarray) -> np.ndarray:
+def ink_contrast(rgb: np.ndarray, *, dark_ink: bool = True) -> np.ndarray:
     """The grey image (dark ink on light paper, in [0, 1]) that separates ink from paper best, from an RGB page in
     [0, 1]: luminance, the red, green or blue channel (blue ink vanishes in the blue channel and is darkest in the
     red one), or one minus the colour distance from the lit paper's colour (the median of the lightest tenth of the
     page; from the page's median, a hard shadow over most of a photo made the lit paper read as ink), whichever has the
-    largest ``_contrast`` on every n-th pixel (at most 250,000 of them)."""
+    largest ``_contrast`` on every n-th pixel (at most 250,000 of them). Light ink (``dark_ink`` False: chalk on a
+    blackboard) is judged on the negative and given back light: its lightest tenth is the chalk, and the distance
+    from it made each grainy stroke a ring (docs/experiments.md, "Chalk on a blackboard")."""
     rgb = np.asarray(rgb, dtype=np.float64)
     if rgb.ndim == 2:
         return rgb
     rgb = rgb[..., :3]
+    if not dark_ink:
+        return 1.0 - ink_contrast(1.0 - rgb)
     step = max(1, int(np.ceil(np.sqrt(rgb.shape[0] * rgb.shape[1] / 250_000))))
     small = rgb[::step, ::step]
     luminance = _ink_candidate(small, 0, None)

@@ -168,7 +168,7 @@ def first_look(image: np.ndarray, *, stretch_from: float = light.FAINT_INK, with
     luminance = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
     dark_ink = light.ink_is_dark_locally(luminance)  # judged once, for every stage
     painted, rim = light.paper_and_rim(image, dark_ink=dark_ink)
-    grey = light.ink_contrast(painted)
+    grey = light.ink_contrast(painted, dark_ink=dark_ink)
     flat = _flattened(grey, dark_ink, stretch_from)
     ink = binarize(flat)
     ruled_out = lines.remove_rules(ink, min_length=None)

@@ -194,6 +194,42 @@ def close_up_marker(seed: int, *, stroke: float = 0.16, height: float = 0.6, siz
     return _to_uint8(rgb + rng.normal(0.0, 0.015, rgb.shape)), text
 
 
+BOARDS = {"green": (0.16, 0.25, 0.2), "black": (0.12, 0.12, 0.13)}  # ``chalkboard``'s colours
+
+
+def chalkboard(seed: int, *, haze: float = 0.1, grain: float = 0.3, board: str | None = None
+               ) -> tuple[np.ndarray, str]:
+    """A photo of MNIST test digits written in chalk on a blackboard, fully determined by ``seed``: the clean
+    family's page at twice its size, each stroke's chalk missing in grains (about a third of its pixels lose
+    ``grain`` of their chalk and another quarter 0.3 × ``grain``), over the smudges and streaks of erased chalk
+    (up to ``haze`` lighter), on a ``BOARDS`` colour (default: green for odd seeds, black for even ones), lit from
+    one side. Not a family: how a teacher photographs a board (docs/experiments.md, "Chalk on a blackboard").
+    Returns (RGB uint8 image, its digits)."""
+    from scipy import ndimage
+    from skimage.transform import resize
+
+    rng = np.random.default_rng(seed)
+    page = _clean(seed)
+    ink = _ink(page.image / 255.0)
+    ink = resize(ink, (ink.shape[0] * 2, ink.shape[1] * 2), order=1)
+    height, width = ink.shape
+    grains = ndimage.gaussian_filter(rng.random((height, width)), 0.8)
+    grains = (grains - grains.mean()) / grains.std()
+    chalk = ink * np.clip(1.0 - grain * (grains > 0.3) - 0.3 * grain * (grains > -0.3), 0.0, 1.0)
+
+    def smooth(sigma) -> np.ndarray:  # noise smoothed to ``sigma``, from 0 to 1
+        field = ndimage.gaussian_filter(rng.random((height, width)), sigma)
+        return (field - field.min()) / np.ptp(field)
+
+    erased = haze * (0.6 * smooth(25) + 0.4 * smooth((3, 40)))
+    colour = np.array(BOARDS[board or ("green" if seed % 2 else "black")])
+    surface = colour + 0.8 * erased[..., None]
+    alpha = 0.85 * chalk[..., None]
+    rgb = (surface * (1 - alpha) + np.array([0.88, 0.88, 0.85]) * alpha) * (0.8 + 0.2 * np.linspace(0, 1, width))[
+        None, :, None]
+    return _to_uint8(rgb + rng.normal(0.0, 0.015, rgb.shape)), page.text
+
+
 def desk_photo(ink: np.ndarray, rng: np.random.Generator, *, desks: tuple[str, ...] = ("wood", "black")) -> np.ndarray:
     """A phone's photo of a page (``ink``: 0 = paper, 1 = full ink) lying on a desk, as people take one: an RGB
     uint8 image in which the sheet (a margin around the writing; ruled with a red margin line on half the pages)
