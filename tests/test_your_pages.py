@@ -23,6 +23,10 @@ def test_example_pages_come_with_their_labels_and_read_well(tmp_path):
     changed = [(a, b) for plain, read in zip(readings, crossed)
                for a, b in zip(plain.result.text, read.result.text, strict=True) if a != b]
     assert changed and set(changed) == {("7", "1")}
+    as_light, _ = study.read_pages(images[:1], ink="light")  # --ink light: the dark writing taken for the paper
+    assert as_light[0].result.text != readings[0].result.text
+    with pytest.raises(ValueError, match="ink must be one of auto, dark, light, got 'white'"):
+        study.read_pages(images, ink="white")
 
 
 def test_a_glob_that_finds_nothing_gets_one_line(tmp_path):

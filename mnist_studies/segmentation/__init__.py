@@ -33,7 +33,7 @@ from mnist_studies.segmentation.light import (
 )
 from mnist_studies.segmentation.lines import remove_bars, remove_frames, remove_rules
 from mnist_studies.segmentation.loading import MAX_PIXELS, page_size, read_page
-from mnist_studies.segmentation.pipeline import LARGE_PIXELS, SECOND_LOOK_BELOW, read_photo, recognize_page
+from mnist_studies.segmentation.pipeline import INK, LARGE_PIXELS, SECOND_LOOK_BELOW, read_photo, recognize_page
 from mnist_studies.segmentation.preparation import METHODS, FirstLook, PreparedPage, first_look, ink_mask, prepare_page
 from mnist_studies.segmentation.recognition import digit_probabilities, load_digit_model, normalize_digit
 from mnist_studies.segmentation.result import UNCERTAIN, Digit, PageError, PageResult, annotate
@@ -64,7 +64,7 @@ from mnist_studies.segmentation.touching import (
 
 __all__ = [
     "BACKENDS", "Boxes", "DIGIT_HEIGHT", "Digit", "FirstLook", "LARGE_PIXELS", "MAX_PIXELS", "MAX_WORKING_PIXELS",
-    "METHODS", "MIN_CONTRAST", "ONE_WIDE_DIGIT", "OnnxModel", "PageError", "PageResult", "PreparedPage",
+    "INK", "METHODS", "MIN_CONTRAST", "ONE_WIDE_DIGIT", "OnnxModel", "PageError", "PageResult", "PreparedPage",
     "ROW_FINDERS", "SECOND_LOOK_BELOW", "SEQUENCE_FROM", "SLANTS", "TOUCHING", "TWO_STROKES", "UNCERTAIN",
     "annotate", "binarize", "candidate_stretches", "deskew", "digit_height", "digit_probabilities",
     "digit_width_share", "find_rows",

@@ -2,6 +2,7 @@
 
     mnist-read-digits PAGE [PAGE ...] [--model PATH] [--row-model PATH] [--backend onnx|keras] [--json]
                       [--min-confidence P] [--annotate DIR] [--labels LABELS.json] [--crossed-sevens]
+                      [--ink auto|dark|light] [--method photo|paper]
     python -m mnist_studies.segmentation ...   (the same)
 
 Prints the recognized text of each page (rows separated by newlines; with ``--min-confidence P`` a digit read with
@@ -86,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--crossed-sevens", action="store_true",
                         help="the writer crosses 7s (as in most of continental Europe and Latin America): read a 7 "
                              "without a crossbar as the 1 with a long up-stroke such writers make")
+    parser.add_argument("--ink", choices=segmentation.INK, default="auto",
+                        help="dark: ink darker than the paper; light: lighter (chalk on a board, a white marker); "
+                             "auto (default): judged on each page")
     parser.add_argument("--method", choices=segmentation.METHODS, default="photo",
                         help="photo (default): even out light and shadows, pick the ink's colour channel, remove "
                              "ruled lines, then the paper's pipeline; paper: the paper's pipeline alone")
@@ -105,12 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     for page in args.pages:
         try:
             if args.method == "photo":  # a big photo is read at a reduced size (read_photo)
-                grey, shape = segmentation.read_photo(page)
+                grey, shape = segmentation.read_photo(page, dark_ink=segmentation.INK[args.ink])
             else:
                 grey = segmentation.read_page(page)
                 shape = grey.shape[:2]
             result = segmentation.recognize_page(page, model, grey=grey, method=args.method, row_model=row_model,
-                                                 input_shape=shape, crossed_sevens=args.crossed_sevens)
+                                                 input_shape=shape, crossed_sevens=args.crossed_sevens,
+                                                 dark_ink=segmentation.INK[args.ink])
             if args.annotate:  # drawn on the image as it is, boxes and all
                 whole = grey if grey.shape[:2] == shape else segmentation.read_page(page, colour=True)
                 segmentation.annotate(whole, result, args.annotate / f"{page.stem}_annotated.png",

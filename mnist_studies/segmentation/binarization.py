@@ -20,19 +20,19 @@ def ink_is_dark(grey: np.ndarray) -> bool:
 
 
 def binarize(grey: np.ndarray, *, window: int | None = None, k: float = 0.2,
-             noise_sigmas: float | None = NOISE_SIGMAS) -> np.ndarray:
+             noise_sigmas: float | None = NOISE_SIGMAS, dark_ink: bool | None = None) -> np.ndarray:
     """Adaptive binarization (scikit-image's Sauvola threshold) → boolean ink mask (True = ink).
 
-    The polarity is detected first (``ink_is_dark``): light-on-dark pages are inverted. A page with less than
-    ``MIN_CONTRAST`` between its darkest and lightest percentile is blank: an empty mask. Ink is also darker than
-    Otsu's global cut and than the paper by ``noise_sigmas`` times the page's noise (``pixel_noise``; None: no such
-    rule, as the shipped models' training pages were binarized: ``train.strips``).
+    The polarity is detected first (``ink_is_dark``; ``dark_ink`` when the caller knows it): light-on-dark pages are
+    inverted. A page with less than ``MIN_CONTRAST`` between its darkest and lightest percentile is blank: an empty
+    mask. Ink is also darker than Otsu's global cut and than the paper by ``noise_sigmas`` times the page's noise
+    (``pixel_noise``; None: no such rule, as the shipped models' training pages were binarized: ``train.strips``).
     """
 
     low, high = np.percentile(grey, [0.5, 99.5])
     if high - low < MIN_CONTRAST:
         return np.zeros(grey.shape, dtype=bool)
-    page = grey if ink_is_dark(grey) else 1.0 - grey  # dark ink on a light background from here on
+    page = grey if (ink_is_dark(grey) if dark_ink is None else dark_ink) else 1.0 - grey  # dark ink from here on
     if window is None:
         window = max(15, (min(page.shape) // 12) | 1)  # odd, about a digit's size on a typical page
     local = page < imaging.threshold_sauvola(page, window, k)

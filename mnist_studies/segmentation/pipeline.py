@@ -31,28 +31,31 @@ FAINT_SURE = (0.9, 0.1)  # a page read only once its faint ink was stretched kee
 #                         probability is at least this and at most this share are below even odds (``faint_writing``)
 FAINT_DIGIT = 10  # ... and its digits' median box is at least this many pixels tall on the image
 FAINT_INK_SHARE = 0.2  # ... and its ink covers at most this share of the page (pencil: 3-12%; crumpled paper: 24-25%)
+INK = {"auto": None, "dark": True, "light": False}  # ``recognize_page``'s ``dark_ink`` by name (``--ink``)
 LARGE_PIXELS = 1_000_000  # a larger photo is read at a reduced size (``read_photo``)
 PREVIEW_PIXELS = 500_000  # ... chosen on a preview of about this size
 
 
-def read_photo(path: str | Path) -> tuple[np.ndarray, tuple[int, int]]:
+def read_photo(path: str | Path, *, dark_ink: bool | None = None) -> tuple[np.ndarray, tuple[int, int]]:
     """The image the photo method reads, and the file's (rows, columns). Up to ``LARGE_PIXELS`` the whole image; a
     larger one (a phone's 12-megapixel photo) is first read as a preview of about ``PREVIEW_PIXELS`` to measure its
     digits, then read reduced by the largest whole factor that leaves them at least the working height
     (``geometry.DIGIT_HEIGHT``), so a big photo costs little more than a small one. A photo whose digits the preview
-    cannot tell is read whole."""
+    cannot tell is read whole. ``dark_ink`` as ``recognize_page``'s."""
     rows, cols = page_size(path)
     if rows * cols <= LARGE_PIXELS:
         return read_page(path, colour=True), (rows, cols)
     preview = int(np.ceil(np.sqrt(rows * cols / PREVIEW_PIXELS)))
-    height = geometry.digit_height(first_look(read_page(path, colour=True, reduce=preview)).scale_mask)
+    height = geometry.digit_height(first_look(read_page(path, colour=True, reduce=preview),
+                                              dark_ink=dark_ink).scale_mask)
     reduce = 1 if height is None else max(1, int(height * preview // geometry.DIGIT_HEIGHT))
     return read_page(path, colour=True, reduce=reduce), (rows, cols)
 
 
 def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, method: str = "paper",
                    second_look: float = SECOND_LOOK_BELOW, row_model=None,
-                   input_shape: tuple[int, int] | None = None, crossed_sevens: bool = False) -> PageResult:
+                   input_shape: tuple[int, int] | None = None, crossed_sevens: bool = False,
+                   dark_ink: bool | None = None) -> PageResult:
     """Read the digits of one page.
 
     Args:
@@ -64,12 +67,14 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
         row_model: the row reader of touching digits (``load_row_model``), used by the photo method.
         input_shape: (rows, columns) of the file when ``grey`` is it reduced (``read_photo``): boxes are given on it.
         crossed_sevens: the writer crosses 7s: a 7 without a crossbar is a 1 (``conventions.uncrossed_sevens_as_ones``).
+        dark_ink: the ink is darker than the paper (True) or lighter (False: chalk on a board); None: judged on the
+            page (``INK`` names the three).
 
     Returns a ``PageResult`` whose boxes lie on the input image, however the page was rescaled and levelled to read it.
     """
     prepared, boxes, probabilities = read_boxes(path, model, grey=grey, method=method, second_look=second_look,
                                                 row_model=row_model, input_shape=input_shape,
-                                                crossed_sevens=crossed_sevens)
+                                                crossed_sevens=crossed_sevens, dark_ink=dark_ink)
     if not boxes:
         return PageResult(str(path), "", [])
     return build_result(path, prepared, boxes, probabilities)
@@ -78,21 +83,22 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
 def read_boxes(path: str | Path, model, *, grey: np.ndarray | None = None, method: str = "paper",
                second_look: float = SECOND_LOOK_BELOW, row_model=None,
                input_shape: tuple[int, int] | None = None,
-               crossed_sevens: bool = False) -> tuple[PreparedPage, Boxes, np.ndarray]:
+               crossed_sevens: bool = False, dark_ink: bool | None = None) -> tuple[PreparedPage, Boxes, np.ndarray]:
     """``recognize_page`` before its result (same arguments): the prepared page, the digit boxes kept (row, box on
     its working-scale ``mask``) and their ten digits' probabilities, (N, 10). The photo method reads a page where it
     found nothing but ink too faint to stretch, or rules (``FirstLook.read_again``), again with its rules filled in
     from around them and its ink stretched from ``light.FAINTEST_INK``, and keeps what it reads there when it is
     writing (``faint_writing``)."""
     if grey is None and method == "photo":
-        grey, input_shape = read_photo(path)
+        grey, input_shape = read_photo(path, dark_ink=dark_ink)
     image = read_page(path) if grey is None else grey
     options = dict(method=method, second_look=second_look, row_model=row_model, crossed_sevens=crossed_sevens)
-    prepared = _prepared(image, method, input_shape)
+    prepared = _prepared(image, method, input_shape, dark_ink=dark_ink)
     boxes, probabilities = _read_prepared(prepared, model, **options)
     if boxes or not prepared.read_again:
         return prepared, boxes, probabilities
-    faint = _prepared(image, method, input_shape, stretch_from=light.FAINTEST_INK, without_rules=True)
+    faint = _prepared(image, method, input_shape, stretch_from=light.FAINTEST_INK, without_rules=True,
+                      dark_ink=dark_ink)
     faint_boxes, faint_probabilities = _read_prepared(faint, model, **options)
     if faint_writing(faint.mask, faint_boxes, faint_probabilities, scale=faint.scale):
         return faint, faint_boxes, faint_probabilities

@@ -51,7 +51,7 @@ class PreparedPage:
 
 
 def prepare_page(image: np.ndarray, *, method: str = "paper", stretch_from: float = light.FAINT_INK,
-                 without_rules: bool = False) -> PreparedPage:
+                 without_rules: bool = False, dark_ink: bool | None = None) -> PreparedPage:
     """The page's ink mask. ``"paper"``: the paper's adaptive binarization of the grey page. ``"photo"``: first the desk
     around the sheet painted out (``light.only_paper``), the channel that separates ink best (``light.ink_contrast``;
     ``image`` may be RGB), light flattened (``light.flatten_illumination``) and a printed pattern or halftone screen
@@ -59,16 +59,18 @@ def prepare_page(image: np.ndarray, *, method: str = "paper", stretch_from: floa
     then flattened again at that scale), rotated level (``geometry.deskew``), then the binarization, and ruled or
     squared lines removed (``lines.remove_rules``), and a printed background's fine lines (``fine_lines``); a texture's
     streaks (``textures``) give an empty mask. Faint ink is stretched from ``stretch_from`` (``flatten_illumination``),
-    and ``without_rules`` fills the rules in from around them first (``first_look``).
+    and ``without_rules`` fills the rules in from around them first (``first_look``). ``dark_ink``: whether the ink
+    is darker than the paper (None: judged on the page, ``light.ink_is_dark_locally`` or, by the paper's method,
+    ``binarization.ink_is_dark``).
     Returns the page the mask belongs to (the photo method's is flattened, rescaled and levelled), the mask, and the
     map back to the input (``PreparedPage.to_input``: ``recognize_page`` gives its boxes on the input image)."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; valid methods: {', '.join(METHODS)}")
     if method == "paper":
         grey = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
-        return PreparedPage(grey, remove_specks(binarize(grey)), grey.shape[:2])
+        return PreparedPage(grey, remove_specks(binarize(grey, dark_ink=dark_ink)), grey.shape[:2])
 
-    look = first_look(image, stretch_from=stretch_from, without_rules=without_rules)
+    look = first_look(image, stretch_from=stretch_from, without_rules=without_rules, dark_ink=dark_ink)
     if textures.is_texture(look.scale_mask):  # wood grain with nothing written on it: nothing to read
         return PreparedPage(look.flat, np.zeros(look.flat.shape, dtype=bool), look.grey.shape[:2],
                             read_again=look.read_again)
@@ -160,13 +162,15 @@ def _flattened(grey: np.ndarray, dark_ink: bool, stretch_from: float = light.FAI
     return dense if dense is not None else screens.remove_screen(flat, found, patterns.remove_pattern(flat, found))
 
 
-def first_look(image: np.ndarray, *, stretch_from: float = light.FAINT_INK, without_rules: bool = False) -> FirstLook:
+def first_look(image: np.ndarray, *, stretch_from: float = light.FAINT_INK, without_rules: bool = False,
+               dark_ink: bool | None = None) -> FirstLook:
     """The photo method's first pass (``FirstLook``): the desk painted out, the ink's channel, light flattened (faint
     ink stretched from ``stretch_from``), binarized; fine printed lines looked for once rules are removed. With
     ``without_rules`` the rules found (dark ink only) are filled in from around them (``imaging.inpaint``), and all
-    is done again."""
+    is done again. ``dark_ink`` None: the ink's polarity judged here (``light.ink_is_dark_locally``)."""
     luminance = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
-    dark_ink = light.ink_is_dark_locally(luminance)  # judged once, for every stage
+    if dark_ink is None:  # judged once, for every stage
+        dark_ink = light.ink_is_dark_locally(luminance)
     painted, rim = light.paper_and_rim(image, dark_ink=dark_ink)
     grey = light.ink_contrast(painted, dark_ink=dark_ink)
     flat = _flattened(grey, dark_ink, stretch_from)

@@ -66,16 +66,20 @@ def shipped_models():
             segmentation.load_row_model(segmentation.shipped_path(paths.row_model_path(), "onnx")))
 
 
-def read_pages(images: list[Path], *, crossed_sevens: bool = False) -> tuple[list[Reading], list[str]]:
-    """Every page read with the shipped models and the photo method (the command line's; ``crossed_sevens`` as its
-    ``--crossed-sevens``), and one line per page that could not be read."""
+def read_pages(images: list[Path], *, crossed_sevens: bool = False, ink: str = "auto"
+               ) -> tuple[list[Reading], list[str]]:
+    """Every page read with the shipped models and the photo method (the command line's; ``crossed_sevens`` and
+    ``ink`` as its ``--crossed-sevens`` and ``--ink``), and one line per page that could not be read."""
+    if ink not in segmentation.INK:
+        raise ValueError(f"ink must be one of {', '.join(segmentation.INK)}, got {ink!r}")
     model, row_model = shipped_models()
     readings, problems = [], []
     for path in images:
         try:
-            image, shape = segmentation.read_photo(path)
+            image, shape = segmentation.read_photo(path, dark_ink=segmentation.INK[ink])
             result = segmentation.recognize_page(path, model, grey=image, method="photo", row_model=row_model,
-                                                 input_shape=shape, crossed_sevens=crossed_sevens)
+                                                 input_shape=shape, crossed_sevens=crossed_sevens,
+                                                 dark_ink=segmentation.INK[ink])
         except segmentation.PageError as error:
             problems.append(f"{path}: {error}")
             continue

@@ -197,13 +197,14 @@ def close_up_marker(seed: int, *, stroke: float = 0.16, height: float = 0.6, siz
 BOARDS = {"green": (0.16, 0.25, 0.2), "black": (0.12, 0.12, 0.13)}  # ``chalkboard``'s colours
 
 
-def chalkboard(seed: int, *, haze: float = 0.1, grain: float = 0.3, board: str | None = None
+def chalkboard(seed: int, *, haze: float = 0.1, grain: float = 0.3, board: str | None = None, wall: float = 0.0
                ) -> tuple[np.ndarray, str]:
     """A photo of MNIST test digits written in chalk on a blackboard, fully determined by ``seed``: the clean
     family's page at twice its size, each stroke's chalk missing in grains (about a third of its pixels lose
     ``grain`` of their chalk and another quarter 0.3 × ``grain``), over the smudges and streaks of erased chalk
     (up to ``haze`` lighter), on a ``BOARDS`` colour (default: green for odd seeds, black for even ones), lit from
-    one side. Not a family: how a teacher photographs a board (docs/experiments.md, "Chalk on a blackboard").
+    one side; with ``wall`` > 0, in a wooden frame on a light wall that shows ``wall`` × the board's size on each
+    side. Not a family: how a teacher photographs a board (docs/experiments.md, "Chalk on a blackboard").
     Returns (RGB uint8 image, its digits)."""
     from scipy import ndimage
     from skimage.transform import resize
@@ -227,7 +228,15 @@ def chalkboard(seed: int, *, haze: float = 0.1, grain: float = 0.3, board: str |
     alpha = 0.85 * chalk[..., None]
     rgb = (surface * (1 - alpha) + np.array([0.88, 0.88, 0.85]) * alpha) * (0.8 + 0.2 * np.linspace(0, 1, width))[
         None, :, None]
-    return _to_uint8(rgb + rng.normal(0.0, 0.015, rgb.shape)), page.text
+    image = _to_uint8(rgb + rng.normal(0.0, 0.015, rgb.shape))
+    if wall <= 0:
+        return image, page.text
+    top, left, frame = int(wall * height), int(wall * width), max(6, int(0.02 * width))
+    framed = np.empty((height + 2 * top, width + 2 * left, 3), dtype=np.uint8)
+    framed[:] = (205, 198, 185)
+    framed[top - frame:top + height + frame, left - frame:left + width + frame] = (115, 78, 45)
+    framed[top:top + height, left:left + width] = image
+    return framed, page.text
 
 
 def desk_photo(ink: np.ndarray, rng: np.random.Generator, *, desks: tuple[str, ...] = ("wood", "black")) -> np.ndarray:
