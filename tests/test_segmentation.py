@@ -1982,17 +1982,29 @@ def test_chalk_on_a_blackboard_photographed_is_read(seed, monkeypatch, shipped_m
     assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text != text
 
 
-def test_ink_light_reads_a_board_on_a_wall_that_the_page_judges_dark_ink(tmp_path, capsys):
-    """A blackboard in its frame on a light wall (``families.chalkboard(13, wall=0.12)``). Judged on the page, the
-    board is dark ink on the wall: 67.3% of 410 digits on 20 such photos read by the command line, 99.5% with
-    ``--ink light``. At 1.3 megapixels the photo is measured on a preview first (``pipeline.read_photo``), which
-    must judge it light too: as dark ink, the board is one tall blob and the photo was read 17 times reduced."""
+def test_a_board_on_a_wall_is_judged_in_its_middle_and_ink_gives_the_polarity_where_the_page_misleads(tmp_path,
+                                                                                                      capsys):
+    """A blackboard in its frame on a light wall (``families.chalkboard(13, wall=0.12)``): judged on the whole photo,
+    the board was dark ink on the wall (67.3% of 410 digits on 20 such photos by the command line); judged in its
+    middle (``light.framed_middle``), 99.5%. A white marker on dark paper close up (``close_up_marker(2)``'s
+    negative) is judged dark and reads nothing; ``--ink light`` reads it. Both photos are over a megapixel, so
+    ``pipeline.read_photo`` measures them on a preview, which must judge them as the page is (as dark ink, the board
+    is one tall blob: the photo was read 17 times reduced)."""
     from mnist_studies.segmentation import __main__ as cli
+    from mnist_studies.segmentation import light
     from mnist_studies.segmentation.benchmark import families
 
-    image, text = families.chalkboard(13, wall=0.12)
-    Image.fromarray(image).save(tmp_path / "board.png")
-    assert image.shape[0] * image.shape[1] > seg.LARGE_PIXELS
-    for option, read_right in (([], False), (["--ink", "light"], True)):
-        assert cli.main([str(tmp_path / "board.png"), *option]) == 0
-        assert (capsys.readouterr().out.strip() == text) == read_right, option
+    board, text = families.chalkboard(13, wall=0.12)
+    marker, digits = families.close_up_marker(2, stroke=0.16)
+    Image.fromarray(board).save(tmp_path / "board.png")
+    Image.fromarray(255 - marker).save(tmp_path / "marker.png")
+    for image in (board, marker):
+        assert image.shape[0] * image.shape[1] > seg.LARGE_PIXELS
+    assert light.framed_middle(board.mean(axis=2) / 255.0) is not None
+    assert light.framed_middle(marker.mean(axis=2) / 255.0) is None  # dark paper filling the photo: no frame
+    for page, option, expected, right in (("board", [], text, True), ("board", ["--ink", "dark"], text, False),
+                                          ("marker", [], digits, False), ("marker", ["--ink", "light"], digits, True)):
+        assert cli.main([str(tmp_path / f"{page}.png"), *option]) == 0
+        assert (capsys.readouterr().out.strip() == expected) == right, (page, option)
+    light_marker, _ = seg.read_photo(tmp_path / "marker.png", dark_ink=False)  # its light digits measured: reduced
+    assert light_marker.shape[0] < marker.shape[0] and seg.read_photo(tmp_path / "marker.png")[0].shape == marker.shape

@@ -26,6 +26,7 @@ from mnist_studies.segmentation.geometry import (
 )
 from mnist_studies.segmentation.light import (
                                                  flatten_illumination,
+                                                 framed_middle,
                                                  ink_contrast,
                                                  ink_is_dark_locally,
                                                  only_paper,
@@ -67,8 +68,8 @@ __all__ = [
     "INK", "METHODS", "MIN_CONTRAST", "ONE_WIDE_DIGIT", "OnnxModel", "PageError", "PageResult", "PreparedPage",
     "ROW_FINDERS", "SECOND_LOOK_BELOW", "SEQUENCE_FROM", "SLANTS", "TOUCHING", "TWO_STROKES", "UNCERTAIN",
     "annotate", "binarize", "candidate_stretches", "deskew", "digit_height", "digit_probabilities",
-    "digit_width_share", "find_rows",
-    "first_look", "flatten_illumination", "ink_contrast", "ink_is_dark", "ink_is_dark_locally", "ink_mask",
+    "digit_width_share", "find_rows", "first_look", "flatten_illumination", "framed_middle",
+    "ink_contrast", "ink_is_dark", "ink_is_dark_locally", "ink_mask",
     "ink_runs", "lighter_ink", "load_digit_model", "load_network", "load_row_model", "merge_by_recognition",
     "merge_fragments", "normalize_digit", "only_paper", "page_size", "paper_region", "prepare_page", "read_page",
     "read_photo", "recognize_page", "remove_bars", "remove_frames", "remove_rules", "remove_specks", "rescale",

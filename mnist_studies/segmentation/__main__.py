@@ -12,8 +12,7 @@ error. Each page that cannot be processed gets one line on stderr naming the fil
 are still processed, and the exit status is 1 when any page failed (2 for a bad model or bad arguments). A blank
 page gives empty text, a note on stderr and exit 0. With ``--labels`` (a JSON object: image file name -> its
 digits, rows separated by newlines) the pages are also scored: pages read exactly and digits read right (edit
-distance per row, anything but digits dropped from the label), on stdout after the texts (stderr with ``--json``).
-"""
+distance per row, anything but digits dropped from the label), on stdout after the texts (stderr with --json)."""
 
 from __future__ import annotations
 

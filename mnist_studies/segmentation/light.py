@@ -287,6 +287,30 @@ def ink_is_dark_locally(grey: np.ndarray) -> bool:
     return -low * LIGHT_INK_MARGIN >= high
 
 
+FRAMED = (0.35, 0.3)  # a photo's middle darker than this and its border lighter by this: a dark board in a light
+# frame (``framed_middle``)
+
+
+def framed_middle(grey: np.ndarray, *, dark: float = FRAMED[0], gap: float = FRAMED[1]) -> tuple[slice, slice] | None:
+    """The middle half (each side) of a photo whose middle is a dark surface in a light frame, or None: the median of
+    the middle below ``dark`` and that of the border (a twentieth of the shorter side) above it by ``gap``. A
+    blackboard photographed with the wall around it: the board's edge against the wall outweighs the chalk in
+    ``ink_is_dark_locally``'s residuals, so the ink is judged in the middle alone. A light sheet on a dark desk is
+    the other way round, and paper in a shadow keeps its dark ink there."""
+    grey = np.asarray(grey, dtype=np.float64)
+    height, width = grey.shape
+    factor = max(1, round(min(grey.shape) / 100))
+    small = grey[::factor, ::factor]
+    rows, columns = small.shape
+    border = max(2, round(0.05 * min(rows, columns)))
+    frame = np.concatenate([small[:border].ravel(), small[-border:].ravel(), small[:, :border].ravel(),
+                            small[:, -border:].ravel()])
+    middle = float(np.median(small[rows // 4:3 * rows // 4, columns // 4:3 * columns // 4]))
+    if middle < dark and float(np.median(frame)) > middle + gap:
+        return slice(height // 4, 3 * height // 4), slice(width // 4, 3 * width // 4)
+    return None
+
+
 def flatten_illumination(grey: np.ndarray, *, scale: int | None = None, dark_ink: bool | None = None,
                          stretch_from: float | None = FAINT_INK) -> np.ndarray:
     """The page divided by its background, so that the paper is ~1 everywhere whatever the light was.

@@ -67,8 +67,7 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
         row_model: the row reader of touching digits (``load_row_model``), used by the photo method.
         input_shape: (rows, columns) of the file when ``grey`` is it reduced (``read_photo``): boxes are given on it.
         crossed_sevens: the writer crosses 7s: a 7 without a crossbar is a 1 (``conventions.uncrossed_sevens_as_ones``).
-        dark_ink: the ink is darker than the paper (True) or lighter (False: chalk on a board); None: judged on the
-            page (``INK`` names the three).
+        dark_ink: the ink is darker than the paper (True) or lighter (False: chalk); None: judged (``INK``: by name).
 
     Returns a ``PageResult`` whose boxes lie on the input image, however the page was rescaled and levelled to read it.
     """

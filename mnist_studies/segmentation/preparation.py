@@ -167,10 +167,12 @@ def first_look(image: np.ndarray, *, stretch_from: float = light.FAINT_INK, with
     """The photo method's first pass (``FirstLook``): the desk painted out, the ink's channel, light flattened (faint
     ink stretched from ``stretch_from``), binarized; fine printed lines looked for once rules are removed. With
     ``without_rules`` the rules found (dark ink only) are filled in from around them (``imaging.inpaint``), and all
-    is done again. ``dark_ink`` None: the ink's polarity judged here (``light.ink_is_dark_locally``)."""
+    is done again. ``dark_ink`` None: the ink's polarity judged here (``light.ink_is_dark_locally``; in the middle
+    alone where that is a dark board in a light frame, ``light.framed_middle``)."""
     luminance = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
     if dark_ink is None:  # judged once, for every stage
-        dark_ink = light.ink_is_dark_locally(luminance)
+        middle = light.framed_middle(luminance)
+        dark_ink = light.ink_is_dark_locally(luminance if middle is None else luminance[middle])
     painted, rim = light.paper_and_rim(image, dark_ink=dark_ink)
     grey = light.ink_contrast(painted, dark_ink=dark_ink)
     flat = _flattened(grey, dark_ink, stretch_from)
