@@ -2008,3 +2008,19 @@ def test_a_board_on_a_wall_is_judged_in_its_middle_and_ink_gives_the_polarity_wh
         assert (capsys.readouterr().out.strip() == expected) == right, (page, option)
     light_marker, _ = seg.read_photo(tmp_path / "marker.png", dark_ink=False)  # its light digits measured: reduced
     assert light_marker.shape[0] < marker.shape[0] and seg.read_photo(tmp_path / "marker.png")[0].shape == marker.shape
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_grainy_chalk_is_measured_on_the_photo_blurred(seed, monkeypatch, shipped_models):
+    """Chalk so grainy that its strokes binarize into fragments (``families.chalkboard(seed, grain=0.5)``): the first
+    look measured the digits about 21 px tall instead of 83-96 and the photo was read at full size, where the
+    fragments stay apart (29.8% of 410 digits on 20 photos). Light ink's digits are measured on the photo blurred by
+    1.5 px where they are over twice as tall there (``preparation.GRAINY``): 90.5%."""
+    from mnist_studies.segmentation import preparation
+    from mnist_studies.segmentation.benchmark import families
+
+    image, text = families.chalkboard(seed, grain=0.5)
+    model, rows = shipped_models
+    assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text
+    monkeypatch.setattr(preparation, "GRAINY", (1.5, 100.0))  # never measured blurred, as before
+    assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text != text

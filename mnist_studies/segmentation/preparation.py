@@ -3,7 +3,7 @@ image for the boxes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -11,6 +11,8 @@ from mnist_studies.segmentation import fine_lines, geometry, imaging, light, lin
 from mnist_studies.segmentation.binarization import binarize, ink_is_dark, remove_specks
 
 ALONG_RIM = 4  # _without_rim: a piece of ink in the band along a painted sheet's outline this elongated is its edge
+GRAINY = (1.5, 2.0)  # first_look: light ink whose digits measure this many times (1) taller on the photo blurred by
+# this σ (0, px) is grainy chalk in fragments, and is measured there (docs/experiments.md, "Chalk on a blackboard")
 METHODS = ("paper", "photo")  # the paper's pipeline; with the photo stages of light, geometry, lines first
 
 
@@ -168,11 +170,26 @@ def first_look(image: np.ndarray, *, stretch_from: float = light.FAINT_INK, with
     ink stretched from ``stretch_from``), binarized; fine printed lines looked for once rules are removed. With
     ``without_rules`` the rules found (dark ink only) are filled in from around them (``imaging.inpaint``), and all
     is done again. ``dark_ink`` None: the ink's polarity judged here (``light.ink_is_dark_locally``; in the middle
-    alone where that is a dark board in a light frame, ``light.framed_middle``)."""
+    alone where that is a dark board in a light frame, ``light.framed_middle``). Light ink's digits are measured on
+    the photo blurred where they measure ``GRAINY[1]`` times taller there (grainy chalk)."""
     luminance = image if image.ndim == 2 else image[..., :3] @ np.array([0.299, 0.587, 0.114])
     if dark_ink is None:  # judged once, for every stage
         middle = light.framed_middle(luminance)
         dark_ink = light.ink_is_dark_locally(luminance if middle is None else luminance[middle])
+    look = _look(image, stretch_from, without_rules, dark_ink)
+    if dark_ink:
+        return look
+    # grainy chalk binarizes into fragments, measured as tiny digits: its digits are measured on the photo blurred
+    sigma, taller = GRAINY
+    blurred = imaging.gaussian_filter(np.asarray(image, dtype=np.float64), (sigma, sigma, 0)[:image.ndim])
+    grainy = _look(blurred, stretch_from, without_rules, dark_ink).scale_mask
+    height, blurred_height = geometry.digit_height(look.scale_mask), geometry.digit_height(grainy)
+    if blurred_height is not None and (height is None or blurred_height > taller * height):
+        return replace(look, scale_mask=grainy)
+    return look
+
+
+def _look(image: np.ndarray, stretch_from: float, without_rules: bool, dark_ink: bool) -> FirstLook:
     painted, rim = light.paper_and_rim(image, dark_ink=dark_ink)
     grey = light.ink_contrast(painted, dark_ink=dark_ink)
     flat = _flattened(grey, dark_ink, stretch_from)
