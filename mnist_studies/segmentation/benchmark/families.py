@@ -207,12 +207,10 @@ def chalkboard(seed: int, *, haze: float = 0.1, grain: float = 0.3, board: str |
     side. Not a family: how a teacher photographs a board (docs/experiments.md, "Chalk on a blackboard").
     Returns (RGB uint8 image, its digits)."""
     from scipy import ndimage
-    from skimage.transform import resize
 
     rng = np.random.default_rng(seed)
     page = _clean(seed)
-    ink = _ink(page.image / 255.0)
-    ink = resize(ink, (ink.shape[0] * 2, ink.shape[1] * 2), order=1)
+    ink = _resize(_ink(page.image / 255.0), 2)
     height, width = ink.shape
     grains = ndimage.gaussian_filter(rng.random((height, width)), 0.8)
     grains = (grains - grains.mean()) / grains.std()
