@@ -11,6 +11,10 @@ from mnist_studies.segmentation.geometry import DIGIT_HEIGHT
 SOLID_LINE = 0.9  # a band of up to half a digit's height, inked across this share of the page in every row, is a
 #                  printed bar however thick (handwriting leaves gaps in every row)
 LINE_TILTS = 3.0  # degrees: remove_rules finds long lines tilted by up to this much (a photo seen at an angle)
+FRAME_TABLE = 2.0  # remove_frames: a frame this many digits' heights tall and wide or more is a table's, whose lines
+FRAME_TILTS = 15.0  # are found tilted by up to this much (photographed at an angle, its sides are not parallel) and
+FRAME_GAPS = (6, 12)  # broken by up to (0) pixels to tell a frame, (1) to remove its lines (a thin line binarizes in
+#                      pieces); a frame of a digit's size keeps LINE_TILTS and 3 px, or an 8's strokes are lines
 FIELD_LINE = (0.85, 1.5)  # in a field narrower than a long line, a level line across this share of its width and at
 #                          least this many digits' heights long is a rule too (the printed line under a cheque's amount)
 LINE_REMNANT = 2.0  # _drop_line_ends: a piece beside a removed level line, this many times wider than tall, up to
@@ -178,18 +182,37 @@ def remove_frames(mask: np.ndarray, *, max_thickness: int = 5, min_span: float =
                   for cut, ink in zip(imaging.find_objects(holes), held)]
         if not large.any() or np.count_nonzero(np.asarray(filled) & large) < min_filled * np.count_nonzero(large):
             continue
-        across = _long_lines(frame, max(2, int(min_span * frame.shape[1])))
-        down = _long_lines(frame.T, max(2, int(min_span * frame.shape[0]))).T
+        table = min(frame.shape) >= FRAME_TABLE * DIGIT_HEIGHT
+        across, down = _frame_lines(frame, min_span, FRAME_GAPS[0] if table else None)
         if np.count_nonzero(across | down) < min_lines * np.count_nonzero(frame):
             continue  # a digit with a piece of another in its loop (a 0's straight side is not all of it)
+        if table:  # its lines to their last pieces
+            across, down = _frame_lines(frame, min_span, FRAME_GAPS[1])
         view = out[box]  # a view: edits reach ``out``
+        before = view.copy()
         _remove_lines(view, across, max_thickness)
+        _drop_line_ends(view, before, max_thickness, gap=3, flat=True)
+        before = view.copy()
         _remove_lines(view.T, down.T, max_thickness)
+        _drop_line_ends(view.T, before.T, max_thickness, gap=3, flat=False)
         pieces, _ = imaging.label(frame & view, structure=eight)  # what is left of the frame: its corners go
         for index, piece in enumerate(imaging.find_objects(pieces), start=1):
             if max(side.stop - side.start for side in piece) <= max_thickness + 1:
                 view[piece][pieces[piece] == index] = False
     return out
+
+
+def _frame_lines(frame: np.ndarray, min_span: float, gap: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The level and the upright lines of ``frame`` spanning ``min_span`` of its width or height (``_long_lines``).
+    With ``gap``, a table's: tilted by up to ``FRAME_TILTS``, broken by up to ``gap`` pixels, and to their ends (the
+    frame padded first: the closing that bridges breaks sees nothing beyond the image, and cut the frame's sides)."""
+    if gap is None:
+        return (_long_lines(frame, max(2, int(min_span * frame.shape[1]))),
+                _long_lines(frame.T, max(2, int(min_span * frame.shape[0]))).T)
+    padded, inner = np.pad(frame, gap), (slice(gap, gap + frame.shape[0]), slice(gap, gap + frame.shape[1]))
+    across = _long_lines(padded, max(2, int(min_span * frame.shape[1])), max_degrees=FRAME_TILTS, gap=gap)[inner]
+    down = _long_lines(padded.T, max(2, int(min_span * frame.shape[0])), max_degrees=FRAME_TILTS, gap=gap).T[inner]
+    return across, down
 
 
 def _drop_line_ends(view: np.ndarray, before: np.ndarray, max_thickness: int, *, gap: int, flat: bool) -> None:

@@ -237,9 +237,11 @@ def chalkboard(seed: int, *, haze: float = 0.1, grain: float = 0.3, board: str |
     return framed, page.text
 
 
-def desk_photo(ink: np.ndarray, rng: np.random.Generator, *, desks: tuple[str, ...] = ("wood", "black")) -> np.ndarray:
+def desk_photo(ink: np.ndarray, rng: np.random.Generator, *, desks: tuple[str, ...] = ("wood", "black"),
+               rules: tuple[int, int] | None = None) -> np.ndarray:
     """A phone's photo of a page (``ink``: 0 = paper, 1 = full ink) lying on a desk, as people take one: an RGB
-    uint8 image in which the sheet (a margin around the writing; ruled with a red margin line on half the pages)
+    uint8 image in which the sheet (a margin around the writing; ruled with a red margin line on half the pages, or
+    always with ``rules``: the rules' (pitch, row of one rule) on ``ink``)
     fills 60-80% of the frame's width and height and is seen at an angle (each corner moved by up to 5% of the
     sheet), the desk around it (grained wood or black: ``desks`` of ``DESKS``), black or blue ink, light that falls
     off towards one corner, a colour cast, on a third of the photos the hard shadow of the phone or a hand across
@@ -251,10 +253,13 @@ def desk_photo(ink: np.ndarray, rng: np.random.Generator, *, desks: tuple[str, .
     ink = np.pad(ink, margin)
     height, width = ink.shape
     sheet = np.ones((height, width, 3)) * (np.array([0.96, 0.95, 0.91]) + rng.uniform(-0.02, 0.02, 3))
-    if rng.random() < 0.5:  # a notebook's page: blue rules and a red margin line
+    if rules is None and rng.random() < 0.5:  # a notebook's page: blue rules and a red margin line
         pitch = int(rng.integers(18, 26))
-        rules = _lines((height, width), pitch, offset=int(rng.integers(0, pitch)))
-        sheet[rules] = 0.45 * sheet[rules] + 0.55 * np.array([0.55, 0.70, 0.90])
+        rules = (pitch, int(rng.integers(0, pitch)) - margin)
+    if rules is not None:
+        pitch, offset = rules
+        ruled = _lines((height, width), pitch, offset=(offset + margin) % pitch)
+        sheet[ruled] = 0.45 * sheet[ruled] + 0.55 * np.array([0.55, 0.70, 0.90])
         x = margin // 2
         sheet[:, x:x + 2] = [0.90, 0.45, 0.45]
     pen = np.array([0.10, 0.10, 0.12]) if rng.random() < 0.5 else np.array([0.12, 0.22, 0.70])
@@ -287,8 +292,6 @@ def form_boxes(seed: int) -> tuple[np.ndarray, str]:
     1 to 3 fields of 5 to 9 boxes, each box 1.05-1.3 × a digit's height wide and 1.3-1.5 × high, drawn as one grid on
     half of the fields and apart (4-12 px) on the others, printed 1-2 px thick in grey to black; each digit 32-50 px
     tall, placed anywhere in its box at least 3 px from its sides. Returns (uint8 grey image, truth text)."""
-    from skimage.transform import resize
-
     from mnist_studies.data import load_mnist
 
     _, (images, labels) = load_mnist()
@@ -316,13 +319,59 @@ def form_boxes(seed: int) -> tuple[np.ndarray, str]:
             dw = min(w - 6 - thickness, max(4, round(digit.shape[1] * h / digit.shape[0])))
             dx = x + thickness + 3 + int(rng.integers(0, w - dw - 6 - thickness + 1))
             dy = top + thickness + 3 + int(rng.integers(0, bh - h - 6 - thickness + 1))
-            ink[dy:dy + h, dx:dx + dw] = np.maximum(ink[dy:dy + h, dx:dx + dw],
-                                                   resize(digit / 255.0, (h, dw), anti_aliasing=True))
+            _write(ink, digit, dy, dx, (h, dw))
             line += str(int(labels[index]))
         lines.append(line)
         top += bh + spacing
     page = pages.on_paper(ink, PAPER, blur=0.6, noise=0.02, rng=rng)
     return _to_uint8(page), "\n".join(lines)
+
+
+def _write(ink: np.ndarray, digit: np.ndarray, top: int, left: int, size: tuple[int, int]) -> None:
+    """Write ``digit`` (uint8, cut to its ink) into ``ink`` (0 = paper, 1 = full ink) at (``top``, ``left``),
+    resized to ``size`` (rows, columns)."""
+    from skimage.transform import resize
+
+    window = ink[top:top + size[0], left:left + size[1]]
+    np.maximum(window, resize(digit / 255.0, size, anti_aliasing=True), out=window)
+
+
+def notebook_table(seed: int, *, lines: bool = True) -> tuple[np.ndarray, str]:
+    """A table of MNIST test digits written on a notebook's ruled page and photographed on a desk (``desk_photo``),
+    fully determined by ``seed``: 3-6 rows of 2-4 cells 90-160 px wide, drawn in pen 1-2 px thick along the rules
+    (18-25 px apart, two to a row; with ``lines`` False, not drawn), one to three digits 1.2-1.6 rules tall on each
+    cell's bottom line. Not a family: how a student photographs a table of scores (docs/experiments.md, "A table on a
+    notebook page"). Returns (RGB uint8 image, its digits: a table's row a line)."""
+    from mnist_studies.data import load_mnist
+
+    _, (images, labels) = load_mnist()
+    rng = np.random.default_rng(seed)
+    pitch, columns, rows = int(rng.integers(18, 26)), int(rng.integers(2, 5)), int(rng.integers(3, 7))
+    edges = 40 + np.cumsum([0] + [int(rng.integers(90, 160)) for _ in range(columns)])
+    ink = np.zeros((80 + 2 * pitch * (rows + 1), int(edges[-1]) + 40))
+    offset = int(rng.integers(0, pitch))
+    top, pen = 40 + (offset - 40) % pitch, int(rng.integers(1, 3))  # the table's first line on a rule
+    if lines:
+        for row in range(rows + 1):
+            ink[top + 2 * pitch * row:top + 2 * pitch * row + pen, edges[0]:edges[-1]] = 0.9
+        for x in edges:
+            ink[top:top + 2 * pitch * rows + pen, x:x + pen] = 0.9
+    text = []
+    for row in range(rows):
+        line = ""
+        for column in range(columns):
+            x, bottom = int(edges[column] + rng.integers(8, 20)), top + 2 * pitch * (row + 1) - int(rng.integers(3, 8))
+            for _ in range(int(rng.integers(1, 4))):
+                index = int(rng.integers(len(images)))
+                digit, tall = pages._tight(images[index]), int(pitch * rng.uniform(1.2, 1.6))
+                wide = max(4, round(digit.shape[1] * tall / digit.shape[0]))
+                if x + wide > edges[column + 1] - 4:
+                    break
+                _write(ink, digit, bottom - tall, x, (tall, wide))
+                line += str(int(labels[index]))
+                x += wide + int(rng.integers(2, 10))
+        text.append(line)
+    return desk_photo(ink, rng, rules=(pitch, offset)), "\n".join(text)
 
 
 def installed_fonts() -> list[str]:
