@@ -189,12 +189,11 @@ def remove_frames(mask: np.ndarray, *, max_thickness: int = 5, min_span: float =
         if table:  # its lines to their last pieces
             across, down = _frame_lines(frame, min_span, FRAME_GAPS[1])
         view = out[box]  # a view: edits reach ``out``
-        before = view.copy()
-        _remove_lines(view, across, max_thickness)
-        _drop_line_ends(view, before, max_thickness, gap=3, flat=True)
-        before = view.copy()
-        _remove_lines(view.T, down.T, max_thickness)
-        _drop_line_ends(view.T, before.T, max_thickness, gap=3, flat=False)
+        for lines, flat, layout in ((across, True, view), (down.T, False, view.T)):
+            before = layout.copy()
+            _remove_lines(layout, lines, max_thickness)
+            if table:  # and the slivers beside them (a box's: a thin 1 close to its side is as thin)
+                _drop_line_ends(layout, before, max_thickness, gap=3, flat=flat)
         pieces, _ = imaging.label(frame & view, structure=eight)  # what is left of the frame: its corners go
         for index, piece in enumerate(imaging.find_objects(pieces), start=1):
             if max(side.stop - side.start for side in piece) <= max_thickness + 1:
@@ -206,12 +205,10 @@ def _frame_lines(frame: np.ndarray, min_span: float, gap: int | None = None) -> 
     """The level and the upright lines of ``frame`` spanning ``min_span`` of its width or height (``_long_lines``).
     With ``gap``, a table's: tilted by up to ``FRAME_TILTS``, broken by up to ``gap`` pixels, and to their ends (the
     frame padded first: the closing that bridges breaks sees nothing beyond the image, and cut the frame's sides)."""
-    if gap is None:
-        return (_long_lines(frame, max(2, int(min_span * frame.shape[1]))),
-                _long_lines(frame.T, max(2, int(min_span * frame.shape[0]))).T)
-    padded, inner = np.pad(frame, gap), (slice(gap, gap + frame.shape[0]), slice(gap, gap + frame.shape[1]))
-    across = _long_lines(padded, max(2, int(min_span * frame.shape[1])), max_degrees=FRAME_TILTS, gap=gap)[inner]
-    down = _long_lines(padded.T, max(2, int(min_span * frame.shape[0])), max_degrees=FRAME_TILTS, gap=gap).T[inner]
+    pad, options = (gap, {"max_degrees": FRAME_TILTS, "gap": gap}) if gap else (0, {})
+    padded, inner = np.pad(frame, pad), (slice(pad, pad + frame.shape[0]), slice(pad, pad + frame.shape[1]))
+    across = _long_lines(padded, max(2, int(min_span * frame.shape[1])), **options)[inner]
+    down = _long_lines(padded.T, max(2, int(min_span * frame.shape[0])), **options).T[inner]
     return across, down
 
 
