@@ -269,6 +269,13 @@ def ink_contrast(rgb: np.ndarray, *, dark_ink: bool = True) -> np.ndarray:
     return np.clip(_ink_candidate(rgb, best, paper), 0.0, 1.0)
 
 
+def _about_100_across(grey: np.ndarray) -> np.ndarray:
+    """Every n-th pixel of ``grey`` (float), about 100 on the shorter side: fast, and strokes are still seen."""
+    grey = np.asarray(grey, dtype=np.float64)
+    factor = max(1, round(min(grey.shape) / 100))
+    return grey[::factor, ::factor]
+
+
 LIGHT_INK_MARGIN = 1.25  # the light residuals must be this many times the dark ones to call the ink light
 
 
@@ -279,9 +286,7 @@ def ink_is_dark_locally(grey: np.ndarray) -> bool:
     ``LIGHT_INK_MARGIN`` times the dark ones (a tie, as on a page without ink or behind a cheque's printed pattern,
     made pages read inverted: a margin as a 1, a pattern as 888888)."""
 
-    grey = np.asarray(grey, dtype=np.float64)
-    factor = max(1, round(min(grey.shape) / 100))  # about 100 pixels on the shorter side: fast, strokes still seen
-    small = grey[::factor, ::factor]
+    small = _about_100_across(grey)
     residual = small - imaging.median_filter(small, size=max(5, min(small.shape) // 10))
     low, high = np.percentile(residual, [0.5, 99.5])
     return -low * LIGHT_INK_MARGIN >= high
@@ -297,10 +302,8 @@ def framed_middle(grey: np.ndarray, *, dark: float = FRAMED[0], gap: float = FRA
     blackboard photographed with the wall around it: the board's edge against the wall outweighs the chalk in
     ``ink_is_dark_locally``'s residuals, so the ink is judged in the middle alone. A light sheet on a dark desk is
     the other way round, and paper in a shadow keeps its dark ink there."""
-    grey = np.asarray(grey, dtype=np.float64)
-    height, width = grey.shape
-    factor = max(1, round(min(grey.shape) / 100))
-    small = grey[::factor, ::factor]
+    height, width = np.shape(grey)
+    small = _about_100_across(grey)
     rows, columns = small.shape
     border = max(2, round(0.05 * min(rows, columns)))
     frame = np.concatenate([small[:border].ravel(), small[-border:].ravel(), small[:, :border].ravel(),
