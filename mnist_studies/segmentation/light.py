@@ -276,7 +276,8 @@ def _about_100_across(grey: np.ndarray) -> np.ndarray:
     return grey[::factor, ::factor]
 
 
-LIGHT_INK_MARGIN = 1.25  # the light residuals must be this many times the dark ones to call the ink light
+LIGHT_INK_MARGIN = 1.25  # the light residuals must be this many times the dark ones to call the ink light,
+LIGHT_INK_CONTRAST = 0.2  # and at least this share of the photo's range of greys (0.5th to 99.5th percentile)
 
 
 def ink_is_dark_locally(grey: np.ndarray) -> bool:
@@ -284,12 +285,14 @@ def ink_is_dark_locally(grey: np.ndarray) -> bool:
     the page's global levels, which a hard shadow over half the page confuses: dark ink leaves a residual whose
     strongest values are negative. Dark ink is the common case: the ink is light only when the light residuals are
     ``LIGHT_INK_MARGIN`` times the dark ones (a tie, as on a page without ink or behind a cheque's printed pattern,
-    made pages read inverted: a margin as a 1, a pattern as 888888)."""
+    made pages read inverted: a margin as a 1, a pattern as 888888), and ``LIGHT_INK_CONTRAST`` of the photo's
+    range (an empty sheet's lit corners on a dark desk are no chalk: 0.07-0.1 of it; chalk, 0.37 or more)."""
 
     small = _about_100_across(grey)
     residual = small - imaging.median_filter(small, size=max(5, min(small.shape) // 10))
     low, high = np.percentile(residual, [0.5, 99.5])
-    return -low * LIGHT_INK_MARGIN >= high
+    darkest, lightest = np.percentile(small, [0.5, 99.5])
+    return -low * LIGHT_INK_MARGIN >= high or high < LIGHT_INK_CONTRAST * (lightest - darkest)
 
 
 FRAMED = (0.35, 0.3)  # a photo's middle darker than this and its border lighter by this: a dark board in a light

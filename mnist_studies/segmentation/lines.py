@@ -15,6 +15,8 @@ FRAME_TABLE = 2.0  # remove_frames: a frame this many digits' heights tall and w
 FRAME_TILTS = 15.0  # are found tilted by up to this much (photographed at an angle, its sides are not parallel) and
 FRAME_GAPS = (6, 12)  # broken by up to (0) pixels to tell a frame, (1) to remove its lines (a thin line binarizes in
 #                      pieces); a frame of a digit's size keeps LINE_TILTS and 3 px, or an 8's strokes are lines
+EMPTY_TABLE = (2, 0.9)  # a table's frame with its cells empty: at least this many cells, and its lines this share
+#                         of its ink (its upright lines, left, read as 1s)
 FIELD_LINE = (0.85, 1.5)  # in a field narrower than a long line, a level line across this share of its width and at
 #                          least this many digits' heights long is a rule too (the printed line under a cheque's amount)
 LINE_REMNANT = 2.0  # _drop_line_ends: a piece beside a removed level line, this many times wider than tall, up to
@@ -155,10 +157,11 @@ def remove_frames(mask: np.ndarray, *, max_thickness: int = 5, min_span: float =
     A frame is a component whose holes (from 16 px and 0.1% of its box) hold, at least ``min_filled`` of them, ink at
     least ``min_content`` as tall as the hole (a digit in its box, not a speck in a 0), and whose straight lines (level
     or tilted by up to ``LINE_TILTS``, at most ``max_thickness`` thick) spanning ``min_span`` of it hold ``min_lines``
-    of its ink (a 0 with a piece of another digit in its loop is not one). Those lines are removed except where a
-    stroke crosses, and the corners left are dropped: left on the page, a box's sides read as 1s. A circle has no
-    straight line, and squared paper's grid is no frame (few of its cells hold a digit alone): ``remove_rules``
-    removes its lines.
+    of its ink (a 0 with a piece of another digit in its loop is not one). A table's frame (``FRAME_TABLE``) with
+    its cells empty is one too where its lines hold ``EMPTY_TABLE`` of its ink. Those lines are removed except where
+    a stroke crosses, and the corners left are dropped: left on the page, a box's sides read as 1s. A circle has no
+    straight line, and squared paper's grid written on is no frame (few of its cells hold a digit alone, and with the
+    digits that touch it its lines hold 0.5-0.7 of its ink): ``remove_rules`` removes its lines.
     """
 
     mask = np.asarray(mask, dtype=bool)
@@ -168,8 +171,10 @@ def remove_frames(mask: np.ndarray, *, max_thickness: int = 5, min_span: float =
     regions, _ = imaging.label(imaging.binary_fill_holes(mask), structure=eight)
     region_of = np.zeros(components + 1, dtype=np.int64)
     region_of[labels[mask]] = regions[mask]  # each component lies in one filled region
-    enclosing = np.flatnonzero(np.bincount(region_of[1:]) >= 2)  # the regions holding more than one component
     boxes = imaging.find_objects(regions)
+    sides = np.array([min(y.stop - y.start, x.stop - x.start) for y, x in boxes], dtype=np.int64)
+    holding = np.bincount(region_of[1:], minlength=len(boxes) + 1)[1:]  # components in each region
+    enclosing = np.flatnonzero((holding >= 2) | (sides >= FRAME_TABLE * DIGIT_HEIGHT)) + 1  # or a table's size
     for region in enclosing:
         box = boxes[region - 1]
         inside = regions[box] == region
@@ -180,11 +185,13 @@ def remove_frames(mask: np.ndarray, *, max_thickness: int = 5, min_span: float =
         filled = [cut is not None and ink is not None and
                   ink[0].stop - ink[0].start >= min_content * (cut[0].stop - cut[0].start)
                   for cut, ink in zip(imaging.find_objects(holes), held)]
-        if not large.any() or np.count_nonzero(np.asarray(filled) & large) < min_filled * np.count_nonzero(large):
-            continue
         table = min(frame.shape) >= FRAME_TABLE * DIGIT_HEIGHT
+        cells = np.count_nonzero(large)
+        empty = np.count_nonzero(np.asarray(filled, dtype=bool) & large) < min_filled * cells
+        if not cells or empty and not (table and cells >= EMPTY_TABLE[0]):
+            continue
         across, down = _frame_lines(frame, min_span, FRAME_GAPS[0] if table else None)
-        if np.count_nonzero(across | down) < min_lines * np.count_nonzero(frame):
+        if np.count_nonzero(across | down) < (EMPTY_TABLE[1] if empty else min_lines) * np.count_nonzero(frame):
             continue  # a digit with a piece of another in its loop (a 0's straight side is not all of it)
         if table:  # its lines to their last pieces
             across, down = _frame_lines(frame, min_span, FRAME_GAPS[1])

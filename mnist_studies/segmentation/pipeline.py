@@ -86,8 +86,8 @@ def read_boxes(path: str | Path, model, *, grey: np.ndarray | None = None, metho
     """``recognize_page`` before its result (same arguments): the prepared page, the digit boxes kept (row, box on
     its working-scale ``mask``) and their ten digits' probabilities, (N, 10). The photo method reads a page where it
     found nothing but ink too faint to stretch, or rules (``FirstLook.read_again``), again with its rules filled in
-    from around them and its ink stretched from ``light.FAINTEST_INK``, and keeps what it reads there when it is
-    writing (``faint_writing``)."""
+    from around them and its ink stretched from ``light.FAINTEST_INK`` (never enlarged), and keeps what it reads there
+    when it is writing (``faint_writing``)."""
     if grey is None and method == "photo":
         grey, input_shape = read_photo(path, dark_ink=dark_ink)
     image = read_page(path) if grey is None else grey
@@ -97,7 +97,7 @@ def read_boxes(path: str | Path, model, *, grey: np.ndarray | None = None, metho
     if boxes or not prepared.read_again:
         return prepared, boxes, probabilities
     faint = _prepared(image, method, input_shape, stretch_from=light.FAINTEST_INK, without_rules=True,
-                      dark_ink=dark_ink)
+                      dark_ink=dark_ink, enlarge=False)
     faint_boxes, faint_probabilities = _read_prepared(faint, model, **options)
     if faint_writing(faint.mask, faint_boxes, faint_probabilities, scale=faint.scale):
         return faint, faint_boxes, faint_probabilities

@@ -53,7 +53,7 @@ class PreparedPage:
 
 
 def prepare_page(image: np.ndarray, *, method: str = "paper", stretch_from: float = light.FAINT_INK,
-                 without_rules: bool = False, dark_ink: bool | None = None) -> PreparedPage:
+                 without_rules: bool = False, dark_ink: bool | None = None, enlarge: bool = True) -> PreparedPage:
     """The page's ink mask. ``"paper"``: the paper's adaptive binarization of the grey page. ``"photo"``: first the desk
     around the sheet painted out (``light.only_paper``), the channel that separates ink best (``light.ink_contrast``;
     ``image`` may be RGB), light flattened (``light.flatten_illumination``) and a printed pattern or halftone screen
@@ -61,7 +61,8 @@ def prepare_page(image: np.ndarray, *, method: str = "paper", stretch_from: floa
     then flattened again at that scale), rotated level (``geometry.deskew``), then the binarization, and ruled or
     squared lines removed (``lines.remove_rules``), and a printed background's fine lines (``fine_lines``); a texture's
     streaks (``textures``) give an empty mask. Faint ink is stretched from ``stretch_from`` (``flatten_illumination``),
-    and ``without_rules`` fills the rules in from around them first (``first_look``). ``dark_ink``: whether the ink
+    and ``without_rules`` fills the rules in from around them first (``first_look``); ``enlarge`` False never
+    enlarges the page (a blank page's specks, stretched, ask for 4 times its size). ``dark_ink``: whether the ink
     is darker than the paper (None: judged on the page, ``light.ink_is_dark_locally`` or, by the paper's method,
     ``binarization.ink_is_dark``).
     Returns the page the mask belongs to (the photo method's is flattened, rescaled and levelled), the mask, and the
@@ -76,7 +77,8 @@ def prepare_page(image: np.ndarray, *, method: str = "paper", stretch_from: floa
     if textures.is_texture(look.scale_mask):  # wood grain with nothing written on it: nothing to read
         return PreparedPage(look.flat, np.zeros(look.flat.shape, dtype=bool), look.grey.shape[:2],
                             read_again=look.read_again)
-    factor = geometry.working_scale(look.scale_mask)
+    limit = geometry.MAX_WORKING_PIXELS if enlarge else look.scale_mask.size
+    factor = geometry.working_scale(look.scale_mask, max_pixels=limit)
     flat, ink = look.flat, look.ink
     if factor != 1.0:
         flat = look.flattened(geometry.rescale(look.grey, factor))

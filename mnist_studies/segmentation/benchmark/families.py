@@ -336,12 +336,13 @@ def _write(ink: np.ndarray, digit: np.ndarray, top: int, left: int, size: tuple[
     np.maximum(window, resize(digit / 255.0, size, anti_aliasing=True), out=window)
 
 
-def notebook_table(seed: int, *, lines: bool = True) -> tuple[np.ndarray, str]:
+def notebook_table(seed: int, *, lines: bool = True, filled: float = 1.0) -> tuple[np.ndarray, str]:
     """A table of MNIST test digits written on a notebook's ruled page and photographed on a desk (``desk_photo``),
     fully determined by ``seed``: 3-6 rows of 2-4 cells 90-160 px wide, drawn in pen 1-2 px thick along the rules
-    (18-25 px apart, two to a row; with ``lines`` False, not drawn), one to three digits 1.2-1.6 rules tall on each
-    cell's bottom line. Not a family: how a student photographs a table of scores (docs/experiments.md, "A table on a
-    notebook page"). Returns (RGB uint8 image, its digits: a table's row a line)."""
+    (18-25 px apart, two to a row; with ``lines`` False, not drawn), one to three digits 1.2-1.6 rules tall on the
+    bottom line of each cell (of a cell with probability ``filled``: 0 draws an empty table). Not a family: how a
+    student photographs a table of scores (docs/experiments.md, "A table on a notebook page"). Returns (RGB uint8
+    image, its digits: a table's row a line)."""
     from mnist_studies.data import load_mnist
 
     _, (images, labels) = load_mnist()
@@ -360,6 +361,8 @@ def notebook_table(seed: int, *, lines: bool = True) -> tuple[np.ndarray, str]:
     for row in range(rows):
         line = ""
         for column in range(columns):
+            if filled < 1.0 and rng.random() >= filled:
+                continue
             x, bottom = int(edges[column] + rng.integers(8, 20)), top + 2 * pitch * (row + 1) - int(rng.integers(3, 8))
             for _ in range(int(rng.integers(1, 4))):
                 index = int(rng.integers(len(images)))
