@@ -173,8 +173,9 @@ def remove_frames(mask: np.ndarray, *, max_thickness: int = 5, min_span: float =
     region_of[labels[mask]] = regions[mask]  # each component lies in one filled region
     boxes = imaging.find_objects(regions)
     sides = np.array([min(y.stop - y.start, x.stop - x.start) for y, x in boxes], dtype=np.int64)
+    tables = sides >= FRAME_TABLE * DIGIT_HEIGHT  # a region's box is its outermost component's, the frame's
     holding = np.bincount(region_of[1:], minlength=len(boxes) + 1)[1:]  # components in each region
-    enclosing = np.flatnonzero((holding >= 2) | (sides >= FRAME_TABLE * DIGIT_HEIGHT)) + 1  # or a table's size
+    enclosing = np.flatnonzero((holding >= 2) | tables) + 1
     for region in enclosing:
         box = boxes[region - 1]
         inside = regions[box] == region
@@ -185,7 +186,7 @@ def remove_frames(mask: np.ndarray, *, max_thickness: int = 5, min_span: float =
         filled = [cut is not None and ink is not None and
                   ink[0].stop - ink[0].start >= min_content * (cut[0].stop - cut[0].start)
                   for cut, ink in zip(imaging.find_objects(holes), held)]
-        table = min(frame.shape) >= FRAME_TABLE * DIGIT_HEIGHT
+        table = tables[region - 1]
         cells = np.count_nonzero(large)
         empty = np.count_nonzero(np.asarray(filled, dtype=bool) & large) < min_filled * cells
         if not cells or empty and not (table and cells >= EMPTY_TABLE[0]):
