@@ -99,6 +99,16 @@ def distance_transform_edt(mask: np.ndarray) -> np.ndarray:
     return cv2.distanceTransform(_u8(mask), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
 
 
+def any_in_blocks(mask: np.ndarray, factor: int) -> np.ndarray:
+    """``mask`` reduced ``factor`` times each way, a pixel set where any of its block is (the last partial blocks cut
+    off): a thin line stays a line, where keeping every ``factor``-th pixel keeps a dotted trace of it."""
+    mask = np.asarray(mask, dtype=bool)
+    if factor <= 1:
+        return mask
+    rows, cols = mask.shape[0] // factor * factor, mask.shape[1] // factor * factor
+    return mask[:rows, :cols].reshape(rows // factor, factor, cols // factor, factor).any(axis=(1, 3))
+
+
 def maximum_filter(image: np.ndarray, size: int) -> np.ndarray:
     """The maximum of each odd ``size`` × ``size`` window, edges reflected (ndimage's ``mode="reflect"``)."""
     if size % 2 == 0:
