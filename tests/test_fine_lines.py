@@ -80,3 +80,27 @@ def test_the_digit_height_is_weighted_by_ink_so_specks_do_not_outvote_the_digits
         y, x = rng.integers(0, writing.shape[0] - 6), rng.integers(0, writing.shape[1])
         specked[y:y + 5, x] = True
     assert geometry.digit_height(specked) == pytest.approx(height, abs=3)
+
+
+def test_a_straight_line_alone_does_not_make_a_page_s_lines_fine(monkeypatch):
+    """A notebook's margin line, 2 px wide and leaning, beside broad writing: long and thin, it was taken for a printed
+    background's line, and ``strip`` kept only the ink near thick strokes. It is straight (``STRAIGHT``): no longer."""
+    writing, _ = _thick_rows()
+    margin = np.zeros_like(writing)
+    y = np.arange(writing.shape[0])
+    margin[y, (3 + 0.03 * y).astype(int)] = margin[y, (4 + 0.03 * y).astype(int)] = True
+    assert fine_lines.find(writing | margin) is None
+    monkeypatch.setattr(fine_lines, "STRAIGHT", 0.0)
+    assert fine_lines.find(writing | margin) is not None
+
+
+def test_a_thin_pens_digits_in_a_notebook_table_are_not_stripped_with_its_lines(monkeypatch):
+    """``notebook_table`` 7045: its margin line and two of its table's lines, left by the first look, made the page's
+    lines fine, and the digits written with a thin pen went with them (read ``311`` for ``3161``, the 8 of ``9184``
+    a sliver on a row of its own). Straight lines alone no longer do; the page reads exactly."""
+    image, text = families.notebook_table(7045)
+    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
+    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text
+    monkeypatch.setattr(fine_lines, "STRAIGHT", 0.0)
+    assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text != text

@@ -7,7 +7,8 @@ middle of a line (its ridge: the pixels farthest from the paper) the distance to
 has fine lines when at least ``THIN_SHARE`` of its ridge is within ``THIN_RIDGE`` px of the paper (lines up to 3 px
 wide) while at least ``THICK_MIN`` ridge pixels lie ``THICK_RIDGE`` px or more inside the ink (strokes about 5 px wide
 or more), and when what would be removed runs long: at least ``LONG_SHARE`` of it in pieces of ink ``LONG_LINES``
-digit heights long (a background's lines cross the page; a thin stroke of handwriting stays within its digit). Then only
+digit heights long and not straight (a background's lines cross the page; a thin stroke of handwriting stays within
+its digit; a notebook's margin or a table's line is straight, and ``lines`` removes it). Then only
 the ink within ``REACH`` px of a thick stroke's core is kept (``strip``). Thin writing (a fine pen, small digits) has
 no thick strokes and is left alone. Settings chosen on the tuning pages; numbers in docs/experiments.md.
 """
@@ -26,6 +27,8 @@ CORE = 2.2  # px from the paper: a thick stroke's core, which no line up to 3 px
 REACH = 4.0  # px around the cores kept: the strokes they are the middle of
 LONG_LINES = 3.0  # ink removed from a piece (of the page's ink) this many digit heights long or wide is a line's...
 LONG_SHARE = 0.1  # ...and the page has fine lines when this share of the removed ink is in such pieces
+STRAIGHT = 1.5  # px: a long piece whose ink spreads no more across its axis is a straight line (a rule, a margin's
+#                 or a table's line, removed by ``lines``), not a background's: alone, it does not make lines fine
 
 
 def strip(mask: np.ndarray, *, reach: float = REACH) -> np.ndarray:
@@ -47,6 +50,14 @@ def thick_ridge(mask: np.ndarray) -> int:
     return int(np.sum(_ridge(np.asarray(mask, dtype=bool)) >= THICK_RIDGE))
 
 
+def _spread_across(piece: np.ndarray) -> float:
+    """The standard deviation (px) of a piece's ink across its main axis: about a third of a straight line's width,
+    the amplitude's share of a wavy line's, half a digit's width."""
+    points = np.argwhere(piece).astype(np.float64)
+    points -= points.mean(axis=0)
+    return float(np.sqrt(max(np.linalg.eigvalsh(points.T @ points / len(points))[0], 0.0)))
+
+
 def find(mask: np.ndarray) -> np.ndarray | None:
     """``mask`` without its fine printed lines (``strip``), or None when it has none (module docstring)."""
     mask = np.asarray(mask, dtype=bool)
@@ -63,6 +74,7 @@ def find(mask: np.ndarray) -> np.ndarray | None:
     labels, count = imaging.label(mask, structure=np.ones((3, 3)))  # the pieces of ink the removed parts were in
     long = np.zeros(count + 1, dtype=bool)
     for k, box in enumerate(imaging.find_objects(labels, count), start=1):
-        long[k] = box is not None and max(box[0].stop - box[0].start, box[1].stop - box[1].start) >= LONG_LINES * height
+        if box is not None and max(box[0].stop - box[0].start, box[1].stop - box[1].start) >= LONG_LINES * height:
+            long[k] = _spread_across(labels[box] == k) > STRAIGHT
     long_ink = int(np.count_nonzero(long[labels[removed]]))
     return kept if long_ink >= LONG_SHARE * removed.sum() else None
