@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from mnist_studies import paths
 from mnist_studies import segmentation as seg
 from mnist_studies.segmentation import fine_lines, geometry
 from mnist_studies.segmentation.benchmark import families, pages
@@ -60,11 +59,10 @@ def test_a_fine_pen_broad_writing_alone_and_short_thin_strokes_are_left_alone():
     assert fine_lines.find(writing | one) is None
 
 
-def test_a_page_whose_background_binarizes_whole_reads_as_written():
+def test_a_page_whose_background_binarizes_whole_reads_as_written(models):
     """Tuning page 5008 of the "printed background" family: its wavy lines binarize whole and join the digits (read
     379091 / 194166101 / 1279 / 1907011 before the stage); then, the page's 26 digits are read right."""
-    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
-    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    model, rows = models
     image, truth = families.make("printed background", 5008)
     text = seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text
     assert pages.score_text(text, truth)[0] >= len(truth.replace("\n", "")) - 1, (text, truth)
@@ -94,13 +92,12 @@ def test_a_straight_line_alone_does_not_make_a_page_s_lines_fine(monkeypatch):
     assert fine_lines.find(writing | margin) is not None
 
 
-def test_a_thin_pens_digits_in_a_notebook_table_are_not_stripped_with_its_lines(monkeypatch):
+def test_a_thin_pens_digits_in_a_notebook_table_are_not_stripped_with_its_lines(models, monkeypatch):
     """``notebook_table`` 7045: its margin line and two of its table's lines, left by the first look, made the page's
     lines fine, and the digits written with a thin pen went with them (read ``311`` for ``3161``, the 8 of ``9184``
     a sliver on a row of its own). Straight lines alone no longer do; the page reads exactly."""
     image, text = families.notebook_table(7045)
-    model = seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx"))
-    rows = seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx"))
+    model, rows = models
     assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text
     monkeypatch.setattr(fine_lines, "STRAIGHT", 0.0)
     assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text != text
