@@ -431,15 +431,6 @@ def _iou(a, b):
 
 
 @pytest.fixture(scope="module")
-def shipped_models():
-    """The shipped digit model and row reader (ONNX), loaded once for this module's tests that read whole pages."""
-    from mnist_studies import paths
-
-    return (seg.load_digit_model(seg.shipped_path(paths.reader_model_path(), "onnx")),
-            seg.load_row_model(seg.shipped_path(paths.row_model_path(), "onnx")))
-
-
-@pytest.fixture(scope="module")
 def clean_page():
     grey = pages.make_page(3, rows=3, lighting=0.0, dark_ink=True).image / 255.0
     return grey, seg.ink_mask(grey)
@@ -456,7 +447,7 @@ def test_a_shadowed_page_binarizes_like_the_same_page_without_the_shadow(clean_p
     assert seg.ink_is_dark_locally(shadow) and not seg.ink_is_dark_locally(1.0 - shadow)
 
 
-def test_a_dim_noisy_desk_photo_under_a_hard_shadow_reads_as_in_good_light(shipped_models):
+def test_a_dim_noisy_desk_photo_under_a_hard_shadow_reads_as_in_good_light(models):
     """Half the light and noise of 0.02 (a dim room): ``light.ink_contrast`` measured its candidates against a grey
     closing, which takes each window's brightest pixels, so the noise raised it most in the shadow; it chose the blue
     channel, where blue ink vanishes and the shadow's noise read as rows (7000 read ``4|3046|030711|4|0943|0709858``,
@@ -464,7 +455,7 @@ def test_a_dim_noisy_desk_photo_under_a_hard_shadow_reads_as_in_good_light(shipp
     median."""
     from mnist_studies.segmentation.benchmark import families
 
-    model, rows = shipped_models
+    model, rows = models
     for seed in (7000, 7006):  # both under a hard shadow
         image, text = families.make("desk photo", seed)
         dim = np.clip(0.5 * image / 255.0 + np.random.default_rng(seed).normal(0, 0.02, image.shape), 0, 1)
@@ -475,7 +466,7 @@ def test_a_dim_noisy_desk_photo_under_a_hard_shadow_reads_as_in_good_light(shipp
 
 @pytest.mark.parametrize("contrast, blur, paper", [(0.15, 0.0, "plain"), (0.1, 1.5, "plain"), (0.15, 0.0, "ruled"),
                                                    (0.15, 0.0, "squared")])
-def test_light_pencil_is_read_again_stretched_with_any_rules_filled_in(contrast, blur, paper, shipped_models):
+def test_light_pencil_is_read_again_stretched_with_any_rules_filled_in(contrast, blur, paper, models):
     """Pencil 0.15 below the paper's grey, or 0.1 and blurred by σ 1.5 px (a phone's soft focus): its darkest ink lies
     less than ``light.FAINT_INK`` below the paper, so it was not stretched, the binarization found no ink and the
     page read as blank. On ruled or squared paper (rules 2 px thick, as dark as the families' 0.62) the rules set the
@@ -484,7 +475,7 @@ def test_light_pencil_is_read_again_stretched_with_any_rules_filled_in(contrast,
     ``light.FAINTEST_INK``."""
     from scipy import ndimage
 
-    model, rows = shipped_models
+    model, rows = models
     for seed in (7000, 7003):
         page = pages.make_page(seed, lighting=0.0, dark_ink=True, touching=0.0, noise=0.02, blur=0.6)
         ink = np.clip((0.95 - page.image / 255.0) / 0.8, 0, 1)
@@ -651,7 +642,7 @@ def test_a_frames_lines_are_found_to_its_edges_and_across_their_breaks():
 
 
 @pytest.mark.parametrize("seed, filled", [(7016, 1.0), (7122, 1.0), (8003, 0.3)])
-def test_a_table_on_a_notebook_page_photographed_at_an_angle_loses_its_lines(seed, filled, shipped_models):
+def test_a_table_on_a_notebook_page_photographed_at_an_angle_loses_its_lines(seed, filled, models):
     """A table drawn along a notebook's rules and photographed on a desk (``families.notebook_table``): seen at an
     angle its sides are not parallel, and its thin lines binarize in pieces, so ``lines.remove_frames`` found few of
     them; what it left read as 1s and joined rows (70.4% of 1,690 digits on 60 such photos). Its lines are now found
@@ -662,19 +653,19 @@ def test_a_table_on_a_notebook_page_photographed_at_an_angle_loses_its_lines(see
     from mnist_studies.segmentation.benchmark import families
 
     image, text = families.notebook_table(seed, filled=filled)
-    model, rows = shipped_models
+    model, rows = models
     text = "\n".join(row for row in text.split("\n") if row)  # an empty row of cells reads as no row
     assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text
 
 
-def test_a_digit_with_specks_in_its_loops_is_no_table(shipped_models):
+def test_a_digit_with_specks_in_its_loops_is_no_table(models):
     """Looked for with a table's tolerances (15°, 6 px, to its ends), the strokes of an 8 whose loops hold a desk's
     specks were a frame's lines: the tuning pages' ``desk photo`` 5034 read ``223530`` for ``223580``. A frame under
     ``FRAME_TABLE`` digits' heights is judged as before."""
     from mnist_studies.segmentation.benchmark import families
 
     image, text = families.make("desk photo", 5034)
-    model, rows = shipped_models
+    model, rows = models
     assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text
 
 
@@ -734,14 +725,14 @@ def test_a_page_photographed_on_a_desk_binarizes_like_the_page_alone(clean_page,
     assert seg.paper_region(shadowed) is None  # a shadow on the page is not a desk
 
 
-def _desk_family_photos(monkeypatch, shipped_models, desk: str, seeds):
+def _desk_family_photos(monkeypatch, models, desk: str, seeds):
     """The desk photo family's pages ``seeds`` laid on ``desk`` (of ``families.DESKS``): for each, the seed, the photo
     in [0, 1], its text and what the photo method reads."""
     import functools
 
     from mnist_studies.segmentation.benchmark import families
 
-    model, rows = shipped_models
+    model, rows = models
     monkeypatch.setattr(families, "desk_photo", functools.partial(families.desk_photo, desks=(desk,)))
     for seed in seeds:
         image, text = families.make("desk photo", seed)
@@ -749,7 +740,7 @@ def _desk_family_photos(monkeypatch, shipped_models, desk: str, seeds):
                                                              row_model=rows).text
 
 
-def test_a_page_on_a_grey_desk_is_told_from_the_desk_by_its_grain(clean_page, monkeypatch, shipped_models):
+def test_a_page_on_a_grey_desk_is_told_from_the_desk_by_its_grain(clean_page, monkeypatch, models):
     """A grained desk as grey as the paper in shadow (``light._grained``): it was kept as paper, and its grain read
     as digits. The sheet lies inside the photo, so a grained dim region is the desk, and the sheet is the rest (its
     shadowed half too), shrunk by a window more than on a desk told apart by its colour."""
@@ -759,18 +750,18 @@ def test_a_page_on_a_grey_desk_is_told_from_the_desk_by_its_grain(clean_page, mo
         assert sheet is not None and sheet[100:-100, 100:-100].all(), shadow  # the page, 60 px inside the photo
         assert not sheet[:50].any() and not sheet[-50:].any() and not sheet[:, -50:].any(), shadow
     # 7005 under a hard shadow
-    for seed, _, text, read in _desk_family_photos(monkeypatch, shipped_models, "grey", (7005, 7009)):
+    for seed, _, text, read in _desk_family_photos(monkeypatch, models, "grey", (7005, 7009)):
         assert read == text, seed
 
 
-def test_a_page_on_a_desk_as_light_as_the_paper_is_told_from_the_desk_by_its_grain(monkeypatch, shipped_models):
+def test_a_page_on_a_desk_as_light_as_the_paper_is_told_from_the_desk_by_its_grain(monkeypatch, models):
     """A grained desk nearly as light as the paper and of its colour (``light._inside_light_desk``): light and colour
     kept it as paper, its grain read as digits or made the page a texture (read as empty). The smooth sheet inside a
     grained frame, holding the writing, is the sheet; a halftone screen's light patch inside its dots is not."""
     from mnist_studies.segmentation.benchmark import families
 
     # without the rule 7005 read 11 rows, 7009 (under a hard shadow) 3 rows, and no sheet was found (all paper)
-    for seed, image, text, read in _desk_family_photos(monkeypatch, shipped_models, "light grey", (7005, 7009)):
+    for seed, image, text, read in _desk_family_photos(monkeypatch, models, "light grey", (7005, 7009)):
         sheet = seg.paper_region(image)
         assert sheet is not None and 0.3 < sheet.mean() < 0.7 and read == text, seed
     for shape, pitch, angle in (((240, 400), 7.0, 1.1), ((600, 800), 11.0, 0.5)):  # a coarse screen, its lightest
@@ -779,22 +770,22 @@ def test_a_page_on_a_desk_as_light_as_the_paper_is_told_from_the_desk_by_its_gra
         assert seg.paper_region(np.clip(0.92 * screen, 0, 1)) is None, shape
 
 
-def test_a_sheet_in_shadow_on_a_light_wooden_desk_in_full_light_is_the_paper(monkeypatch, shipped_models):
+def test_a_sheet_in_shadow_on_a_light_wooden_desk_in_full_light_is_the_paper(monkeypatch, models):
     """A hard shadow over most of the sheet and a light wooden desk in full light: the lit region was mostly desk, its
     colour taken for the paper's, and the sheet painted out (7000 read nothing). The paper's colour is the most neutral
     tenth of the lit region's (``light.PAPER_NEUTRAL``)."""
     # both under the shadow
-    for seed, _, text, read in _desk_family_photos(monkeypatch, shipped_models, "light wood", (7000, 7006)):
+    for seed, _, text, read in _desk_family_photos(monkeypatch, models, "light wood", (7000, 7006)):
         assert read == text, seed
 
 
-def test_the_sheets_own_edge_on_a_mid_grey_desk_reads_nothing(monkeypatch, shipped_models):
+def test_the_sheets_own_edge_on_a_mid_grey_desk_reads_nothing(monkeypatch, models):
     """The sheet's outline is found on windows, so on a grey desk the sheet's own edge can lie inside it and was left
     as a thin line of ink, and a shadow's edge across the painted desk as a stroke: 7014 read a row "1" more, 7015 a
     "1" after two rows, 7002 a row "4" (``preparation._without_rim``)."""
     from mnist_studies.segmentation.light import paper_and_rim
 
-    for seed, image, text, read in _desk_family_photos(monkeypatch, shipped_models, "mid grey", (7002, 7014, 7015)):
+    for seed, image, text, read in _desk_family_photos(monkeypatch, models, "mid grey", (7002, 7014, 7015)):
         assert read == text, seed
         _, where = paper_and_rim(image)
         assert where is not None and where[0, 0] == 2 and where[image.shape[0] // 2, image.shape[1] // 2] == 0, seed
@@ -947,7 +938,7 @@ def test_the_tuning_pages_are_measured_apart_and_write_no_record(tiny_model, tmp
     assert "--pages must be at least 1" in capsys.readouterr().err
 
 
-def test_blue_ink_on_a_yellow_note_is_read_and_the_note_is_not_taken_for_a_desk(monkeypatch, shipped_models):
+def test_blue_ink_on_a_yellow_note_is_read_and_the_note_is_not_taken_for_a_desk(monkeypatch, models):
     """Blue ink is lighter than a yellow note in the blue channel, so closing each channel spread the ink there instead
     of closing it away: the greyish blend around the digits was taken for the paper's colour, the yellow note for a
     desk, and all but one digit painted out (28.6% of 154 digits on ten pages). The paper's colour is not taken where
@@ -959,7 +950,7 @@ def test_blue_ink_on_a_yellow_note_is_read_and_the_note_is_not_taken_for_a_desk(
     ink = families._ink(page.image / 255.0)[..., None]
     note = np.array([0.98, 0.92, 0.45]) * (1 - ink) + np.array([0.12, 0.22, 0.70]) * ink
     note = np.clip(note + np.random.default_rng(0).normal(0, 0.01, note.shape), 0, 1)
-    model, rows = shipped_models
+    model, rows = models
     assert light.paper_region(note) is None
     assert seg.recognize_page("p", model, grey=note, method="photo", row_model=rows).text == page.text
     monkeypatch.setattr(light, "CLOSED_AWAY", np.inf)
@@ -968,7 +959,7 @@ def test_blue_ink_on_a_yellow_note_is_read_and_the_note_is_not_taken_for_a_desk(
 
 
 @pytest.mark.parametrize("angle", [20.0, -35.0])
-def test_a_page_photographed_askew_is_turned_level_and_read(angle, monkeypatch, shipped_models):
+def test_a_page_photographed_askew_is_turned_level_and_read(angle, monkeypatch, models):
     """A sheet photographed turned by 20° or 35° either way (rows as a phone held askew sees them) is found turned
     (``geometry.skew_angle`` looks beyond ``SKEW`` up to ``TURNED``) and read as it is read level; searched only
     within ``SKEW`` it was not (a page turned 15° read half its digits, 25° a tenth)."""
@@ -979,7 +970,7 @@ def test_a_page_photographed_askew_is_turned_level_and_read(angle, monkeypatch, 
     page = pages.make_page(21, rows=3, dark_ink=True, lighting=0.0, touching=0.0)
     tilted = rotate(page.image / 255.0, angle, resize=True, cval=0.95, order=1)
     assert abs(seg.skew_angle(seg.binarize(tilted)) + angle) <= 1.5
-    model, rows = shipped_models
+    model, rows = models
     assert seg.recognize_page("p", model, grey=page.image / 255.0, method="photo", row_model=rows).text == page.text
     assert seg.recognize_page("p", model, grey=tilted, method="photo", row_model=rows).text == page.text
     monkeypatch.setitem(geometry.skew_angle.__kwdefaults__, "turned", geometry.SKEW)
@@ -988,7 +979,7 @@ def test_a_page_photographed_askew_is_turned_level_and_read(angle, monkeypatch, 
 
 @pytest.mark.parametrize("seed", [7007, 7046])
 def test_a_table_is_levelled_by_its_thin_lines_not_by_the_dots_a_stride_leaves_of_them(seed, monkeypatch,
-                                                                                     shipped_models):
+                                                                                     models):
     """``geometry.skew_angle`` measures a page on a mask reduced about to 150 px. Keeping every fifth pixel left of a
     notebook table's 1-2 px lines (tilted 1-2° in the photo) a trace of dots whose projection was flat, and the page
     was turned 6° the wrong way: its rows climbed across the columns and split (``notebook_table`` 7046 read ``8``,
@@ -998,7 +989,7 @@ def test_a_table_is_levelled_by_its_thin_lines_not_by_the_dots_a_stride_leaves_o
     from mnist_studies.segmentation.benchmark import families
 
     image, text = families.notebook_table(seed)
-    model, rows = shipped_models
+    model, rows = models
     prepared = seg.prepare_page(image / 255.0, method="photo")
     assert 0.5 <= abs(prepared.angle) <= 3.0
     assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text
@@ -1259,14 +1250,14 @@ def test_a_digit_read_with_less_than_even_odds_is_read_again_by_the_row_reader_b
     assert probabilities[1].argmax() == 7  # the caller's array is left as it was
 
 
-def test_the_photo_method_with_a_row_reader_ends_by_reading_unsure_digits_in_context(monkeypatch, shipped_models):
+def test_the_photo_method_with_a_row_reader_ends_by_reading_unsure_digits_in_context(monkeypatch, models):
     """``read_boxes`` hands its final boxes and probabilities to ``read_in_context`` (the photo method, with a row
     reader), and what that returns is what the page reads."""
     from mnist_studies.segmentation import pipeline
     from mnist_studies.segmentation.benchmark import families
 
     image, text = families.make("clean", 5000)
-    model, rows = shipped_models
+    model, rows = models
     seen = []
 
     def all_sevens(mask, boxes, probabilities, row_model):
@@ -1555,7 +1546,7 @@ def test_a_small_field_of_one_amount_is_measured_by_its_digits_not_by_its_backgr
                                   "red cloth", "security lines 6", "security lines 19", "sheet on a light desk",
                                   "crumpled paper", "crumpled paper, tall 8s", "crumpled paper, deep folds",
                                   "sheet on a dark desk", "table on a notebook page"])
-def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
+def test_a_page_with_nothing_written_reads_as_empty(kind, models):
     """Nothing written, nothing read. Each kind once read digits; the stage that now empties it is named: a printed
     bar 11 px thick (267 1s: ``lines``), a thick border, noise and a wavy pattern (sure "not one digit":
     ``pipeline.NOT_A_DIGIT_ABOVE``), a scanner's black margin (taken for light ink: the polarity check), wood grain
@@ -1633,7 +1624,7 @@ def test_a_page_with_nothing_written_reads_as_empty(kind, shipped_models):
         angle, thickness = (7, 24) if "7" in kind else (30, 14)
         across = np.cos(np.radians(angle)) * (y - 300) - np.sin(np.radians(angle)) * (x - 400)
         page[np.abs(across) < thickness / 2] = 0.15
-    model, rows = shipped_models
+    model, rows = models
     assert seg.recognize_page("p", model, grey=page, method="photo", row_model=rows).text == ""
 
 
@@ -1736,7 +1727,7 @@ def test_a_box_of_scattered_blobs_is_not_one_digit_and_a_broken_digit_is(mnist):
 
 
 def test_a_printed_pattern_of_parallel_wavy_lines_reads_as_empty_even_when_the_model_is_unsure(monkeypatch,
-                                                                                                shipped_models):
+                                                                                                models):
     """The wavy printed pattern of ``test_a_page_with_nothing_written_reads_as_empty`` becomes one box of 56 lines,
     read as "not one digit" only by the model (a digit model trained with periods beside its digits read it a 1
     with 0.3% probability, under the 99.9% cut); ``too_many_strokes`` drops it whatever the model says, and so does
@@ -1746,7 +1737,7 @@ def test_a_printed_pattern_of_parallel_wavy_lines_reads_as_empty_even_when_the_m
 
     y, x = np.mgrid[:600, :800]
     page = 0.9 - 0.35 * (np.abs(np.sin(x / 7 + 4 * np.sin(y / 23))) < 0.15)
-    model, rows = shipped_models
+    model, rows = models
     assert textures.lines_across(seg.first_look(page).scale_mask)
     monkeypatch.setattr(textures, "lines_across", lambda mask, blobs=None: False)
     monkeypatch.setattr(pipeline, "NOT_A_DIGIT_ABOVE", 1.0)  # keep every box the model gives any digit probability
@@ -2006,6 +1997,48 @@ def test_with_crossed_sevens_an_uncrossed_seven_is_read_as_a_one_and_nothing_els
     assert asked == [True] * (1 + len(perturbed.PERTURBATIONS))
 
 
+def _sevens_page(path, bars):
+    """Drawn 7s side by side on a page saved as ``path``, the i-th crossed at ``bars[i]`` of its height (None: none)."""
+    page = np.full((80, 40 + 40 * len(bars)), 235, dtype=np.uint8)
+    for i, bar in enumerate(bars):
+        page[20:60, 28 + 40 * i:52 + 40 * i] = np.where(_seven(bar_at=bar), 20, 235)
+    Image.fromarray(page).save(path)
+    return path
+
+
+def test_whether_the_writers_cross_7s_is_judged_on_all_the_pages_read_together(tmp_path, monkeypatch, capsys):
+    """Where at least five of the 7s read on all the pages have a crossbar, and most do, the writers cross 7s: a 7
+    without one is read as a 1 on every page (its result's ``as_crossing_writer``), with a note. Four crossed 7s, as
+    many plain as crossed, or ``--no-crossed-sevens`` keep it a 7; one page is judged on its own 7s. The page
+    benchmark's copies and the notebook's pages are judged the same way."""
+    from mnist_studies.segmentation import __main__ as cli
+    from mnist_studies.segmentation.benchmark import perturbed
+    from mnist_studies.studies import your_pages
+
+    monkeypatch.setattr(cli, "_load_models", lambda args: (_ReadsAs(7), None))
+
+    def texts(*pages, option=()):
+        assert cli.main([*map(str, pages), "--method", "paper", *option]) == 0
+        out, err = capsys.readouterr()
+        return [block.split("\n", 1)[1].strip() for block in out.split("== ")[1:]], err
+
+    plain, crossed = _sevens_page(tmp_path / "plain.png", [None]), _sevens_page(tmp_path / "crossed.png", [0.55] * 5)
+    assert texts(plain, _sevens_page(tmp_path / "four.png", [0.55] * 4)) == (["7", "7777"], "")
+    read, note = texts(plain, crossed)
+    assert read == ["1", "77777"] and "5 of the 6 digits read as 7 have a crossbar" in note
+    assert texts(plain, crossed, option=["--no-crossed-sevens"]) == (["7", "77777"], "")
+    assert texts(_sevens_page(tmp_path / "plain5.png", [None] * 5), crossed)[0] == ["77777", "77777"]
+    assert cli.main([str(_sevens_page(tmp_path / "one.png", [0.55] * 5 + [None])), "--method", "paper"]) == 0
+    assert capsys.readouterr().out.strip() == "777771"
+
+    results, _ = perturbed.read([plain, crossed], _ReadsAs(7), None, "framed")
+    assert [r.text for r in results] == ["1", "77777"]
+    monkeypatch.setattr(your_pages, "shipped_models", lambda: (_ReadsAs(7), None))
+    for crossed_sevens, text in ((None, "1"), (False, "7")):
+        readings, _ = your_pages.read_pages([plain, crossed], crossed_sevens=crossed_sevens)
+        assert [r.result.text for r in readings] == [text, "77777"]
+
+
 def test_the_paper_under_a_stroke_wider_than_the_closing_window_is_found_by_a_wider_one(monkeypatch):
     """``light.background_of`` doubles its window while a wider one still closes away deep ink over a share of the
     page: a 25 px bar on a 300 px page (window 15, then 30) is closed away, a pen's 4 px strokes keep the first
@@ -2027,7 +2060,7 @@ def test_the_paper_under_a_stroke_wider_than_the_closing_window_is_found_by_a_wi
 
 
 @pytest.mark.parametrize("seed", [1, 6])
-def test_digits_written_with_a_marker_and_photographed_close_up_are_read(seed, monkeypatch, shipped_models):
+def test_digits_written_with_a_marker_and_photographed_close_up_are_read(seed, monkeypatch, models):
     """A marker's strokes on a close-up photo of a note (0.16 of the digits' height, over 4% of the photo's height)
     are wider than the light flattening's window: closed into the background, they were divided out to outlines
     (``103`` on a yellow note read as nine rows of digits, ``664`` as ``1|141|9194``; at this stroke 67.1% of 70
@@ -2036,7 +2069,7 @@ def test_digits_written_with_a_marker_and_photographed_close_up_are_read(seed, m
     from mnist_studies.segmentation.benchmark import families
 
     image, text = families.close_up_marker(seed, stroke=0.16)
-    model, rows = shipped_models
+    model, rows = models
     assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text
     monkeypatch.setattr(light, "WIDE_STROKES", (0.4, 1.0))  # the window never widened, as before
     assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text != text
@@ -2057,7 +2090,7 @@ def test_light_ink_is_judged_on_the_negative_of_a_colour_photo():
 
 
 @pytest.mark.parametrize("seed", [0, 5])
-def test_chalk_on_a_blackboard_photographed_is_read(seed, monkeypatch, shipped_models):
+def test_chalk_on_a_blackboard_photographed_is_read(seed, monkeypatch, models):
     """Grainy chalk over erased smudges on a black (seed 0) or green (5) board (``families.chalkboard``). The
     colour distance from the lightest tenth, the chalk itself, had made each stroke a ring (a 7 read as 8; 84.6% of
     221 digits on 10 photos); ``light.ink_contrast`` now judges light ink on the photo's negative."""
@@ -2065,7 +2098,7 @@ def test_chalk_on_a_blackboard_photographed_is_read(seed, monkeypatch, shipped_m
     from mnist_studies.segmentation.benchmark import families
 
     image, text = families.chalkboard(seed)
-    model, rows = shipped_models
+    model, rows = models
     assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text
     judged_dark = light.ink_contrast
     monkeypatch.setattr(light, "ink_contrast", lambda rgb, *, dark_ink=True: judged_dark(rgb))  # as before
@@ -2101,7 +2134,7 @@ def test_a_board_on_a_wall_is_judged_in_its_middle_and_ink_gives_the_polarity_wh
 
 
 @pytest.mark.parametrize("seed", [0, 1])
-def test_grainy_chalk_is_measured_on_the_photo_blurred(seed, monkeypatch, shipped_models):
+def test_grainy_chalk_is_measured_on_the_photo_blurred(seed, monkeypatch, models):
     """Chalk so grainy that its strokes binarize into fragments (``families.chalkboard(seed, grain=0.5)``): the first
     look measured the digits about 21 px tall instead of 83-96 and the photo was read at full size, where the
     fragments stay apart (29.8% of 410 digits on 20 photos). Light ink's digits are measured on the photo blurred by
@@ -2110,7 +2143,7 @@ def test_grainy_chalk_is_measured_on_the_photo_blurred(seed, monkeypatch, shippe
     from mnist_studies.segmentation.benchmark import families
 
     image, text = families.chalkboard(seed, grain=0.5)
-    model, rows = shipped_models
+    model, rows = models
     assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text == text
     monkeypatch.setattr(preparation, "GRAINY", (1.5, 100.0))  # never measured blurred, as before
     assert seg.recognize_page("p", model, grey=image / 255.0, method="photo", row_model=rows).text != text

@@ -5,8 +5,8 @@ float page), ``light`` and ``geometry`` (the photo method's sheet, ink channel, 
 deskew), ``patterns`` and ``screens`` (a printed pattern or halftone screen behind the writing), ``binarization``,
 ``lines`` (ruled lines and forms' boxes removed), ``preparation`` (all of those: the ink mask), ``rows``, ``splitting``
 (digit boxes by directional projection), ``recognition`` (the digit model), ``sequence`` and ``touching`` (touching
-digits read whole or split by recognition), ``conventions`` (a writer's crossed 7s, asked for with ``crossed_sevens``),
-``result`` (``PageResult``, ``annotate``).
+digits read whole or split by recognition), ``conventions`` (writers' crossed 7s: asked for with ``crossed_sevens``, or
+judged on the pages read together), ``result`` (``PageResult``, ``annotate``).
 
 ``benchmark/`` holds the page families and ``make bench-pages``; ``train/`` the training code of the models in
 ``shipped/``; ``__main__`` the command line (``mnist-read-digits``). How each stage works: docs/page-reader.md; what

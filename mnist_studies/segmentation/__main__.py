@@ -1,18 +1,18 @@
 """Command line of the page recognizer.
 
     mnist-read-digits PAGE [PAGE ...] [--model PATH] [--row-model PATH] [--backend onnx|keras] [--json]
-                      [--min-confidence P] [--annotate DIR] [--labels LABELS.json] [--crossed-sevens]
+                      [--min-confidence P] [--annotate DIR] [--labels LABELS.json] [--[no-]crossed-sevens]
                       [--ink auto|dark|light] [--method photo|paper]
     python -m mnist_studies.segmentation ...   (the same)
 
-Prints the recognized text of each page (rows separated by newlines; with ``--min-confidence P`` a digit read with
-a probability below P prints as ``?``). With ``--json``, standard output carries one JSON document and nothing else
-(each digit with its probability, box, row and its three most probable labels); every notice goes to standard
-error. Each page that cannot be processed gets one line on stderr naming the file and the problem; the other pages
-are still processed, and the exit status is 1 when any page failed (2 for a bad model or bad arguments). A blank
-page gives empty text, a note on stderr and exit 0. With ``--labels`` (a JSON object: image file name -> its
-digits, rows separated by newlines) the pages are also scored: pages read exactly and digits read right (edit
-distance per row, anything but digits dropped from the label), on stdout after the texts (stderr with --json)."""
+Prints the recognized text of each page (rows on separate lines; with ``--min-confidence P`` a digit read with a
+probability below P prints as ``?``) once every page is read, since whether the writers cross 7s is judged on all
+their 7s (a progress bar meanwhile where stderr is a terminal). With ``--json``, stdout carries one JSON document and
+nothing else (each digit with its probability, box, row and three most probable labels); every notice goes to
+stderr. A page that cannot be processed gets one line on stderr naming the file and the problem; the others are
+still read; exit status 1 when any page failed, 2 for a bad model or arguments, 0 for a blank page (with a note).
+With ``--labels`` (a JSON object: file name -> its digits, rows on separate lines) the pages are also scored (pages
+exact, digits right by edit distance per row, non-digits dropped), after the texts (on stderr with --json)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from mnist_studies import native_logs, paths, segmentation
+from mnist_studies.segmentation import conventions
 from mnist_studies.segmentation.benchmark.labels import describe, read_labels, score
 
 
@@ -83,9 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--annotate", type=Path, metavar="DIR", help="write each page with boxes and labels to DIR")
     parser.add_argument("--labels", type=Path, metavar="LABELS.json",
                         help="score the pages against a JSON object of file name -> digits (rows on separate lines)")
-    parser.add_argument("--crossed-sevens", action="store_true",
-                        help="the writer crosses 7s (as in most of continental Europe and Latin America): read a 7 "
-                             "without a crossbar as the 1 with a long up-stroke such writers make")
+    parser.add_argument("--crossed-sevens", action=argparse.BooleanOptionalAction, default=None,
+                        help="the writers cross 7s (as in most of continental Europe and Latin America): read a 7 "
+                             "without a crossbar as the 1 with a long up-stroke such writers make; "
+                             "--no-crossed-sevens: they do not; default: judged on the 7s of all the pages read "
+                             f"(so where at least {conventions.CROSSING_WRITERS} have a crossbar, and most do)")
     parser.add_argument("--ink", choices=segmentation.INK, default="auto",
                         help="dark: ink darker than the paper; light: lighter (chalk on a board, a white marker); "
                              "auto (default): judged on each page")
@@ -104,32 +107,39 @@ def main(argv: list[str] | None = None) -> int:
     except segmentation.PageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    failed, results = 0, []
-    for page in args.pages:
+    failed, read, pages = 0, [], args.pages
+    if len(pages) > 1:  # a progress bar where stderr is a terminal (tqdm costs a single page's start 0.05 s)
+        from tqdm import tqdm
+
+        pages = tqdm(pages, desc="reading", unit="page", disable=None, leave=False)
+    for page in pages:
         try:
             if args.method == "photo":  # a big photo is read at a reduced size (read_photo)
                 grey, shape = segmentation.read_photo(page, dark_ink=segmentation.INK[args.ink])
             else:
                 grey = segmentation.read_page(page)
                 shape = grey.shape[:2]
-            result = segmentation.recognize_page(page, model, grey=grey, method=args.method, row_model=row_model,
-                                                 input_shape=shape, crossed_sevens=args.crossed_sevens,
-                                                 dark_ink=segmentation.INK[args.ink])
-            if args.annotate:  # drawn on the image as it is, boxes and all
-                whole = grey if grey.shape[:2] == shape else segmentation.read_page(page, colour=True)
-                segmentation.annotate(whole, result, args.annotate / f"{page.stem}_annotated.png",
-                                      min_confidence=args.min_confidence)
+            read.append((page, segmentation.recognize_page(
+                page, model, grey=grey, method=args.method, row_model=row_model, input_shape=shape,
+                crossed_sevens=bool(args.crossed_sevens), dark_ink=segmentation.INK[args.ink])))
         except segmentation.PageError as error:
             print(f"error: {page}: {error}", file=sys.stderr)
             failed += 1
-            continue
         except MemoryError:
             print(f"error: {page}: not enough memory to process this page", file=sys.stderr)
             failed += 1
-            continue
+    as_read = [result for _, result in read]
+    results = conventions.by_convention(as_read, args.crossed_sevens)
+    if any(result is not first for result, first in zip(results, as_read)):  # judged: the writers cross 7s
+        with_bar, without = (sum(result.sevens[k] for result in as_read) for k in (0, 1))
+        print(f"note: {with_bar} of the {with_bar + without} digits read as 7 have a crossbar: the writers cross 7s, "
+              f"so the {without} without one are read as 1s (--no-crossed-sevens keeps them 7s)", file=sys.stderr)
+    for (page, _), result in zip(read, results):
+        if args.annotate:  # drawn on the image as it is, boxes and all
+            segmentation.annotate(segmentation.read_page(page, colour=True), result,
+                                  args.annotate / f"{page.stem}_annotated.png", min_confidence=args.min_confidence)
         if not result.digits:
             print(f"note: {page}: no digits found (blank page)", file=sys.stderr)
-        results.append(result)
         if not args.json:
             text = result.text_at(args.min_confidence)
             print(text if len(args.pages) == 1 else f"== {page}\n{text}")

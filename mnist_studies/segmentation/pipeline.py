@@ -66,7 +66,7 @@ def recognize_page(path: str | Path, model, *, grey: np.ndarray | None = None, m
         second_look: the photo method reads a digit less probable than this again with its lighter ink (0: never).
         row_model: the row reader of touching digits (``load_row_model``), used by the photo method.
         input_shape: (rows, columns) of the file when ``grey`` is it reduced (``read_photo``): boxes are given on it.
-        crossed_sevens: the writer crosses 7s: a 7 without a crossbar is a 1 (``conventions.uncrossed_sevens_as_ones``).
+        crossed_sevens: the writer crosses 7s, a 7 without a crossbar is a 1 (else the result holds that reading too).
         dark_ink: the ink is darker than the paper (True) or lighter (False: chalk); None: judged (``INK``: by name).
 
     Returns a ``PageResult`` whose boxes lie on the input image, however the page was rescaled and levelled to read it.
@@ -264,7 +264,19 @@ def read_digits(model, prepared: PreparedPage, boxes: Boxes, cache: dict, *, sec
 
 
 def build_result(path: str | Path, prepared: PreparedPage, boxes: Boxes, probabilities: np.ndarray) -> PageResult:
-    """The ``PageResult``: each digit's label, probability and three most probable labels, its box on the input."""
+    """The ``PageResult``: each digit's label, probability and three most probable labels, its box on the input; its
+    7s counted with and without a crossbar, and the page as read where its writer crosses 7s
+    (``as_crossing_writer``, where a 7 has none: ``conventions.by_convention`` chooses between the two)."""
+    plain = conventions.plain_sevens(prepared.mask, boxes, probabilities)
+    result = _result(path, prepared, boxes, probabilities)
+    result.sevens = (int(np.count_nonzero(probabilities.argmax(axis=1) == 7)) - len(plain), len(plain))
+    if plain:
+        result.as_crossing_writer = _result(path, prepared, boxes, conventions.uncrossed_sevens_as_ones(
+            prepared.mask, boxes, probabilities))
+    return result
+
+
+def _result(path: str | Path, prepared: PreparedPage, boxes: Boxes, probabilities: np.ndarray) -> PageResult:
     ranked = np.argsort(-probabilities, axis=1, kind="stable")[:, :3]
     found = [Digit(int(ranked[i, 0]), float(probabilities[i, ranked[i, 0]]), prepared.to_input(box), row,
                    [(int(k), float(probabilities[i, k])) for k in ranked[i]])

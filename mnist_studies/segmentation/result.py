@@ -29,6 +29,9 @@ class PageResult:
     image: str
     text: str
     digits: list[Digit] = field(default_factory=list)  # boxes in the input image's pixels
+    sevens: tuple[int, int] = (0, 0)  # digits read as 7: (with a crossbar, without one; ``conventions.crossed``)
+    # the page as read where its writer crosses 7s: each 7 without a crossbar a 1 (None: it has none to change)
+    as_crossing_writer: PageResult | None = field(default=None, repr=False, compare=False)
 
     def text_at(self, min_confidence: float = 0.0) -> str:
         """The text with ``UNCERTAIN`` ("?") for every digit read with a probability below ``min_confidence``."""

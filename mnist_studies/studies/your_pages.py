@@ -3,22 +3,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import glob
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from mnist_studies import paths, segmentation
 from mnist_studies.segmentation.benchmark import families, labels
+from mnist_studies.segmentation.conventions import by_convention
 
 STUDY = "your_pages"
 EXAMPLE_FAMILIES = ("desk photo", "form boxes", "ruled paper", "touching pairs")  # what the examples show
 
 
-@dataclass
+@dataclasses.dataclass
 class Reading:
     path: Path
     image: np.ndarray  # the page as read (grey or RGB in [0, 1], upright; a big photo reduced: read_photo)
@@ -66,10 +67,11 @@ def shipped_models():
             segmentation.load_row_model(segmentation.shipped_path(paths.row_model_path(), "onnx")))
 
 
-def read_pages(images: list[Path], *, crossed_sevens: bool = False, ink: str = "auto"
+def read_pages(images: list[Path], *, crossed_sevens: bool | None = None, ink: str = "auto"
                ) -> tuple[list[Reading], list[str]]:
     """Every page read with the shipped models and the photo method (the command line's; ``crossed_sevens`` and
-    ``ink`` as its ``--crossed-sevens`` and ``--ink``), and one line per page that could not be read."""
+    ``ink`` as its ``--[no-]crossed-sevens`` and ``--ink``: None and "auto" judge them, the 7s on all the pages),
+    and one line per page that could not be read."""
     if ink not in segmentation.INK:
         raise ValueError(f"ink must be one of {', '.join(segmentation.INK)}, got {ink!r}")
     model, row_model = shipped_models()
@@ -78,13 +80,14 @@ def read_pages(images: list[Path], *, crossed_sevens: bool = False, ink: str = "
         try:
             image, shape = segmentation.read_photo(path, dark_ink=segmentation.INK[ink])
             result = segmentation.recognize_page(path, model, grey=image, method="photo", row_model=row_model,
-                                                 input_shape=shape, crossed_sevens=crossed_sevens,
+                                                 input_shape=shape, crossed_sevens=bool(crossed_sevens),
                                                  dark_ink=segmentation.INK[ink])
         except segmentation.PageError as error:
             problems.append(f"{path}: {error}")
             continue
         readings.append(Reading(Path(path), image, result, shape))
-    return readings, problems
+    results = by_convention([reading.result for reading in readings], crossed_sevens)
+    return [dataclasses.replace(reading, result=result) for reading, result in zip(readings, results)], problems
 
 
 def digits_table(result: segmentation.PageResult, *, min_confidence: float = 0.0) -> str:

@@ -1,7 +1,7 @@
 """Labelled images read as they are and as copies that differ by what no reader should notice.
 
     python -m mnist_studies.segmentation.benchmark.perturbed --labels LABELS.json IMAGES... [--out DIR]
-                                                             [--crossed-sevens]
+                                                             [--[no-]crossed-sevens]
 
 Each labelled image is read (photo method, shipped models) as it is and as each copy of ``PERTURBATIONS``: one pixel
 cut off its top and left, a margin of four pixels of its paper's colour added round it, saved again as a JPEG of
@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 
 from mnist_studies.segmentation.benchmark.labels import describe, read_labels, tally
+from mnist_studies.segmentation.conventions import by_convention
 from mnist_studies.segmentation.pipeline import read_photo, recognize_page
 from mnist_studies.segmentation.result import PageError
 
@@ -47,10 +48,10 @@ PERTURBATIONS = {
 
 
 def read(paths, model, row_model, perturbation: str | None = None, *, progress: bool = False,
-         crossed_sevens: bool = False):
-    """``recognize_page``'s results (photo method; ``crossed_sevens`` passed on) for each image of ``paths`` as
-    ``read_photo`` reads it, or its copy made by ``PERTURBATIONS[perturbation]``, and a one-line message for each
-    image that could not be read."""
+         crossed_sevens: bool | None = None):
+    """``recognize_page``'s results (photo method) for each image of ``paths`` as ``read_photo`` reads it, or its
+    copy made by ``PERTURBATIONS[perturbation]``, with ``crossed_sevens`` as the command line's (None: judged on
+    all the images, ``conventions.by_convention``), and a one-line message for each image that could not be read."""
     from tqdm import tqdm
 
     change = PERTURBATIONS[perturbation] if perturbation else None
@@ -63,10 +64,10 @@ def read(paths, model, row_model, perturbation: str | None = None, *, progress: 
                 grey = np.ascontiguousarray(change(grey))
                 shape = grey.shape[:2]
             results.append(recognize_page(path, model, grey=grey, method="photo", row_model=row_model,
-                                          input_shape=shape, crossed_sevens=crossed_sevens))
+                                          input_shape=shape, crossed_sevens=bool(crossed_sevens)))
         except PageError as error:
             failed.append(f"error: {path}: {error}")
-    return results, failed
+    return by_convention(results, crossed_sevens), failed
 
 
 def summary(readings: dict[str, dict[str, str]], labels: dict[str, str]) -> list[str]:
@@ -100,8 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, required=True, metavar="LABELS.json")
     parser.add_argument("--out", type=Path, metavar="DIR", help="write each reading's JSON (mnist-read-digits "
                                                                  "--json's form) to DIR")
-    parser.add_argument("--crossed-sevens", action="store_true",
-                        help="read as mnist-read-digits --crossed-sevens reads (an uncrossed 7 is a 1)")
+    parser.add_argument("--crossed-sevens", action=argparse.BooleanOptionalAction, default=None,
+                        help="read as mnist-read-digits --[no-]crossed-sevens reads (default: judged on the 7s)")
     parser.add_argument("images", type=Path, nargs="+", metavar="IMAGE")
     args = parser.parse_args(argv)
     try:
