@@ -2039,6 +2039,30 @@ def test_whether_the_writers_cross_7s_is_judged_on_all_the_pages_read_together(t
         assert [r.result.text for r in readings] == [text, "77777"]
 
 
+def test_a_reading_stopped_with_ctrl_c_still_prints_the_pages_read_before(tmp_path, monkeypatch, capsys):
+    """The command line prints its texts once every page is read; stopped on the second of three pages, it prints
+    the first, says where it stopped and exits 130."""
+    from mnist_studies import segmentation as package
+    from mnist_studies.segmentation import __main__ as cli
+
+    monkeypatch.setattr(cli, "_load_models", lambda args: (_ReadsAs(7), None))
+    pages = [_sevens_page(tmp_path / f"page{i}.png", [None] * (i + 1)) for i in range(3)]
+    read = package.recognize_page
+
+    def stopped_at_the_second(path, *args, **kwargs):
+        if Path(path) == pages[1]:
+            raise KeyboardInterrupt
+        return read(path, *args, **kwargs)
+
+    monkeypatch.setattr(package, "recognize_page", stopped_at_the_second)
+    try:
+        assert cli.main([*map(str, pages), "--method", "paper"]) == 130
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C escaped the command line: the pages read before it were lost")
+    out, err = capsys.readouterr()
+    assert out == f"== {pages[0]}\n7\n" and "interrupted after 1 of 3 pages" in err
+
+
 def test_the_paper_under_a_stroke_wider_than_the_closing_window_is_found_by_a_wider_one(monkeypatch):
     """``light.background_of`` doubles its window while a wider one still closes away deep ink over a share of the
     page: a 25 px bar on a 300 px page (window 15, then 30) is closed away, a pen's 4 px strokes keep the first

@@ -5,14 +5,14 @@
                       [--ink auto|dark|light] [--method photo|paper]
     python -m mnist_studies.segmentation ...   (the same)
 
-Prints the recognized text of each page (rows on separate lines; with ``--min-confidence P`` a digit read with a
-probability below P prints as ``?``) once every page is read, since whether the writers cross 7s is judged on all
-their 7s (a progress bar meanwhile where stderr is a terminal). With ``--json``, stdout carries one JSON document and
-nothing else (each digit with its probability, box, row and three most probable labels); every notice goes to
-stderr. A page that cannot be processed gets one line on stderr naming the file and the problem; the others are
-still read; exit status 1 when any page failed, 2 for a bad model or arguments, 0 for a blank page (with a note).
-With ``--labels`` (a JSON object: file name -> its digits, rows on separate lines) the pages are also scored (pages
-exact, digits right by edit distance per row, non-digits dropped), after the texts (on stderr with --json)."""
+Prints each page's text (rows on separate lines; ``?`` for a digit read with less than ``--min-confidence``) once
+every page is read, since whether the writers cross 7s is judged on all their 7s (a progress bar meanwhile where
+stderr is a terminal; Ctrl-C prints those read so far, exit 130). With ``--json``, stdout carries one JSON document
+and nothing else (each digit with its probability, box, row and three most probable labels); notices go to stderr.
+A page that cannot be processed gets one line on stderr naming the file and the problem, and the others are still
+read; exit status 1 when any page failed, 2 for a bad model or arguments, 0 for a blank page (with a note). With
+``--labels`` (a JSON object: file name -> its digits, rows on separate lines) the pages are also scored (pages exact,
+digits right by edit distance per row, non-digits dropped), after the texts (on stderr with --json)."""
 
 from __future__ import annotations
 
@@ -64,6 +64,38 @@ def _probability(text: str) -> float:
     return value
 
 
+def _read_pages(args, model, row_model) -> tuple[list, int, bool]:
+    """Every page of ``args.pages`` read: (page, ``PageResult``) for each page read, the number that failed (each with
+    one line on stderr), and whether Ctrl-C stopped the reading (the pages read until then are kept)."""
+    read, failed, pages = [], 0, args.pages
+    if len(pages) > 1:  # a progress bar where stderr is a terminal (tqdm costs a single page's start 0.05 s)
+        from tqdm import tqdm
+
+        pages = tqdm(pages, desc="reading", unit="page", disable=None, leave=False)
+    try:
+        for page in pages:
+            try:
+                if args.method == "photo":  # a big photo is read at a reduced size (read_photo)
+                    grey, shape = segmentation.read_photo(page, dark_ink=segmentation.INK[args.ink])
+                else:
+                    grey = segmentation.read_page(page)
+                    shape = grey.shape[:2]
+                read.append((page, segmentation.recognize_page(
+                    page, model, grey=grey, method=args.method, row_model=row_model, input_shape=shape,
+                    crossed_sevens=bool(args.crossed_sevens), dark_ink=segmentation.INK[args.ink])))
+            except segmentation.PageError as error:
+                print(f"error: {page}: {error}", file=sys.stderr)
+                failed += 1
+            except MemoryError:
+                print(f"error: {page}: not enough memory to process this page", file=sys.stderr)
+                failed += 1
+    except KeyboardInterrupt:
+        print(f"note: interrupted after {len(read) + failed} of {len(args.pages)} pages; those read follow",
+              file=sys.stderr)
+        return read, failed, True
+    return read, failed, False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mnist-read-digits",
                                      description="Recognize the handwritten digits of scanned pages.")
@@ -107,27 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     except segmentation.PageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    failed, read, pages = 0, [], args.pages
-    if len(pages) > 1:  # a progress bar where stderr is a terminal (tqdm costs a single page's start 0.05 s)
-        from tqdm import tqdm
-
-        pages = tqdm(pages, desc="reading", unit="page", disable=None, leave=False)
-    for page in pages:
-        try:
-            if args.method == "photo":  # a big photo is read at a reduced size (read_photo)
-                grey, shape = segmentation.read_photo(page, dark_ink=segmentation.INK[args.ink])
-            else:
-                grey = segmentation.read_page(page)
-                shape = grey.shape[:2]
-            read.append((page, segmentation.recognize_page(
-                page, model, grey=grey, method=args.method, row_model=row_model, input_shape=shape,
-                crossed_sevens=bool(args.crossed_sevens), dark_ink=segmentation.INK[args.ink])))
-        except segmentation.PageError as error:
-            print(f"error: {page}: {error}", file=sys.stderr)
-            failed += 1
-        except MemoryError:
-            print(f"error: {page}: not enough memory to process this page", file=sys.stderr)
-            failed += 1
+    read, failed, interrupted = _read_pages(args, model, row_model)
     as_read = [result for _, result in read]
     results = conventions.by_convention(as_read, args.crossed_sevens)
     if any(result is not first for result, first in zip(results, as_read)):  # judged: the writers cross 7s
@@ -147,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps([r.to_dict() for r in results], indent=1))
     if labels is not None:
         print(describe(score(results, labels)), file=sys.stderr if args.json else sys.stdout)
-    return 1 if failed else 0
+    return 130 if interrupted else 1 if failed else 0
 
 
 if __name__ == "__main__":
