@@ -50,7 +50,7 @@ def writers_cross_sevens(results, *, least: int = CROSSING_WRITERS) -> bool:
 def by_convention(results, crossed_sevens: bool | None) -> list:
     """``results`` (read with ``crossed_sevens=False``, or True) as their writers' convention reads them: with
     ``crossed_sevens`` None, each page's ``as_crossing_writer`` reading where ``writers_cross_sevens``; as they are
-    otherwise. Pages read together (one command, one notebook's uploads) are taken to share the convention."""
+    otherwise. Pages read together (one command's, one set of copies') are taken to share the convention."""
     if crossed_sevens is None and writers_cross_sevens(results):
         return [result.as_crossing_writer or result for result in results]
     return list(results)
