@@ -1877,12 +1877,14 @@ class _ReadsAs:
 
     input_shape, output_shape = (None, 28, 28, 1), (None, 11)
 
-    def __init__(self, digit: int, probability: float = 0.99):
-        self.digit, self.probability = digit, probability
+    def __init__(self, digit: int, probability: float = 0.99, *, also: dict[int, float] | None = None):
+        self.digit, self.probability, self.also = digit, probability, also or {}
 
     def predict_on_batch(self, x):
         out = np.full((len(x), 11), (1.0 - self.probability) / 10, dtype=np.float32)
         out[:, self.digit] = self.probability
+        for other, probability in self.also.items():  # a digit it gives more than the rest
+            out[:, other] = probability
         return out
 
 
@@ -1995,6 +1997,26 @@ def test_with_crossed_sevens_an_uncrossed_seven_is_read_as_a_one_and_nothing_els
     (tmp_path / "labels.json").write_text(json.dumps({"seven.png": "1"}))
     perturbed.main(["--crossed-sevens", "--labels", str(tmp_path / "labels.json"), str(tmp_path / "seven.png")])
     assert asked == [True] * (1 + len(perturbed.PERTURBATIONS))
+
+
+def test_a_style_mnist_lacks_is_read_as_the_digit_the_model_gives_a_little(tmp_path):
+    """``conventions.styles_mnist_lacks``: a box read as 6, 8 or 2 that gives 4, 9 or 0 at least ``LOOK_ALIKE`` is
+    read as that digit (the two probabilities swapped); under it, or read as another digit, it stays, and the
+    caller's array is untouched. The photo method reads so; the paper's pipeline does not."""
+    from mnist_studies import segmentation as package
+    from mnist_studies.segmentation.conventions import LOOK_ALIKE, styles_mnist_lacks
+
+    probabilities = np.full((5, 11), 0.001)
+    for i, (read, runner_up, share) in enumerate([(6, 4, 1.0), (6, 4, 0.9), (8, 9, 2.0), (2, 0, 2.0), (5, 4, 5.0)]):
+        probabilities[i, read], probabilities[i, runner_up] = 0.8, share * LOOK_ALIKE
+    read = styles_mnist_lacks(probabilities)
+    assert list(read[:, :10].argmax(axis=1)) == [4, 6, 9, 0, 5]
+    assert read[0, 4] == 0.8 and read[0, 6] == LOOK_ALIKE and probabilities[0, :10].argmax() == 6
+
+    page = _sevens_page(tmp_path / "six.png", [None])
+    model = _ReadsAs(6, 0.9, also={4: 1.25 * LOOK_ALIKE})
+    assert package.recognize_page(page, model, method="photo").text == "4"
+    assert package.recognize_page(page, model, method="paper").text == "6"
 
 
 def _sevens_page(path, bars):

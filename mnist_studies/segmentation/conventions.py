@@ -1,5 +1,5 @@
-"""Writing conventions MNIST does not show: where the writer crosses 7s, an uncrossed "7" is a 1 with a long flag;
-whether the writers of pages read together cross theirs is judged on the 7s read (``by_convention``)."""
+"""Writing MNIST does not show: styles read as their MNIST look-alike; where the writer crosses 7s, an uncrossed "7"
+is a 1 with a long flag, and whether the writers of pages read together do is judged on their 7s (``by_convention``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from mnist_studies.segmentation.rows import ink_runs
 CROSSBAR_BAND = (0.3, 0.8)  # the rows of a box (shares of its height, from the top) a 7's crossbar crosses
 CROSSBAR = 2.25  # ... where a row's longest run of ink is at least this many times the band's median run (a stroke)
 CROSSING_WRITERS = 5  # pages read together are by writers who cross 7s where this many of their 7s are, and most
+LOOK_ALIKES = {6: 4, 8: 9, 2: 0}  # read as the key, a digit written in a style MNIST lacks: a 4 like an "h", a 9
+# whose loop runs into its tail, a small 0 closed by a stroke; read as the value where its probability is at least
+LOOK_ALIKE = 0.04
 
 
 def crossed(ink: np.ndarray, *, band: tuple[float, float] = CROSSBAR_BAND, longer: float = CROSSBAR) -> bool:
@@ -36,6 +39,20 @@ def uncrossed_sevens_as_ones(mask: np.ndarray, boxes, probabilities: np.ndarray)
     probabilities = probabilities.copy()
     for i in plain_sevens(mask, boxes, probabilities):
         probabilities[i, [1, 7]] = probabilities[i, [7, 1]]
+    return probabilities
+
+
+def styles_mnist_lacks(probabilities: np.ndarray, *, look_alikes: dict[int, int] = LOOK_ALIKES,
+                       least: float = LOOK_ALIKE) -> np.ndarray:
+    """``probabilities`` (N, 10 or 11) with the two digits' probabilities swapped in every box read as a key of
+    ``look_alikes`` that gives its value at least ``least``. Real writers' styles that MNIST lacks are read as
+    their MNIST look-alike, the true digit given a little (the development amounts' 4s read as 6: P(4) up to 0.18;
+    their true 6s: under 0.001 in 99 of 100). Of MNIST's 10,000 test digits it changes 2 (44 -> 46 errors)."""
+    probabilities = probabilities.copy()
+    for i, best in enumerate(probabilities[:, :10].argmax(axis=1)):
+        other = look_alikes.get(int(best))
+        if other is not None and probabilities[i, other] >= least:
+            probabilities[i, [best, other]] = probabilities[i, [other, best]]
     return probabilities
 
 

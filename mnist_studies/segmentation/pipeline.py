@@ -147,6 +147,7 @@ def _read_prepared(prepared: PreparedPage, model, *, method: str, second_look: f
         boxes, probabilities = [boxes[i] for i in kept], probabilities[kept]
         if row_model is not None:
             probabilities = read_in_context(prepared.mask, boxes, probabilities, row_model)
+        probabilities = conventions.styles_mnist_lacks(probabilities)  # a 4 written like an "h" read as 6, ...
     if crossed_sevens:
         probabilities = conventions.uncrossed_sevens_as_ones(prepared.mask, boxes, probabilities)
     return boxes, probabilities
